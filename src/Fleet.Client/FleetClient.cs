@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Fleet.Contracts.Inference;
+using Fleet.Contracts.Management;
+
+namespace Fleet.Client;
+
+/// <summary>The .NET client of a Fleet server: predictions (OIP V2), pushes, deployments and status, over HTTP.</summary>
+public sealed class FleetClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    /// <summary>Creates a client of the server at <paramref name="server"/>.</summary>
+    public FleetClient(Uri server)
+        : this(new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(30) }, ownsHttp: true)
+    {
+    }
+
+    /// <summary>Creates a client over an <see cref="HttpClient"/> whose BaseAddress is the server (e.g. from IHttpClientFactory).</summary>
+    public FleetClient(HttpClient http)
+        : this(http, ownsHttp: false)
+    {
+    }
+
+    private FleetClient(HttpClient http, bool ownsHttp)
+    {
+        _http = http;
+        _ownsHttp = ownsHttp;
+        if (_http.BaseAddress is null)
+        {
+            throw new ArgumentException("the HttpClient needs a BaseAddress: the Fleet server's URL", nameof(http));
+        }
+    }
+
+    /// <summary>Who makes changes through this client (kept with each change); null for anonymous.</summary>
+    public string? Actor { get; set; }
+
+    /// <summary>
+    /// Predicts with a slice's stable version (or a pinned <paramref name="version"/>). The slice and routing key go
+    /// in the request parameters; the response's ModelVersion says which version answered.
+    /// </summary>
+    public async Task<InferResponse> PredictAsync(
+        string model, string? slice, IReadOnlyList<InferInput> inputs, string? routingKey = null, string? id = null,
+        IReadOnlyList<string>? outputs = null, string? version = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = new Dictionary<string, object?>();
+        if (slice is not null)
+        {
+            parameters[InferParameters.Slice] = slice;
+        }
+
+        if (routingKey is not null)
+        {
+            parameters[InferParameters.RoutingKey] = routingKey;
+        }
+
+        var request = new InferRequest
+        {
+            Id = id,
+            Parameters = parameters.Count > 0 ? parameters : null,
+            Inputs = inputs,
+            Outputs = outputs?.Select(o => new InferRequestedOutput(o)).ToArray(),
+        };
+        var path = version is null
+            ? $"v2/models/{Uri.EscapeDataString(model)}/infer"
+            : $"v2/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/infer";
+        using var response = await _http.PostAsJsonAsync(path, request, cancellationToken);
+        return await ReadAsync<InferResponse>(response, cancellationToken);
+    }
+
+    /// <summary>Pushes an ONNX file as a version of <paramref name="model"/>; the same bytes again return the same version.</summary>
+    public async Task<PushResult> PushAsync(string model, string onnxPath, VersionMetadata? metadata = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var file = File.OpenRead(onnxPath);
+        return await PushAsync(model, file, metadata, progress, Path.GetFileName(onnxPath), cancellationToken);
+    }
+
+    /// <summary>Pushes ONNX bytes as a version of <paramref name="model"/>.</summary>
+    public async Task<PushResult> PushAsync(string model, byte[] onnx, VersionMetadata? metadata = null, CancellationToken cancellationToken = default)
+    {
+        using var stream = new MemoryStream(onnx, writable: false);
+        return await PushAsync(model, stream, metadata, null, "model.onnx", cancellationToken);
+    }
+
+    /// <summary>Pushes an ONNX stream as a version of <paramref name="model"/>, reporting bytes sent to <paramref name="progress"/>.</summary>
+    public async Task<PushResult> PushAsync(string model, Stream onnx, VersionMetadata? metadata, IProgress<long>? progress, string fileName = "model.onnx", CancellationToken cancellationToken = default)
+    {
+        using var form = new MultipartFormDataContent();
+        var body = progress is null ? onnx : new ProgressStream(onnx, progress);
+        var file = new StreamContent(body, 81920);
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", fileName);
+        if (metadata is not null)
+        {
+            form.Add(new StringContent(JsonSerializer.Serialize(metadata), System.Text.Encoding.UTF8, "application/json"), "metadata");
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/versions") { Content = form };
+        using var response = await SendAsync(request, cancellationToken);
+        return await ReadAsync<PushResult>(response, cancellationToken);
+    }
+
+    /// <summary>Deploys a version to slices; idempotent.</summary>
+    public async Task<DeployResult> DeployAsync(string model, DeployRequest request, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/deployments")
+        {
+            Content = JsonContent.Create(request),
+        };
+        using var response = await SendAsync(message, cancellationToken);
+        return await ReadAsync<DeployResult>(response, cancellationToken);
+    }
+
+    /// <summary>Every model.</summary>
+    public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);
+
+    /// <summary>A model's versions, oldest first.</summary>
+    public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<VersionInfo>>($"api/v1/models/{Uri.EscapeDataString(model)}/versions", cancellationToken);
+
+    /// <summary>One version by id or unique prefix.</summary>
+    public Task<VersionInfo> GetVersionAsync(string model, string version, CancellationToken cancellationToken = default) =>
+        GetAsync<VersionInfo>($"api/v1/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}", cancellationToken);
+
+    /// <summary>One slice's deployment and traffic.</summary>
+    public Task<SliceStatus> GetSliceAsync(string model, string slice, CancellationToken cancellationToken = default) =>
+        GetAsync<SliceStatus>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}", cancellationToken);
+
+    /// <summary>A page of a model's slices.</summary>
+    public Task<SliceList> ListSlicesAsync(string model, int offset = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
+        GetAsync<SliceList>($"api/v1/models/{Uri.EscapeDataString(model)}/slices?offset={offset}&limit={limit}", cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private async Task<T> GetAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await SendAsync(request, cancellationToken);
+        return await ReadAsync<T>(response, cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (Actor is not null)
+        {
+            request.Headers.Add("Fleet-Actor", Actor);
+        }
+
+        return _http.SendAsync(request, cancellationToken);
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadFromJsonAsync<T>(cancellationToken)
+                ?? throw new FleetException(response.StatusCode, $"the server answered {(int)response.StatusCode} with an empty body");
+        }
+
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var (message, conflicts) = ParseError(text, response);
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.NotFound => new FleetNotFoundException(message),
+            HttpStatusCode.Conflict => new FleetConflictException(message, conflicts),
+            >= HttpStatusCode.InternalServerError => new FleetServerException(response.StatusCode, message),
+            _ => new FleetBadRequestException(response.StatusCode, message),
+        };
+    }
+
+    private static (string Message, IReadOnlyList<string> Conflicts) ParseError(string text, HttpResponseMessage response)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(text);
+            var root = json.RootElement;
+            var message = root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString()
+                : root.TryGetProperty("detail", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()
+                : root.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()
+                : null;
+            var conflicts = root.TryGetProperty("conflicts", out var c) && c.ValueKind == JsonValueKind.Array
+                ? c.EnumerateArray().Select(x => x.GetString() ?? "").ToArray()
+                : [];
+            return (message ?? $"{(int)response.StatusCode} {response.ReasonPhrase}", conflicts);
+        }
+        catch (JsonException)
+        {
+            return (string.IsNullOrWhiteSpace(text) ? $"{(int)response.StatusCode} {response.ReasonPhrase}" : text, []);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Serialization;
+
+namespace Fleet.Contracts.Management;
+
+/// <summary>One input or output tensor of a model version: name, OIP datatype and shape (-1 for an unknown dimension).</summary>
+public sealed record TensorSpec(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("datatype")] string DataType,
+    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape);
+
+/// <summary>The inputs and outputs a model version reads and writes.</summary>
+public sealed record ModelSignature(
+    [property: JsonPropertyName("inputs")] IReadOnlyList<TensorSpec> Inputs,
+    [property: JsonPropertyName("outputs")] IReadOnlyList<TensorSpec> Outputs);
+
+/// <summary>Optional metadata a deploy pipeline attaches to a pushed version.</summary>
+public sealed record VersionMetadata
+{
+    /// <summary>Free text describing the version.</summary>
+    [JsonPropertyName("description")] public string? Description { get; init; }
+
+    /// <summary>Start of the training data window.</summary>
+    [JsonPropertyName("training_from")] public DateTimeOffset? TrainingFrom { get; init; }
+
+    /// <summary>End of the training data window.</summary>
+    [JsonPropertyName("training_to")] public DateTimeOffset? TrainingTo { get; init; }
+
+    /// <summary>Commit of the code that trained the version.</summary>
+    [JsonPropertyName("source_commit")] public string? SourceCommit { get; init; }
+
+    /// <summary>Free-form labels.</summary>
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
+}
+
+/// <summary>An immutable model version: the sha256 of its ONNX bytes plus what Fleet knows of it.</summary>
+public sealed record VersionInfo(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("size_bytes")] long SizeBytes,
+    [property: JsonPropertyName("signature")] ModelSignature Signature,
+    [property: JsonPropertyName("metadata")] VersionMetadata Metadata,
+    [property: JsonPropertyName("pushed_at")] DateTimeOffset PushedAt,
+    [property: JsonPropertyName("pushed_by")] string PushedBy);
+
+/// <summary>The answer to a push: the version, and whether these bytes were new.</summary>
+public sealed record PushResult(
+    [property: JsonPropertyName("version")] VersionInfo Version,
+    [property: JsonPropertyName("created")] bool Created);
+
+/// <summary>A model with counts of its versions and slices.</summary>
+public sealed record ModelSummary(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("versions")] int Versions,
+    [property: JsonPropertyName("slices")] int Slices,
+    [property: JsonPropertyName("latest_version")] string? LatestVersion);
+
+/// <summary>A request to deploy one version to some or all slices of a model.</summary>
+public sealed record DeployRequest
+{
+    /// <summary>The version id (full sha256 or a unique prefix of at least 8 hex digits).</summary>
+    [JsonPropertyName("version")] public required string Version { get; init; }
+
+    /// <summary>Slice keys to deploy to (e.g. "weekday=6"); empty with <see cref="AllSlices"/> false means the default slice.</summary>
+    [JsonPropertyName("slices")] public IReadOnlyList<string>? Slices { get; init; }
+
+    /// <summary>Deploy to every slice the model already has.</summary>
+    [JsonPropertyName("all_slices")] public bool AllSlices { get; init; }
+
+    /// <summary>Accept a version whose input signature differs from a slice's current one.</summary>
+    [JsonPropertyName("accept_signature_change")] public bool AcceptSignatureChange { get; init; }
+
+    /// <summary>Why this deployment happens (kept in the slice's history).</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
+}
+
+/// <summary>What a deployment did to one slice.</summary>
+public sealed record SliceDeployment(
+    [property: JsonPropertyName("slice")] string Slice,
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("previous_version")] string? PreviousVersion,
+    [property: JsonPropertyName("detail")] string? Detail);
+
+/// <summary>The answer to a deployment: counts and one line per slice.</summary>
+public sealed record DeployResult(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("deployed")] int Deployed,
+    [property: JsonPropertyName("unchanged")] int Unchanged,
+    [property: JsonPropertyName("slices")] IReadOnlyList<SliceDeployment> Slices);
+
+/// <summary>Outcomes a deployment reports per slice.</summary>
+public static class DeployOutcomes
+{
+    /// <summary>The slice now serves the version.</summary>
+    public const string Deployed = "deployed";
+
+    /// <summary>The slice already served the version.</summary>
+    public const string Unchanged = "unchanged";
+
+    /// <summary>The slice was left alone because the input signature differs.</summary>
+    public const string SignatureConflict = "signature_conflict";
+}
+
+/// <summary>A slice's deployment and traffic as seen by this server.</summary>
+public sealed record SliceStatus(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("slice")] string Slice,
+    [property: JsonPropertyName("stable_version")] string? StableVersion,
+    [property: JsonPropertyName("deployed_at")] DateTimeOffset? DeployedAt,
+    [property: JsonPropertyName("deployed_by")] string? DeployedBy,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("generation")] long Generation,
+    [property: JsonPropertyName("traffic")] SliceTraffic Traffic);
+
+/// <summary>Prediction counts of one slice since this server started.</summary>
+public sealed record SliceTraffic(
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("errors")] long Errors);
+
+/// <summary>A page of slice statuses.</summary>
+public sealed record SliceList(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("total")] int Total,
+    [property: JsonPropertyName("slices")] IReadOnlyList<SliceStatus> Slices);
+
+/// <summary>An error body of the management API (RFC 7807 problem details, reduced to what clients read).</summary>
+public sealed record ErrorBody(
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("detail")] string? Detail,
+    [property: JsonPropertyName("title")] string? Title);

@@ -1,0 +1,41 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Signatures;
+
+namespace Fleet.Core.Deployments;
+
+/// <summary>What deploying a version to a slice should do.</summary>
+public enum DeploymentVerdict
+{
+    /// <summary>Make the version the slice's stable version.</summary>
+    Deploy,
+
+    /// <summary>The slice already runs the version: nothing to do.</summary>
+    Unchanged,
+
+    /// <summary>The version's inputs differ from the slice's current version and the caller did not accept that.</summary>
+    SignatureConflict,
+}
+
+/// <summary>The verdict and, for a conflict, the differences.</summary>
+public sealed record DeploymentDecision(DeploymentVerdict Verdict, IReadOnlyList<string> Differences)
+{
+    /// <summary>Decides a direct deployment of <paramref name="candidate"/> to a slice that runs <paramref name="currentVersion"/>.</summary>
+    public static DeploymentDecision Decide(
+        string? currentVersion, ModelSignature? currentSignature, string candidate, ModelSignature candidateSignature, bool acceptSignatureChange)
+    {
+        if (currentVersion == candidate)
+        {
+            return new DeploymentDecision(DeploymentVerdict.Unchanged, []);
+        }
+
+        if (currentSignature is null || acceptSignatureChange)
+        {
+            return new DeploymentDecision(DeploymentVerdict.Deploy, []);
+        }
+
+        var differences = SignatureComparer.DiffInputs(currentSignature, candidateSignature);
+        return differences.Count == 0
+            ? new DeploymentDecision(DeploymentVerdict.Deploy, [])
+            : new DeploymentDecision(DeploymentVerdict.SignatureConflict, differences);
+    }
+}

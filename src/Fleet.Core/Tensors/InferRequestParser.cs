@@ -1,0 +1,436 @@
+using System.Text;
+using System.Text.Json;
+using Fleet.Contracts.Inference;
+
+namespace Fleet.Core.Tensors;
+
+/// <summary>An OIP V2 inference request, parsed and checked: typed tensors, and Fleet's routing parameters.</summary>
+/// <param name="Id">The caller's request id.</param>
+/// <param name="Slice">parameters.slice, when given.</param>
+/// <param name="RoutingKey">parameters.routing_key, when given.</param>
+/// <param name="Inputs">The input tensors, each with data matching its shape and datatype.</param>
+/// <param name="RequestedOutputs">The outputs asked for, or null for all.</param>
+public sealed record ParsedInferRequest(
+    string? Id, string? Slice, string? RoutingKey, IReadOnlyList<Tensor> Inputs, IReadOnlyList<string>? RequestedOutputs);
+
+/// <summary>
+/// Parses OIP V2 JSON inference requests straight into typed arrays, with one pass per tensor and messages
+/// that name the input and the problem. Data may be flat or nested and may come before or after the
+/// datatype and shape in the object.
+/// </summary>
+public static class InferRequestParser
+{
+    private const int MaxNesting = 32;
+
+    /// <summary>Parses a UTF-8 JSON request body; throws <see cref="InferRequestException"/> naming what is wrong.</summary>
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            return ParseCore(json);
+        }
+        catch (JsonException e)
+        {
+            throw new InferRequestException($"the request body is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static ParsedInferRequest ParseCore(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 * MaxNesting });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InferRequestException("the request body must be a JSON object with an 'inputs' array");
+        }
+
+        string? id = null, slice = null, routingKey = null;
+        List<Tensor>? inputs = null;
+        List<string>? outputs = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = ReadScalarAsString(ref reader, "id");
+            }
+            else if (reader.ValueTextEquals("parameters"u8))
+            {
+                reader.Read();
+                ReadParameters(ref reader, ref slice, ref routingKey);
+            }
+            else if (reader.ValueTextEquals("inputs"u8))
+            {
+                reader.Read();
+                inputs = ReadInputs(ref reader, json);
+            }
+            else if (reader.ValueTextEquals("outputs"u8))
+            {
+                reader.Read();
+                outputs = ReadOutputs(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (inputs is null || inputs.Count == 0)
+        {
+            throw new InferRequestException("the request has no inputs: give an 'inputs' array with at least one tensor");
+        }
+
+        return new ParsedInferRequest(id, slice, routingKey, inputs, outputs);
+    }
+
+    private static string? ReadScalarAsString(ref Utf8JsonReader reader, string what) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+        JsonTokenType.Null => null,
+        _ => throw new InferRequestException($"'{what}' must be a string"),
+    };
+
+    private static void ReadParameters(ref Utf8JsonReader reader, ref string? slice, ref string? routingKey)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InferRequestException("'parameters' must be a JSON object");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(InferParameters.Slice))
+            {
+                reader.Read();
+                slice = ReadScalarAsString(ref reader, "parameters.slice");
+            }
+            else if (reader.ValueTextEquals(InferParameters.RoutingKey))
+            {
+                reader.Read();
+                routingKey = ReadScalarAsString(ref reader, "parameters.routing_key");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static List<string> ReadOutputs(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InferRequestException("'outputs' must be an array of objects with a 'name'");
+        }
+
+        var names = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InferRequestException("'outputs' must be an array of objects with a 'name'");
+            }
+
+            string? name = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("name"u8))
+                {
+                    reader.Read();
+                    name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new InferRequestException("every entry of 'outputs' needs a string 'name'");
+            }
+
+            if (names.Contains(name))
+            {
+                throw new InferRequestException($"output '{name}' is requested twice");
+            }
+
+            names.Add(name);
+        }
+
+        return names;
+    }
+
+    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InferRequestException("'inputs' must be an array of tensors");
+        }
+
+        var inputs = new List<Tensor>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InferRequestException($"inputs[{inputs.Count}] must be an object with name, shape, datatype and data");
+            }
+
+            var tensor = ReadInput(ref reader, json, inputs.Count);
+            if (inputs.Exists(t => t.Name == tensor.Name))
+            {
+                throw new InferRequestException($"input '{tensor.Name}' is given twice");
+            }
+
+            inputs.Add(tensor);
+        }
+
+        return inputs;
+    }
+
+    private static Tensor ReadInput(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int index)
+    {
+        string? name = null, dataType = null;
+        long[]? shape = null;
+        int dataStart = -1, dataEnd = -1;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("name"u8))
+            {
+                reader.Read();
+                name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("datatype"u8))
+            {
+                reader.Read();
+                dataType = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("shape"u8))
+            {
+                reader.Read();
+                shape = ReadShape(ref reader, name ?? $"inputs[{index}]");
+            }
+            else if (reader.ValueTextEquals("data"u8))
+            {
+                reader.Read();
+                dataStart = (int)reader.TokenStartIndex;
+                reader.Skip();
+                dataEnd = (int)reader.BytesConsumed;
+            }
+            else
+            {
+                // "parameters" and extensions: the binary tensor extension is not supported over this route.
+                if (reader.ValueTextEquals("parameters"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject && ContainsBinaryDataSize(ref reader))
+                    {
+                        throw new InferRequestException($"input '{name ?? $"inputs[{index}]"}' uses the binary tensor extension, which Fleet does not support: send the data as JSON");
+                    }
+
+                    continue;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        var label = name is null ? $"inputs[{index}]" : $"input '{name}'";
+        if (string.IsNullOrEmpty(name))
+        {
+            throw new InferRequestException($"{label} has no 'name'");
+        }
+
+        if (dataType is null)
+        {
+            throw new InferRequestException($"{label} has no 'datatype'");
+        }
+
+        if (TensorTypes.ElementType(dataType) is null)
+        {
+            throw new InferRequestException(
+                $"{label} has datatype '{dataType}', which Fleet does not accept; use one of {string.Join(", ", TensorTypes.Supported)}");
+        }
+
+        if (shape is null)
+        {
+            throw new InferRequestException($"{label} has no 'shape'");
+        }
+
+        if (dataStart < 0)
+        {
+            throw new InferRequestException($"{label} has no 'data'");
+        }
+
+        var count = Tensor.ElementCount(shape);
+        var dataBytes = dataEnd - dataStart;
+        // Every JSON value takes at least one byte plus a separator: a shape that claims more elements than the
+        // data could hold is refused before anything is allocated for it.
+        if (count < 0 || count > dataBytes)
+        {
+            throw new InferRequestException(
+                $"{label} has shape [{string.Join(",", shape)}] with more elements than its data holds");
+        }
+
+        var data = ReadData(json.Slice(dataStart, dataBytes), dataType, (int)count, label);
+        return new Tensor(name, dataType, shape, data);
+    }
+
+    private static bool ContainsBinaryDataSize(ref Utf8JsonReader reader)
+    {
+        var found = false;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("binary_data_size"u8))
+            {
+                found = true;
+            }
+        }
+
+        return found;
+    }
+
+    private static long[] ReadShape(ref Utf8JsonReader reader, string label)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new InferRequestException($"{label}: 'shape' must be an array of non-negative integers");
+        }
+
+        var dims = new List<long>(4);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var d) || d < 0)
+            {
+                throw new InferRequestException($"{label}: 'shape' must be an array of non-negative integers");
+            }
+
+            dims.Add(d);
+        }
+
+        return [.. dims];
+    }
+
+    private static Array ReadData(ReadOnlySpan<byte> data, string dataType, int count, string label)
+    {
+        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 2 * MaxNesting });
+        reader.Read();
+        return dataType switch
+        {
+            DataTypes.Fp32 => Fill(ref reader, new float[count], label, dataType, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
+            DataTypes.Fp64 => Fill(ref reader, new double[count], label, dataType, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
+            DataTypes.Int64 => Fill(ref reader, new long[count], label, dataType, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
+            DataTypes.Int32 => Fill(ref reader, new int[count], label, dataType, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
+            DataTypes.Int16 => Fill(ref reader, new short[count], label, dataType, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
+            DataTypes.Int8 => Fill(ref reader, new sbyte[count], label, dataType, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
+            DataTypes.UInt64 => Fill(ref reader, new ulong[count], label, dataType, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
+            DataTypes.UInt32 => Fill(ref reader, new uint[count], label, dataType, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
+            DataTypes.UInt16 => Fill(ref reader, new ushort[count], label, dataType, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
+            DataTypes.UInt8 => Fill(ref reader, new byte[count], label, dataType, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
+            DataTypes.Bool => Fill(ref reader, new bool[count], label, dataType, static (ref Utf8JsonReader r, out bool v) =>
+            {
+                v = r.TokenType == JsonTokenType.True;
+                return r.TokenType is JsonTokenType.True or JsonTokenType.False;
+            }),
+            DataTypes.Bytes => Fill(ref reader, new string[count], label, dataType, static (ref Utf8JsonReader r, out string v) =>
+            {
+                v = r.TokenType == JsonTokenType.String ? r.GetString()! : "";
+                return r.TokenType == JsonTokenType.String;
+            }),
+            _ => throw new InferRequestException($"{label} has datatype '{dataType}', which Fleet does not accept"),
+        };
+    }
+
+    private delegate bool ElementReader<T>(ref Utf8JsonReader reader, out T value);
+
+    private static T[] Fill<T>(ref Utf8JsonReader reader, T[] target, string label, string dataType, ElementReader<T> read)
+    {
+        var written = 0;
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            // A single scalar is accepted for a one-element tensor.
+            ReadOne(ref reader, target, ref written, label, dataType, read);
+        }
+        else
+        {
+            var depth = 0;
+            do
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartArray:
+                        if (++depth > MaxNesting)
+                        {
+                            throw new InferRequestException($"{label}: 'data' is nested more than {MaxNesting} levels deep");
+                        }
+
+                        break;
+                    case JsonTokenType.EndArray:
+                        depth--;
+                        break;
+                    default:
+                        ReadOne(ref reader, target, ref written, label, dataType, read);
+                        break;
+                }
+            }
+            while (depth > 0 && reader.Read());
+        }
+
+        if (written != target.Length)
+        {
+            throw new InferRequestException($"{label}: shape needs {target.Length} values but 'data' has {written}");
+        }
+
+        return target;
+    }
+
+    private static void ReadOne<T>(ref Utf8JsonReader reader, T[] target, ref int written, string label, string dataType, ElementReader<T> read)
+    {
+        if (written >= target.Length)
+        {
+            // Count the rest so the message says how many values there are.
+            var extra = 1;
+            while (reader.Read())
+            {
+                if (reader.TokenType is not (JsonTokenType.StartArray or JsonTokenType.EndArray))
+                {
+                    extra++;
+                }
+            }
+
+            throw new InferRequestException($"{label}: shape needs {target.Length} values but 'data' has {written + extra}");
+        }
+
+        T value;
+        bool valid;
+        try
+        {
+            valid = read(ref reader, out value);
+        }
+        catch (InvalidOperationException)
+        {
+            // The token is of another kind (a string where a number belongs).
+            (valid, value) = (false, default!);
+        }
+
+        if (!valid)
+        {
+            var text = reader.TokenType == JsonTokenType.String ? "\"" + reader.GetString() + "\"" : Encoding.UTF8.GetString(reader.ValueSpan);
+            throw new InferRequestException($"{label}: value {Truncate(text)} at index {written} is not a valid {dataType}");
+        }
+
+        target[written++] = value;
+    }
+
+    private static string Truncate(string s) => s.Length <= 32 ? s : s[..32] + "...";
+}

@@ -1,0 +1,14 @@
+namespace Fleet.Runtime.Hosting;
+
+/// <summary>Where a Fleet silo keeps its data on the embedded default.</summary>
+public sealed class FleetOptions
+{
+    /// <summary>The folder for the state database and artifacts (default <c>fleet-data</c> under the working directory).</summary>
+    public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, "fleet-data");
+
+    /// <summary>The state database file.</summary>
+    public string StateDatabasePath => Path.Combine(DataDirectory, "state", "fleet.db");
+
+    /// <summary>The artifact folder.</summary>
+    public string ArtifactDirectory => Path.Combine(DataDirectory, "artifacts");
+}

@@ -1,0 +1,76 @@
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Onnx;
+using Fleet.Runtime.Registry;
+using Fleet.Runtime.Routing;
+using Fleet.Runtime.Serving;
+using Fleet.Runtime.Storage;
+using Fleet.Runtime.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
+
+namespace Fleet.Runtime.Hosting;
+
+/// <summary>The one way to wire Fleet into an Orleans silo.</summary>
+public static class FleetSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds Fleet to the silo on the embedded default: grain state and the model catalog in one SQLite file, artifacts
+    /// in a local folder, the model host, the route cache and the prediction path.
+    /// </summary>
+    public static ISiloBuilder AddFleet(this ISiloBuilder silo, Action<FleetOptions>? configure = null, Action<ModelHostOptions>? configureHost = null)
+    {
+        var services = silo.Services;
+        var fleet = services.AddOptions<FleetOptions>();
+        if (configure is not null)
+        {
+            fleet.Configure(configure);
+        }
+
+        var host = services.AddOptions<ModelHostOptions>().BindConfiguration("Fleet:ModelHost");
+        if (configureHost is not null)
+        {
+            host.Configure(configureHost);
+        }
+
+        host.Validate(o => !o.Validate().Any(), "Fleet:ModelHost options are invalid").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsValidator>();
+
+        services.AddMetrics();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSerializer(serializer => serializer.AddJsonSerializer(
+            isSupported: type => type.Namespace?.StartsWith("Fleet.Contracts", StringComparison.Ordinal) == true));
+
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<FleetOptions>>().Value;
+            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema);
+        });
+        services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => new SqliteGrainStorage(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IModelCatalog>(sp => new SqliteModelCatalog(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IArtifactStore>(sp => new LocalArtifactStore(sp.GetRequiredService<IOptions<FleetOptions>>().Value.ArtifactDirectory));
+
+        services.AddSingleton<FleetMetrics>();
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton<RouteCache>();
+        services.AddSingleton<SliceTrafficCounters>();
+        services.AddSingleton<PredictionService>(sp => new PredictionService(
+            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IModelCatalog>(),
+            sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>()));
+        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<DeploymentService>();
+        services.AddHostedService<RouteCacheMembershipWatcher>();
+        return silo;
+    }
+
+    private sealed class ModelHostOptionsValidator : IValidateOptions<ModelHostOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ModelHostOptions options)
+        {
+            var problems = options.Validate().Select(p => "Fleet:ModelHost:" + p).ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Fleet.Core.Hosting;
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Fleet.Runtime.Onnx;
+
+/// <summary>
+/// The silo-local owner of ONNX Runtime sessions: loads a version lazily on first use, shares it across every slice
+/// that runs it, loads it once however many requests race for it, and evicts the least recently used models when
+/// the memory charged to them passes the budget.
+/// </summary>
+internal sealed partial class ModelHost : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<LoadedModel>>> _models = new(StringComparer.Ordinal);
+    private readonly IArtifactStore _artifacts;
+    private readonly ModelHostOptions _options;
+    private readonly FleetMetrics _metrics;
+    private readonly ILogger<ModelHost> _logger;
+    private readonly SessionOptions _sessionOptions;
+    private readonly Lock _evictionLock = new();
+    private long _bytes;
+    private int _count;
+
+    public ModelHost(IArtifactStore artifacts, IOptions<ModelHostOptions> options, FleetMetrics metrics, ILogger<ModelHost> logger)
+    {
+        _artifacts = artifacts;
+        _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
+        _sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = _options.IntraOpThreads,
+            InterOpNumThreads = _options.InterOpThreads,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Thousands of small models: a per-session arena would hold memory each model never gives back.
+            EnableCpuMemArena = false,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        metrics.ObserveModelHost(() => Interlocked.Read(ref _bytes), () => Volatile.Read(ref _count));
+    }
+
+    /// <summary>Memory currently charged to resident models.</summary>
+    public long ResidentBytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Number of resident models.</summary>
+    public int ResidentCount => Volatile.Read(ref _count);
+
+    /// <summary>True when the version is loaded (or loading).</summary>
+    public bool IsResident(string version) => _models.ContainsKey(version);
+
+    /// <summary>Returns a lease on the loaded version, loading it first when it is not resident.</summary>
+    public ValueTask<ModelLease> AcquireAsync(string version, CancellationToken cancellationToken = default)
+    {
+        if (_models.TryGetValue(version, out var entry) && entry.IsValueCreated && entry.Value.IsCompletedSuccessfully)
+        {
+            var model = entry.Value.Result;
+            if (model.TryAcquire())
+            {
+                model.LastUsed = Stopwatch.GetTimestamp();
+                _metrics.ModelHostHit();
+                return new ValueTask<ModelLease>(new ModelLease(model));
+            }
+        }
+
+        return AcquireSlowAsync(version, cancellationToken);
+    }
+
+    private async ValueTask<ModelLease> AcquireSlowAsync(string version, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var isNew = false;
+            var entry = _models.GetOrAdd(version, v =>
+            {
+                isNew = true;
+                return new Lazy<Task<LoadedModel>>(() => LoadAsync(v), LazyThreadSafetyMode.ExecutionAndPublication);
+            });
+            if (isNew)
+            {
+                _metrics.ModelHostMiss();
+            }
+            else
+            {
+                _metrics.ModelHostHit();
+            }
+
+            LoadedModel model;
+            try
+            {
+                model = await entry.Value.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A failed load is not cached: the next request tries again.
+                _models.TryRemove(new KeyValuePair<string, Lazy<Task<LoadedModel>>>(version, entry));
+                throw;
+            }
+
+            if (model.TryAcquire())
+            {
+                model.LastUsed = Stopwatch.GetTimestamp();
+                return new ModelLease(model);
+            }
+
+            // Evicted between load and acquire: load again.
+        }
+    }
+
+    private async Task<LoadedModel> LoadAsync(string version)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var bytes = await _artifacts.ReadAsync(version);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(bytes, _sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelExecutionException($"version {version} failed to load in ONNX Runtime: {e.Message}", e);
+        }
+
+        var charged = _options.SessionOverheadBytes + (long)(bytes.Length * _options.BytesPerFileByte);
+        var model = new LoadedModel(version, session, charged) { LastUsed = Stopwatch.GetTimestamp() };
+        Interlocked.Add(ref _bytes, charged);
+        Interlocked.Increment(ref _count);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _metrics.ModelHostLoaded(elapsed);
+        LogLoaded(_logger, version, bytes.Length, elapsed.TotalMilliseconds);
+        EvictIfOverBudget(version);
+        return model;
+    }
+
+    private void EvictIfOverBudget(string justLoaded)
+    {
+        if (Interlocked.Read(ref _bytes) <= _options.MemoryBudgetBytes)
+        {
+            return;
+        }
+
+        lock (_evictionLock)
+        {
+            var resident = new List<ResidentModel>(_models.Count);
+            foreach (var (key, lazy) in _models)
+            {
+                if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+                {
+                    var m = lazy.Value.Result;
+                    resident.Add(new ResidentModel(key, m.ChargedBytes, m.LastUsed));
+                }
+            }
+
+            var victims = EvictionPlanner.Plan(
+                resident, _options.MemoryBudgetBytes, (long)(_options.MemoryBudgetBytes * _options.LowWatermark),
+                new HashSet<string>(StringComparer.Ordinal) { justLoaded });
+            foreach (var victim in victims)
+            {
+                Evict(victim);
+            }
+        }
+    }
+
+    private void Evict(string version)
+    {
+        if (_models.TryRemove(version, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
+        {
+            var model = lazy.Value.Result;
+            Interlocked.Add(ref _bytes, -model.ChargedBytes);
+            Interlocked.Decrement(ref _count);
+            _metrics.ModelHostEvicted();
+            model.Dispose();
+        }
+    }
+
+    /// <summary>Disposes every session.</summary>
+    public void Dispose()
+    {
+        foreach (var version in _models.Keys.ToArray())
+        {
+            Evict(version);
+        }
+
+        _sessionOptions.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded version {Version} ({Bytes} bytes) in {Milliseconds:F1} ms")]
+    private static partial void LogLoaded(ILogger logger, string version, int bytes, double milliseconds);
+}

@@ -1,0 +1,144 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Identity;
+using Fleet.Runtime.Grains;
+using Fleet.Runtime.Serving;
+
+namespace Fleet.Runtime.Registry;
+
+/// <summary>Deploys versions to one, many or all slices of a model, and reports slice status.</summary>
+public sealed class DeploymentService
+{
+    private const int Parallelism = 64;
+    private readonly IGrainFactory _grains;
+    private readonly IModelCatalog _catalog;
+    private readonly ModelRegistry _registry;
+    private readonly SliceTrafficCounters _traffic;
+
+    /// <summary>Creates the service.</summary>
+    public DeploymentService(IGrainFactory grains, IModelCatalog catalog, ModelRegistry registry, SliceTrafficCounters traffic)
+    {
+        _grains = grains;
+        _catalog = catalog;
+        _registry = registry;
+        _traffic = traffic;
+    }
+
+    /// <summary>
+    /// Deploys a version. Every target slice is checked first: when any would see a different input signature and the
+    /// request does not accept that, nothing changes and a <see cref="ConflictException"/> lists the differences.
+    /// Slices that already run the version are left alone (the call is idempotent).
+    /// </summary>
+    public async Task<DeployResult> DeployAsync(string model, DeployRequest request, string actor, CancellationToken cancellationToken = default)
+    {
+        var version = _registry.ResolveVersion(model, request.Version);
+        var targets = Targets(model, request);
+        var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason);
+
+        var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);
+        var conflicts = checks.Where(c => c.Outcome == DeployOutcomes.SignatureConflict).ToList();
+        if (conflicts.Count > 0)
+        {
+            throw new ConflictException(
+                $"version {VersionId.Short(version.Version)} takes different inputs than {conflicts.Count} of {targets.Count} slice(s) run now; " +
+                "deploy with accept_signature_change to replace them anyway",
+                conflicts.Select(c => $"{c.Slice}: {c.Detail}").ToList());
+        }
+
+        await _catalog.AddSlicesAsync(model, targets);
+        var results = await ForEachSliceAsync(model, targets, command with { CheckOnly = false }, cancellationToken);
+        return new DeployResult(
+            model, version.Version,
+            results.Count(r => r.Outcome == DeployOutcomes.Deployed),
+            results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
+            results);
+    }
+
+    /// <summary>One slice's status; 404 when the model is unknown.</summary>
+    public async Task<SliceStatus> GetSliceAsync(string model, string sliceKey)
+    {
+        _registry.RequireModel(model);
+        if (!SliceId.TryCreate(model, sliceKey, out var slice, out var error))
+        {
+            throw new BadRequestException(error);
+        }
+
+        var snapshot = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetSnapshot();
+        if (snapshot.StableVersion is null)
+        {
+            throw new NotFoundException($"model '{model}' has no deployment for slice '{slice.Key}'");
+        }
+
+        return ToStatus(slice, snapshot);
+    }
+
+    /// <summary>A page of a model's slices with their status.</summary>
+    public async Task<SliceList> ListSlicesAsync(string model, int offset, int limit, CancellationToken cancellationToken = default)
+    {
+        _registry.RequireModel(model);
+        var keys = _catalog.ListSlices(model);
+        var page = keys.Skip(Math.Max(0, offset)).Take(Math.Clamp(limit, 1, 10_000)).ToArray();
+        var statuses = new SliceStatus[page.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, page.Length), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            var slice = new SliceId(model, page[i]);
+            statuses[i] = ToStatus(slice, await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetSnapshot());
+        });
+        return new SliceList(model, keys.Count, statuses);
+    }
+
+    private SliceStatus ToStatus(SliceId slice, SliceSnapshot s) =>
+        new(slice.Model, slice.Key, s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _traffic.Get(slice));
+
+    private List<string> Targets(string model, DeployRequest request)
+    {
+        var given = request.Slices ?? [];
+        if (request.AllSlices)
+        {
+            if (given.Count > 0)
+            {
+                throw new BadRequestException("give either slices or all_slices, not both");
+            }
+
+            var all = _catalog.ListSlices(model).ToList();
+            if (all.Count == 0)
+            {
+                throw new BadRequestException($"model '{model}' has no slices yet: deploy to named slices first");
+            }
+
+            return all;
+        }
+
+        if (given.Count == 0)
+        {
+            return [SliceKey.Default];
+        }
+
+        var targets = new List<string>(given.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in given)
+        {
+            if (!SliceKey.TryNormalize(key, out var normalized, out var error))
+            {
+                throw new BadRequestException(error);
+            }
+
+            if (seen.Add(normalized))
+            {
+                targets.Add(normalized);
+            }
+        }
+
+        return targets;
+    }
+
+    private async Task<SliceDeployment[]> ForEachSliceAsync(string model, List<string> targets, DeployCommand command, CancellationToken cancellationToken)
+    {
+        var results = new SliceDeployment[targets.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            results[i] = await _grains.GetGrain<ISliceGrain>(new SliceId(model, targets[i]).ToString()).Deploy(command);
+        });
+        return results;
+    }
+}

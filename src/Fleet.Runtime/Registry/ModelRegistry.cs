@@ -1,0 +1,106 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Identity;
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Onnx;
+
+namespace Fleet.Runtime.Registry;
+
+/// <summary>Pushes and looks up model versions: validates ONNX bytes in ONNX Runtime, stores them content-addressed, records them.</summary>
+public sealed class ModelRegistry
+{
+    private readonly IArtifactStore _artifacts;
+    private readonly IModelCatalog _catalog;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the registry.</summary>
+    public ModelRegistry(IArtifactStore artifacts, IModelCatalog catalog, TimeProvider clock)
+    {
+        _artifacts = artifacts;
+        _catalog = catalog;
+        _clock = clock;
+    }
+
+    /// <summary>
+    /// Pushes a version. The same bytes again return the existing version unchanged. Invalid ONNX is refused with a
+    /// <see cref="BadRequestException"/> and nothing of it is stored.
+    /// </summary>
+    public async Task<PushResult> PushAsync(string model, byte[] onnx, VersionMetadata? metadata, string actor, CancellationToken cancellationToken = default)
+    {
+        if (ModelName.Validate(model) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        var version = VersionId.Of(onnx);
+        var existing = _catalog.FindVersions(model, version, 1);
+        if (existing.Count == 1)
+        {
+            return new PushResult(existing[0], Created: false);
+        }
+
+        ModelSignature signature;
+        try
+        {
+            signature = ModelInspector.Inspect(onnx);
+        }
+        catch (InvalidModelException e)
+        {
+            throw new BadRequestException($"the file is not a model Fleet can serve: {e.Message}", e);
+        }
+
+        await _artifacts.PutAsync(version, onnx, cancellationToken);
+        var info = new VersionInfo(model, version, onnx.LongLength, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor);
+        var (stored, created) = await _catalog.AddVersionAsync(info);
+        return new PushResult(stored, created);
+    }
+
+    /// <summary>Every model.</summary>
+    public IReadOnlyList<ModelSummary> ListModels() => _catalog.ListModels();
+
+    /// <summary>Every version of a model, oldest first; 404 for an unknown model.</summary>
+    public IReadOnlyList<VersionInfo> ListVersions(string model)
+    {
+        RequireModel(model);
+        return _catalog.ListVersions(model);
+    }
+
+    /// <summary>A model's summary; 404 for an unknown model.</summary>
+    public ModelSummary GetModel(string model)
+    {
+        RequireModel(model);
+        return _catalog.ListModels().First(m => m.Name == model);
+    }
+
+    /// <summary>Resolves a full id or unique prefix to a version of the model; 404 when none, 400 when ambiguous.</summary>
+    public VersionInfo ResolveVersion(string model, string reference)
+    {
+        RequireModel(model);
+        if (VersionId.ValidateReference(reference) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        var found = _catalog.FindVersions(model, reference);
+        return found.Count switch
+        {
+            0 => throw new NotFoundException($"model '{model}' has no version '{reference}'"),
+            1 => found[0],
+            _ => throw new BadRequestException($"version prefix '{reference}' of model '{model}' is ambiguous: give more digits"),
+        };
+    }
+
+    /// <summary>Throws a 400 or 404 unless <paramref name="model"/> names a pushed model.</summary>
+    public void RequireModel(string model)
+    {
+        if (ModelName.Validate(model) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        if (!_catalog.ModelExists(model))
+        {
+            throw new NotFoundException($"model '{model}' not found");
+        }
+    }
+}

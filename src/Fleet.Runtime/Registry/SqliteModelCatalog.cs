@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Fleet.Contracts.Management;
+using Fleet.Runtime.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Fleet.Runtime.Registry;
+
+/// <summary>The model catalog in the embedded SQLite database.</summary>
+public sealed class SqliteModelCatalog : IModelCatalog
+{
+    /// <summary>The tables the catalog keeps.</summary>
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS versions (
+            model TEXT NOT NULL,
+            version TEXT NOT NULL,
+            info TEXT NOT NULL,
+            PRIMARY KEY (model, version));
+        CREATE TABLE IF NOT EXISTS slices (
+            model TEXT NOT NULL,
+            slice TEXT NOT NULL,
+            PRIMARY KEY (model, slice)) WITHOUT ROWID;
+        """;
+
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Creates the catalog over <paramref name="database"/>.</summary>
+    public SqliteModelCatalog(SqliteDatabase database) => _database = database;
+
+    /// <inheritdoc />
+    public Task<(VersionInfo Version, bool Created)> AddVersionAsync(VersionInfo version) =>
+        _database.WriteAsync(connection =>
+        {
+            var existing = Find(connection, version.Model, version.Version, 1);
+            if (existing.Count > 0)
+            {
+                return (existing[0], false);
+            }
+
+            using var command = SqliteDatabase.Command(
+                connection, "INSERT INTO versions (model, version, info) VALUES (@p0, @p1, @p2)",
+                version.Model, version.Version, JsonSerializer.Serialize(version));
+            command.ExecuteNonQuery();
+            return (version, true);
+        });
+
+    /// <inheritdoc />
+    public IReadOnlyList<VersionInfo> FindVersions(string model, string reference, int limit = 2) =>
+        _database.Read(connection => Find(connection, model, reference, limit));
+
+    /// <inheritdoc />
+    public IReadOnlyList<VersionInfo> ListVersions(string model) =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT info FROM versions WHERE model = @p0 ORDER BY rowid", model);
+            return ReadVersions(command);
+        });
+
+    /// <inheritdoc />
+    public IReadOnlyList<ModelSummary> ListModels() =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(
+                connection,
+                """
+                SELECT v.model, COUNT(*),
+                       (SELECT COUNT(*) FROM slices s WHERE s.model = v.model),
+                       (SELECT version FROM versions l WHERE l.model = v.model ORDER BY rowid DESC LIMIT 1)
+                FROM versions v GROUP BY v.model ORDER BY v.model
+                """);
+            using var reader = command.ExecuteReader();
+            var models = new List<ModelSummary>();
+            while (reader.Read())
+            {
+                models.Add(new ModelSummary(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3)));
+            }
+
+            return models;
+        });
+
+    /// <inheritdoc />
+    public bool ModelExists(string model) =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT 1 FROM versions WHERE model = @p0 LIMIT 1", model);
+            return command.ExecuteScalar() is not null;
+        });
+
+    /// <inheritdoc />
+    public Task AddSlicesAsync(string model, IReadOnlyCollection<string> sliceKeys) =>
+        _database.WriteAsync(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "INSERT OR IGNORE INTO slices (model, slice) VALUES (@p0, @p1)", model, "");
+            foreach (var key in sliceKeys)
+            {
+                command.Parameters["@p1"].Value = key;
+                command.ExecuteNonQuery();
+            }
+
+            return sliceKeys.Count;
+        });
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListSlices(string model) =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT slice FROM slices WHERE model = @p0 ORDER BY slice", model);
+            using var reader = command.ExecuteReader();
+            var slices = new List<string>();
+            while (reader.Read())
+            {
+                slices.Add(reader.GetString(0));
+            }
+
+            return slices;
+        });
+
+    private static List<VersionInfo> Find(SqliteConnection connection, string model, string reference, int limit)
+    {
+        // Version ids are lowercase hex, so a prefix range scan needs no escaping.
+        using var command = SqliteDatabase.Command(
+            connection, "SELECT info FROM versions WHERE model = @p0 AND version >= @p1 AND version < @p2 ORDER BY version LIMIT @p3",
+            model, reference, reference + "g", limit);
+        return ReadVersions(command);
+    }
+
+    private static List<VersionInfo> ReadVersions(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var versions = new List<VersionInfo>();
+        while (reader.Read())
+        {
+            versions.Add(JsonSerializer.Deserialize<VersionInfo>(reader.GetString(0))!);
+        }
+
+        return versions;
+    }
+}

@@ -1,0 +1,95 @@
+using Fleet.Contracts.Inference;
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Identity;
+using Fleet.Core.Tensors;
+using Fleet.Runtime.Grains;
+using Fleet.Runtime.Registry;
+using Fleet.Runtime.Serving;
+using Fleet.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>The Open Inference Protocol V2 REST API. A slice is addressed as <c>{model}@{slice}</c> or by <c>parameters.slice</c>.</summary>
+internal static class InferenceApi
+{
+    public static IEndpointRouteBuilder MapInferenceApi(this IEndpointRouteBuilder app)
+    {
+        var v2 = app.MapGroup("/v2").WithTags("Inference (OIP V2)");
+        v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness");
+        v2.MapGet("/health/ready", (IHostApplicationLifetime lifetime) => lifetime.ApplicationStarted.IsCancellationRequested
+            ? Results.Ok(new { ready = true })
+            : Results.Json(new { ready = false }, statusCode: StatusCodes.Status503ServiceUnavailable)).WithSummary("Readiness");
+        v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [])))
+            .WithSummary("Server metadata");
+        v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version");
+        v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version");
+        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve");
+        v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served");
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, name, null))
+            .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
+        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version) => InferAsync(context, name, version))
+            .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
+        return app;
+    }
+
+    private static async Task InferAsync(HttpContext context, string name, string? version)
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var predictions = context.RequestServices.GetRequiredService<PredictionService>();
+        Prediction prediction;
+        string? id;
+        using (var body = await RequestBody.ReadAsync(context.Request, limits.MaxInferenceRequestBytes, context.RequestAborted))
+        {
+            var request = InferRequestParser.Parse(body.Span);
+            id = request.Id;
+            prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, id, prediction.Slice.Key, prediction.Outputs);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    {
+        var slice = Resolve(name);
+        var versions = registry.ListVersions(slice.Model);
+        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
+        var shown = route.StableVersion is { } stable ? versions.First(v => v.Version == stable) : versions[^1];
+        return TypedResults.Ok(Metadata(name, versions, shown));
+    }
+
+    private static Ok<ModelMetadataResponse> VersionMetadata(string name, string version, ModelRegistry registry)
+    {
+        var slice = Resolve(name);
+        var info = registry.ResolveVersion(slice.Model, version);
+        return TypedResults.Ok(Metadata(name, [info], info));
+    }
+
+    private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    {
+        var slice = Resolve(name);
+        registry.RequireModel(slice.Model);
+        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
+        return route.StableVersion is null
+            ? throw new NotFoundException($"model '{slice.Model}' has no deployment for slice '{slice.Key}'")
+            : TypedResults.Ok(new ModelReadyResponse(name, true));
+    }
+
+    private static Ok<ModelReadyResponse> VersionReady(string name, string version, ModelRegistry registry)
+    {
+        var slice = Resolve(name);
+        registry.ResolveVersion(slice.Model, version);
+        return TypedResults.Ok(new ModelReadyResponse(name, true));
+    }
+
+    private static SliceId Resolve(string name) =>
+        SliceId.TryResolve(name, null, out var slice, out var error) ? slice : throw new BadRequestException(error);
+
+    private static ModelMetadataResponse Metadata(string name, IReadOnlyList<VersionInfo> versions, VersionInfo shown) =>
+        new(name, versions.Select(v => v.Version).ToArray(), "onnxruntime_onnx", shown.Signature.Inputs, shown.Signature.Outputs);
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Runtime.Registry;
+using Fleet.Server.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>The management API (<c>/api/v1</c>): push versions, deploy them to slices, read models, versions and slices.</summary>
+internal static class ManagementApi
+{
+    /// <summary>The header that names who makes a change (kept with the change).</summary>
+    public const string ActorHeader = "Fleet-Actor";
+
+    public static IEndpointRouteBuilder MapManagementApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Management");
+        api.MapGet("/models", (ModelRegistry registry) => TypedResults.Ok(registry.ListModels()))
+            .WithSummary("List models");
+        api.MapGet("/models/{model}", (string model, ModelRegistry registry) => TypedResults.Ok(registry.GetModel(model)))
+            .WithSummary("Get a model");
+        api.MapGet("/models/{model}/versions", (string model, ModelRegistry registry) => TypedResults.Ok(registry.ListVersions(model)))
+            .WithSummary("List a model's versions, oldest first");
+        api.MapGet("/models/{model}/versions/{version}", (string model, string version, ModelRegistry registry) =>
+                TypedResults.Ok(registry.ResolveVersion(model, version)))
+            .WithSummary("Get a version by id or unique prefix");
+        api.MapPost("/models/{model}/versions", PushAsync)
+            .WithSummary("Push a version: multipart form with an ONNX 'file' and optional JSON 'metadata'. Idempotent.")
+            .DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data");
+        api.MapPost("/models/{model}/deployments", DeployAsync)
+            .WithSummary("Deploy a version to slices, a list of slices, or all slices of the model. Idempotent.");
+        api.MapGet("/models/{model}/slices", ListSlicesAsync)
+            .WithSummary("List a model's slices with their deployments");
+        api.MapGet("/models/{model}/slices/{slice}", (string model, string slice, DeploymentService deployments) => deployments.GetSliceAsync(model, slice))
+            .WithSummary("Get one slice's deployment and traffic");
+        return app;
+    }
+
+    private static async Task<Results<Created<PushResult>, Ok<PushResult>>> PushAsync(
+        string model, HttpContext context, ModelRegistry registry, IOptions<ServerOptions> options)
+    {
+        if (Core.Identity.ModelName.Validate(model) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        var limit = options.Value.MaxArtifactBytes;
+        if (context.Request.ContentLength > limit + (1 << 20))
+        {
+            throw new BadHttpRequestException($"the upload is {context.Request.ContentLength} bytes; this server accepts models of at most {limit}", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = limit + (1 << 20);
+        }
+
+        if (!context.Request.HasFormContentType)
+        {
+            throw new BadRequestException("push a version as multipart/form-data with the ONNX bytes in a part named 'file'");
+        }
+
+        context.Features.Set<IFormFeature>(new FormFeature(context.Request, new FormOptions { MultipartBodyLengthLimit = limit, ValueLengthLimit = 1 << 20 }));
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var file = form.Files.GetFile("file") ?? throw new BadRequestException("the form has no part named 'file' holding the ONNX bytes");
+        if (file.Length > limit)
+        {
+            throw new BadHttpRequestException($"the model is {file.Length} bytes; this server accepts at most {limit}", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var metadata = ReadMetadata(form);
+        var bytes = new byte[file.Length];
+        await using (var stream = file.OpenReadStream())
+        {
+            await stream.ReadExactlyAsync(bytes, context.RequestAborted);
+        }
+
+        var result = await registry.PushAsync(model, bytes, metadata, Actor(context), context.RequestAborted);
+        return result.Created
+            ? TypedResults.Created($"/api/v1/models/{model}/versions/{result.Version.Version}", result)
+            : TypedResults.Ok(result);
+    }
+
+    private static VersionMetadata? ReadMetadata(IFormCollection form)
+    {
+        string? json = form.TryGetValue("metadata", out var value) ? value.ToString() : null;
+        if (json is null && form.Files.GetFile("metadata") is { } part)
+        {
+            using var reader = new StreamReader(part.OpenReadStream());
+            json = reader.ReadToEnd();
+        }
+
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<VersionMetadata>(json) ?? throw new BadRequestException("'metadata' must be a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"'metadata' is not valid JSON for version metadata: {e.Message}", e);
+        }
+    }
+
+    private static async Task<Ok<DeployResult>> DeployAsync(string model, HttpContext context, DeploymentService deployments)
+    {
+        DeployRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<DeployRequest>(context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"the deploy request is not valid: {e.Message}", e);
+        }
+
+        if (request is null)
+        {
+            throw new BadRequestException("the deploy request is empty: give at least {\"version\": \"...\"}");
+        }
+
+        return TypedResults.Ok(await deployments.DeployAsync(model, request, Actor(context), context.RequestAborted));
+    }
+
+    private static async Task<Ok<SliceList>> ListSlicesAsync(string model, DeploymentService deployments, int? offset, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await deployments.ListSlicesAsync(model, offset ?? 0, limit ?? 1000, cancellationToken));
+
+    private static string Actor(HttpContext context) =>
+        context.Request.Headers.TryGetValue(ActorHeader, out var actor) && !string.IsNullOrWhiteSpace(actor) ? actor.ToString() : "anonymous";
+}

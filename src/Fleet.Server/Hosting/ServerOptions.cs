@@ -1,0 +1,36 @@
+namespace Fleet.Server.Hosting;
+
+/// <summary>Limits and ports of the Fleet server (configuration section <c>Fleet</c>).</summary>
+public sealed class ServerOptions
+{
+    /// <summary>Largest inference request body accepted, in bytes (default 8 MiB); larger bodies get a 413.</summary>
+    public long MaxInferenceRequestBytes { get; set; } = 8L << 20;
+
+    /// <summary>Largest model file accepted by a push, in bytes (default 1 GiB); larger uploads get a 413.</summary>
+    public long MaxArtifactBytes { get; set; } = 1L << 30;
+
+    /// <summary>The silo-to-silo port (default 11111; 0 picks a free port).</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The Orleans client gateway port (default 0: none; Fleet's clients use HTTP).</summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>Checks the options; returns the problems, each naming the option.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (MaxInferenceRequestBytes < 1024)
+        {
+            yield return $"Fleet:{nameof(MaxInferenceRequestBytes)} must be at least 1024 (is {MaxInferenceRequestBytes})";
+        }
+
+        if (MaxArtifactBytes < 1024)
+        {
+            yield return $"Fleet:{nameof(MaxArtifactBytes)} must be at least 1024 (is {MaxArtifactBytes})";
+        }
+
+        if (SiloPort is < 0 or > 65535 || GatewayPort is < 0 or > 65535)
+        {
+            yield return $"Fleet:{nameof(SiloPort)} and Fleet:{nameof(GatewayPort)} must be ports (0-65535)";
+        }
+    }
+}

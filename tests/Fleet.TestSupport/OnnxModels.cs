@@ -1,0 +1,162 @@
+using System.Runtime.InteropServices;
+
+namespace Fleet.TestSupport;
+
+/// <summary>ONNX element types (onnx.proto TensorProto.DataType).</summary>
+public enum OnnxType
+{
+    /// <summary>float32.</summary>
+    Float = 1,
+    /// <summary>uint8.</summary>
+    UInt8 = 2,
+    /// <summary>int8.</summary>
+    Int8 = 3,
+    /// <summary>int32.</summary>
+    Int32 = 6,
+    /// <summary>int64.</summary>
+    Int64 = 7,
+    /// <summary>string.</summary>
+    String = 8,
+    /// <summary>bool.</summary>
+    Bool = 9,
+    /// <summary>float64.</summary>
+    Double = 11,
+}
+
+/// <summary>Builds real ONNX models in memory (IR 8, opset 13) that ONNX Runtime loads and runs.</summary>
+public static class OnnxModels
+{
+    /// <summary>
+    /// Logistic regression: input <paramref name="input"/> FP32 [N, weights.Length], output <paramref name="output"/>
+    /// FP32 [N, 1] = sigmoid(x · w + b).
+    /// </summary>
+    public static byte[] LogisticRegression(float[] weights, float bias, string input = "x", string output = "probability")
+    {
+        var graph = new ProtoWriter()
+            .Message(1, Node("MatMul", [input, "w"], ["z0"]))
+            .Message(1, Node("Add", ["z0", "b"], ["z1"]))
+            .Message(1, Node("Sigmoid", ["z1"], [output]))
+            .String(2, "logistic_regression")
+            .Message(5, FloatTensor("w", [weights.Length, 1], weights))
+            .Message(5, FloatTensor("b", [1], [bias]))
+            .Message(11, ValueInfo(input, OnnxType.Float, ["N", weights.Length]))
+            .Message(12, ValueInfo(output, OnnxType.Float, ["N", 1]));
+        return Model(graph);
+    }
+
+    /// <summary>The score of <see cref="LogisticRegression"/> for one row, computed in C#.</summary>
+    public static float LogisticScore(float[] weights, float bias, ReadOnlySpan<float> row)
+    {
+        var z = bias;
+        for (var i = 0; i < weights.Length; i++)
+        {
+            z += weights[i] * row[i];
+        }
+
+        return 1f / (1f + MathF.Exp(-z));
+    }
+
+    /// <summary>
+    /// A model with one input per listed element type, each [N, 1], whose outputs echo them under dotted names
+    /// (<c>a.output</c>), plus an FP32 sum of the FP32 and FP64 inputs: exercises every datatype Fleet maps.
+    /// </summary>
+    public static byte[] Echo(params (string Name, OnnxType Type)[] inputs)
+    {
+        var graph = new ProtoWriter();
+        foreach (var (name, _) in inputs)
+        {
+            graph.Message(1, Node("Identity", [name], [name + ".output"]));
+        }
+
+        graph.String(2, "echo");
+        foreach (var (name, type) in inputs)
+        {
+            graph.Message(11, ValueInfo(name, type, ["N", 1]));
+        }
+
+        foreach (var (name, type) in inputs)
+        {
+            graph.Message(12, ValueInfo(name + ".output", type, ["N", 1]));
+        }
+
+        return Model(graph);
+    }
+
+    /// <summary>A model that loads but fails inside ONNX Runtime on every valid input (a Reshape to an impossible shape).</summary>
+    public static byte[] FailsAtRuntime()
+    {
+        var graph = new ProtoWriter()
+            .Message(1, Node("Reshape", ["x", "shape"], ["y"]))
+            .String(2, "fails")
+            .Message(5, Int64Tensor("shape", [2], [7, 11]))
+            .Message(11, ValueInfo("x", OnnxType.Float, ["N", 2]))
+            .Message(12, ValueInfo("y", OnnxType.Float, [7, 11]));
+        return Model(graph);
+    }
+
+    /// <summary>A logistic regression whose weights live in an external file: Fleet must refuse it.</summary>
+    public static byte[] WithExternalData(string location = "weights.bin")
+    {
+        var w = new ProtoWriter()
+            .PackedInt64(1, [2, 1])
+            .Varint(2, (int)OnnxType.Float)
+            .String(8, "w")
+            .Message(13, new ProtoWriter().String(1, "location").String(2, location))
+            .Varint(14, 1);
+        var graph = new ProtoWriter()
+            .Message(1, Node("MatMul", ["x", "w"], ["y"]))
+            .String(2, "external")
+            .Message(5, w)
+            .Message(11, ValueInfo("x", OnnxType.Float, ["N", 2]))
+            .Message(12, ValueInfo("y", OnnxType.Float, ["N", 1]));
+        return Model(graph);
+    }
+
+    private static byte[] Model(ProtoWriter graph) => new ProtoWriter()
+        .Varint(1, 8)
+        .String(2, "fleet-tests")
+        .Message(7, graph)
+        .Message(8, new ProtoWriter().String(1, "").Varint(2, 13))
+        .ToArray();
+
+    private static ProtoWriter Node(string op, string[] inputs, string[] outputs)
+    {
+        var node = new ProtoWriter();
+        foreach (var i in inputs)
+        {
+            node.String(1, i);
+        }
+
+        foreach (var o in outputs)
+        {
+            node.String(2, o);
+        }
+
+        return node.String(3, op + "_" + outputs[0]).String(4, op);
+    }
+
+    private static ProtoWriter FloatTensor(string name, long[] dims, float[] values) => new ProtoWriter()
+        .PackedInt64(1, dims)
+        .Varint(2, (int)OnnxType.Float)
+        .String(8, name)
+        .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    private static ProtoWriter Int64Tensor(string name, long[] dims, long[] values) => new ProtoWriter()
+        .PackedInt64(1, dims)
+        .Varint(2, (int)OnnxType.Int64)
+        .String(8, name)
+        .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    // Dimensions: a string is a symbolic dimension (dim_param), a number a fixed one (dim_value).
+    private static ProtoWriter ValueInfo(string name, OnnxType type, object[] dims)
+    {
+        var shape = new ProtoWriter();
+        foreach (var d in dims)
+        {
+            shape.Message(1, d is string symbol ? new ProtoWriter().String(2, symbol) : new ProtoWriter().Varint(1, Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        var tensorType = new ProtoWriter().Varint(1, (int)type).Message(2, shape);
+        return new ProtoWriter().String(1, name).Message(2, new ProtoWriter().Message(1, tensorType));
+    }
+}
