@@ -37,7 +37,7 @@ public static class InferResponseWriter
 
             json.WriteEndArray();
             json.WritePropertyName("data"u8);
-            WriteData(json, tensor.Data);
+            WriteData(json, tensor.DataType, tensor.Data);
             json.WriteEndObject();
         }
 
@@ -46,13 +46,15 @@ public static class InferResponseWriter
     }
 
     /// <summary>Writes a tensor's data as a flat JSON array.</summary>
-    public static void WriteData(Utf8JsonWriter json, Array data)
+    public static void WriteData(Utf8JsonWriter json, string dataType, Array data)
     {
         json.WriteStartArray();
-        switch (data)
+        // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
+        switch (dataType)
         {
-            case float[] a:
-                foreach (var v in a)
+            case DataTypes.Fp32:
+                var floats = (float[])data;
+                foreach (var v in floats)
                 {
                     if (float.IsFinite(v))
                     {
@@ -66,8 +68,8 @@ public static class InferResponseWriter
                 }
 
                 break;
-            case double[] a:
-                foreach (var v in a)
+            case DataTypes.Fp64:
+                foreach (var v in (double[])data)
                 {
                     if (double.IsFinite(v))
                     {
@@ -80,17 +82,17 @@ public static class InferResponseWriter
                 }
 
                 break;
-            case long[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case int[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case short[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case sbyte[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case ulong[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case uint[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case ushort[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case byte[] a: foreach (var v in a) { json.WriteNumberValue(v); } break;
-            case bool[] a: foreach (var v in a) { json.WriteBooleanValue(v); } break;
-            case string[] a: foreach (var v in a) { json.WriteStringValue(v); } break;
-            default: throw new ArgumentException($"unsupported tensor data type {data.GetType().Name}", nameof(data));
+            case DataTypes.Int64: foreach (var v in (long[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.Int32: foreach (var v in (int[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.Int16: foreach (var v in (short[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.Int8: foreach (var v in (sbyte[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.UInt64: foreach (var v in (ulong[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.UInt32: foreach (var v in (uint[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.UInt16: foreach (var v in (ushort[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.UInt8: foreach (var v in (byte[])data) { json.WriteNumberValue(v); } break;
+            case DataTypes.Bool: foreach (var v in (bool[])data) { json.WriteBooleanValue(v); } break;
+            case DataTypes.Bytes: foreach (var v in (string[])data) { json.WriteStringValue(v); } break;
+            default: throw new ArgumentException($"unsupported datatype {dataType}", nameof(dataType));
         }
 
         json.WriteEndArray();

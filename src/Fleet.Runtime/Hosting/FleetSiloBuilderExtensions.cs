@@ -8,7 +8,6 @@ using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orleans.Serialization;
 using Orleans.Storage;
 
 namespace Fleet.Runtime.Hosting;
@@ -40,8 +39,7 @@ public static class FleetSiloBuilderExtensions
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSupported: type => type.Namespace?.StartsWith("Fleet.Contracts", StringComparison.Ordinal) == true));
+        services.AddFleetSerializer();
 
         services.AddSingleton(sp =>
         {

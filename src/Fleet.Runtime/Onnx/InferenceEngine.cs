@@ -2,6 +2,7 @@ using Fleet.Core.Signatures;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using DataTypes = Fleet.Contracts.Inference.DataTypes;
 using Tensor = Fleet.Core.Tensors.Tensor;
 
 namespace Fleet.Runtime.Onnx;
@@ -140,21 +141,22 @@ internal static class InferenceEngine
         }
     }
 
-    private static OrtValue ToOrtValue(Tensor tensor) => tensor.Data switch
+    // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
+    private static OrtValue ToOrtValue(Tensor tensor) => tensor.DataType switch
     {
-        float[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        double[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        long[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        int[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        short[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        sbyte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ulong[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        uint[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        ushort[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        byte[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        bool[] a => OrtValue.CreateTensorValueFromMemory(a, tensor.Shape),
-        string[] a => StringTensor(a, tensor.Shape),
-        _ => throw new InferRequestException($"input '{tensor.Name}' has data Fleet cannot pass to ONNX Runtime"),
+        DataTypes.Fp32 => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
+        DataTypes.Fp64 => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
+        DataTypes.Int64 => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
+        DataTypes.Int32 => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
+        DataTypes.Int16 => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),
+        DataTypes.Int8 => OrtValue.CreateTensorValueFromMemory((sbyte[])tensor.Data, tensor.Shape),
+        DataTypes.UInt64 => OrtValue.CreateTensorValueFromMemory((ulong[])tensor.Data, tensor.Shape),
+        DataTypes.UInt32 => OrtValue.CreateTensorValueFromMemory((uint[])tensor.Data, tensor.Shape),
+        DataTypes.UInt16 => OrtValue.CreateTensorValueFromMemory((ushort[])tensor.Data, tensor.Shape),
+        DataTypes.UInt8 => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
+        DataTypes.Bool => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
+        DataTypes.Bytes => StringTensor((string[])tensor.Data, tensor.Shape),
+        _ => throw new InferRequestException($"input '{tensor.Name}' has datatype {tensor.DataType}, which Fleet cannot pass to ONNX Runtime"),
     };
 
     private static OrtValue StringTensor(string[] data, long[] shape)

@@ -105,6 +105,12 @@ internal sealed partial class ModelHost : IDisposable
             if (model.TryAcquire())
             {
                 model.LastUsed = Stopwatch.GetTimestamp();
+                if (isNew)
+                {
+                    // Once the load has completed, so the planner sees the new model among the resident ones.
+                    EvictIfOverBudget(version);
+                }
+
                 return new ModelLease(model);
             }
 
@@ -133,7 +139,6 @@ internal sealed partial class ModelHost : IDisposable
         var elapsed = Stopwatch.GetElapsedTime(started);
         _metrics.ModelHostLoaded(elapsed);
         LogLoaded(_logger, version, bytes.Length, elapsed.TotalMilliseconds);
-        EvictIfOverBudget(version);
         return model;
     }
 
