@@ -10,6 +10,11 @@ namespace Fleet.Client;
 /// <summary>The .NET client of a Fleet server: predictions (OIP V2), pushes, deployments and status, over HTTP.</summary>
 public sealed class FleetClient : IDisposable
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
 
@@ -67,7 +72,7 @@ public sealed class FleetClient : IDisposable
         var path = version is null
             ? $"v2/models/{Uri.EscapeDataString(model)}/infer"
             : $"v2/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/infer";
-        using var response = await _http.PostAsJsonAsync(path, request, cancellationToken);
+        using var response = await _http.PostAsJsonAsync(path, request, Json, cancellationToken);
         return await ReadAsync<InferResponse>(response, cancellationToken);
     }
 
@@ -108,7 +113,7 @@ public sealed class FleetClient : IDisposable
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/deployments")
         {
-            Content = JsonContent.Create(request),
+            Content = JsonContent.Create(request, options: Json),
         };
         using var response = await SendAsync(message, cancellationToken);
         return await ReadAsync<DeployResult>(response, cancellationToken);

@@ -109,3 +109,15 @@ public class InferRequestParserTests
         Assert.Equal(values, (float[])Parse(json).Inputs[0].Data);
     }
 }
+
+public class InferRequestParserNullTests
+{
+    [Fact]
+    public void Null_outputs_id_and_parameters_mean_absent()
+    {
+        var request = InferRequestParser.Parse("""{"id":null,"parameters":null,"outputs":null,"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}"""u8);
+        Assert.Null(request.Id);
+        Assert.Null(request.RequestedOutputs);
+        Assert.Null(request.Slice);
+    }
+}

@@ -46,6 +46,7 @@ public static class InferRequestParser
         string? id = null, slice = null, routingKey = null;
         List<Tensor>? inputs = null;
         List<string>? outputs = null;
+        // "outputs": null and "id": null mean the same as leaving them out.
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("id"u8))
@@ -123,8 +124,13 @@ public static class InferRequestParser
         }
     }
 
-    private static List<string> ReadOutputs(ref Utf8JsonReader reader)
+    private static List<string>? ReadOutputs(ref Utf8JsonReader reader)
     {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
         if (reader.TokenType != JsonTokenType.StartArray)
         {
             throw new InferRequestException("'outputs' must be an array of objects with a 'name'");

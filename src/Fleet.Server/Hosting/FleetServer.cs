@@ -48,7 +48,8 @@ public static class FleetServer
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("fleet"))
             .WithMetrics(metrics => metrics
-                .AddMeter(FleetMetrics.MeterName, "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddMeter(FleetMetrics.MeterName, OrleansMetricsView.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddView(OrleansMetricsView.Configure)
                 .AddView("fleet.prediction.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [.. FleetMetrics.LatencyBuckets] })
                 .AddView("fleet.model_host.load.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] })
                 .AddPrometheusExporter());

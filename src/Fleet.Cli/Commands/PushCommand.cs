@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Text.Json;
+using Fleet.Contracts.Management;
+
+namespace Fleet.Cli.Commands;
+
+/// <summary><c>fleet push MODEL FILE.onnx [--metadata FILE.json]</c>: uploads a version and prints its id.</summary>
+internal static class PushCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliHost host)
+    {
+        var model = new Argument<string>("model") { Description = "The model's name ([a-z0-9._-])" };
+        var file = new Argument<string>("file") { Description = "The ONNX file to push", HelpName = "FILE.onnx" };
+        var metadata = new Option<string>("--metadata") { Description = "A JSON file of version metadata (description, training_from, training_to, source_commit, labels)", HelpName = "FILE.json" };
+        var command = new Command("push", "Push an ONNX file as a version of a model; prints the version id (the same bytes always give the same id)")
+        {
+            model, file, metadata,
+        };
+        command.SetAction(host.Action(async (session, parse, cancellationToken) =>
+        {
+            var path = parse.GetRequiredValue(file);
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"no such file: {path}");
+            }
+
+            var meta = parse.GetValue(metadata) is { } metadataPath ? ReadMetadata(metadataPath) : null;
+            var progress = session.ProgressFor(new FileInfo(path).Length);
+            PushResult result;
+            try
+            {
+                result = await session.Client.PushAsync(parse.GetRequiredValue(model), path, meta, progress, cancellationToken);
+            }
+            finally
+            {
+                progress?.Finish();
+            }
+
+            if (session.Json)
+            {
+                session.WriteJson(result);
+                return ExitCodes.Success;
+            }
+
+            var version = result.Version;
+            session.Output.WriteLine(version.Version);
+            session.Error.WriteLine(result.Created
+                ? $"created version {Display.ShortVersion(version.Version)} of {version.Model} ({Display.Size(version.SizeBytes)})"
+                : $"exists: version {Display.ShortVersion(version.Version)} of {version.Model} has these bytes already");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static VersionMetadata ReadMetadata(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"no such metadata file: {path}");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<VersionMetadata>(File.ReadAllText(path), CliJson.UserFile)
+                ?? throw new UsageException($"the metadata file {path} must hold a JSON object, not null");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException(
+                $"the metadata file {path} is not valid version metadata (known fields: description, training_from, training_to, source_commit, labels): {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Fleet.Client;
+using Fleet.Contracts.Management;
+
+namespace Fleet.Cli.Commands;
+
+/// <summary><c>fleet status MODEL [--slice KEY]</c>: what each slice serves, or one slice in detail.</summary>
+internal static class StatusCommand
+{
+    private const int PageSize = 1000;
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create(CliHost host)
+    {
+        var model = new Argument<string>("model") { Description = "The model's name" };
+        var slice = new Option<string>("--slice") { Description = "Show only this slice, in detail", HelpName = "KEY" };
+        var command = new Command("status", "Show which version each slice of a model serves, and its traffic") { model, slice };
+        command.SetAction(host.Action(async (session, parse, cancellationToken) =>
+        {
+            var name = parse.GetRequiredValue(model);
+            if (parse.GetValue(slice) is { } key)
+            {
+                var status = await session.Client.GetSliceAsync(name, key, cancellationToken);
+                if (session.Json)
+                {
+                    session.WriteJson(status);
+                }
+                else
+                {
+                    WriteOne(session.Output, status);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            var list = await ListAllAsync(session.Client, name, cancellationToken);
+            if (session.Json)
+            {
+                session.WriteJson(list);
+            }
+            else
+            {
+                WriteAll(session.Output, list);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static async Task<SliceList> ListAllAsync(FleetClient client, string model, CancellationToken cancellationToken)
+    {
+        var first = await client.ListSlicesAsync(model, 0, PageSize, cancellationToken);
+        if (first.Slices.Count >= first.Total || first.Slices.Count == 0)
+        {
+            return first;
+        }
+
+        var slices = new List<SliceStatus>(first.Total);
+        slices.AddRange(first.Slices);
+        while (slices.Count < first.Total)
+        {
+            var page = await client.ListSlicesAsync(model, slices.Count, PageSize, cancellationToken);
+            if (page.Slices.Count == 0)
+            {
+                break;
+            }
+
+            slices.AddRange(page.Slices);
+        }
+
+        return first with { Slices = slices };
+    }
+
+    private static void WriteAll(TextWriter output, SliceList list)
+    {
+        if (list.Slices.Count == 0)
+        {
+            output.WriteLine($"model {list.Model} has no slices yet");
+            return;
+        }
+
+        var table = new TextTable("SLICE", "VERSION", "DEPLOYED_AT", "REQUESTS", "ERRORS");
+        foreach (var s in list.Slices)
+        {
+            table.Add(s.Slice, Display.ShortVersion(s.StableVersion), Display.Time(s.DeployedAt), Display.Number(s.Traffic.Requests), Display.Number(s.Traffic.Errors));
+        }
+
+        table.WriteTo(output);
+    }
+
+    private static void WriteOne(TextWriter output, SliceStatus s)
+    {
+        var table = new TextTable("FIELD", "VALUE");
+        table.Add("model:", s.Model);
+        table.Add("slice:", s.Slice);
+        table.Add("version:", s.StableVersion ?? "-");
+        table.Add("deployed_at:", Display.Time(s.DeployedAt));
+        table.Add("deployed_by:", Display.OneLine(s.DeployedBy));
+        table.Add("reason:", Display.OneLine(s.Reason));
+        table.Add("generation:", Display.Number(s.Generation));
+        table.Add("requests:", Display.Number(s.Traffic.Requests));
+        table.Add("errors:", Display.Number(s.Traffic.Errors));
+        table.WriteTo(output, header: false);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using Fleet.Contracts.Inference;
+
+namespace Fleet.Cli.Commands;
+
+/// <summary>
+/// Turns <c>--input NAME=VALUES</c>, <c>--datatype NAME=TYPE</c> and <c>--shape NAME=D1,D2</c> into OIP input tensors.
+/// Values are comma-separated; the datatype defaults to FP32 (BYTES when a value is not a number); the shape defaults
+/// to [count, 1]: one row per value, one column.
+/// </summary>
+internal static class TensorInputParser
+{
+    private static readonly string[] KnownTypes =
+    [
+        DataTypes.Bool, DataTypes.UInt8, DataTypes.UInt16, DataTypes.UInt32, DataTypes.UInt64,
+        DataTypes.Int8, DataTypes.Int16, DataTypes.Int32, DataTypes.Int64,
+        DataTypes.Fp16, DataTypes.Fp32, DataTypes.Fp64, DataTypes.Bytes,
+    ];
+
+    /// <summary>Builds the input tensors; a <see cref="UsageException"/> names the first problem.</summary>
+    public static IReadOnlyList<InferInput> Parse(IReadOnlyList<string> inputs, IReadOnlyList<string> dataTypes, IReadOnlyList<string> shapes)
+    {
+        var values = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var order = new List<string>();
+        foreach (var input in inputs)
+        {
+            var (name, text) = Split(input, "--input", "NAME=VALUES, e.g. x=0.5,1.5");
+            if (values.ContainsKey(name))
+            {
+                throw new UsageException($"--input names '{name}' twice; give all its values in one --input {name}=V1,V2,...");
+            }
+
+            values[name] = text.Split(',').Select(v => v.Trim()).ToArray();
+            order.Add(name);
+        }
+
+        var types = ReadPerInput(dataTypes, "--datatype", "NAME=TYPE, e.g. x=FP32", values, text =>
+        {
+            var type = text.Trim().ToUpperInvariant();
+            return KnownTypes.Contains(type) ? type : throw new UsageException($"--datatype: '{text}' is not an OIP datatype ({string.Join(", ", KnownTypes)})");
+        });
+        var dims = ReadPerInput(shapes, "--shape", "NAME=D1,D2,..., e.g. x=1,2", values, ParseShape);
+
+        return order.Select(name =>
+        {
+            var raw = values[name];
+            var type = types.TryGetValue(name, out var t) ? t : raw.All(IsNumber) ? DataTypes.Fp32 : DataTypes.Bytes;
+            var shape = dims.TryGetValue(name, out var s) ? Resolve(name, s, raw.Length) : [raw.Length, 1L];
+            return new InferInput(name, type, shape, Convert(name, type, raw));
+        }).ToArray();
+    }
+
+    private static (string Name, string Value) Split(string text, string option, string expected)
+    {
+        var eq = text.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0 || eq == text.Length - 1)
+        {
+            throw new UsageException($"{option} '{text}' must look like {expected}");
+        }
+
+        var name = text[..eq].Trim();
+        return name.Length == 0
+            ? throw new UsageException($"{option} '{text}' must look like {expected}")
+            : (name, text[(eq + 1)..]);
+    }
+
+    private static Dictionary<string, T> ReadPerInput<T>(
+        IReadOnlyList<string> specs, string option, string expected, Dictionary<string, string[]> inputs, Func<string, T> parse)
+    {
+        var result = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var spec in specs)
+        {
+            var (name, text) = Split(spec, option, expected);
+            if (!inputs.ContainsKey(name))
+            {
+                throw new UsageException($"{option} names '{name}', but no --input {name}=... is given");
+            }
+
+            if (!result.TryAdd(name, parse(text)))
+            {
+                throw new UsageException($"{option} names '{name}' twice");
+            }
+        }
+
+        return result;
+    }
+
+    private static long[] ParseShape(string text)
+    {
+        var parts = text.Split(',');
+        var dims = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i].Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out dims[i]) || dims[i] is 0 or < -1)
+            {
+                throw new UsageException($"--shape: '{text}' must be positive integers joined by ',' (one may be -1 to infer it)");
+            }
+        }
+
+        return dims.Count(d => d == -1) > 1
+            ? throw new UsageException($"--shape: '{text}' may have at most one -1")
+            : dims;
+    }
+
+    private static long[] Resolve(string name, long[] shape, int count)
+    {
+        var known = shape.Where(d => d != -1).Aggregate(1L, (a, b) => a * b);
+        var resolved = shape.Select(d => d == -1 && known > 0 && count % known == 0 ? count / known : d).ToArray();
+        var total = resolved.Aggregate(1L, (a, b) => a * b);
+        return total == count && resolved.All(d => d > 0)
+            ? resolved
+            : throw new UsageException($"--shape {name}=[{string.Join(',', shape)}] holds {(shape.Contains(-1) ? "a multiple of " + known : total)} value(s), but --input {name} gives {count}");
+    }
+
+    private static bool IsNumber(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    private static object Convert(string name, string type, string[] raw) => type switch
+    {
+        DataTypes.Fp32 or DataTypes.Fp16 => Each(name, type, raw, s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
+        DataTypes.Fp64 => Each(name, type, raw, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
+        DataTypes.Int8 => Each(name, type, raw, s => (int)sbyte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.Int16 => Each(name, type, raw, s => (int)short.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.Int32 => Each(name, type, raw, s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.Int64 => Each(name, type, raw, s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.UInt8 => Each(name, type, raw, s => (int)byte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.UInt16 => Each(name, type, raw, s => (int)ushort.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.UInt32 => Each(name, type, raw, s => (long)uint.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.UInt64 => Each(name, type, raw, s => ulong.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        DataTypes.Bool => Each(name, type, raw, ParseBool),
+        _ => raw,
+    };
+
+    private static bool ParseBool(string text) => text.ToUpperInvariant() switch
+    {
+        "TRUE" or "1" => true,
+        "FALSE" or "0" => false,
+        _ => throw new FormatException(),
+    };
+
+    private static T[] Each<T>(string name, string type, string[] raw, Func<string, T> parse)
+    {
+        var result = new T[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            try
+            {
+                result[i] = parse(raw[i]);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                throw new UsageException($"--input {name}: '{raw[i]}' is not a {type} value", e);
+            }
+        }
+
+        return result;
+    }
+}

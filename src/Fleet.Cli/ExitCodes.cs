@@ -1,0 +1,20 @@
+namespace Fleet.Cli;
+
+/// <summary>The exit codes of the fleet command line.</summary>
+internal static class ExitCodes
+{
+    /// <summary>The command did what was asked.</summary>
+    public const int Success = 0;
+
+    /// <summary>The server refused or failed the request.</summary>
+    public const int ServerRefused = 1;
+
+    /// <summary>The command line was wrong: unknown options, missing arguments, bad values, missing files.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The server could not be reached.</summary>
+    public const int Unreachable = 3;
+
+    /// <summary>The user cancelled the command (Ctrl+C).</summary>
+    public const int Cancelled = 130;
+}
