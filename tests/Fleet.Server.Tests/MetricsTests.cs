@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Fleet.Contracts.Management;
+using Fleet.TestSupport;
 using static Fleet.Server.Tests.ServerTestData;
 
 namespace Fleet.Server.Tests;

@@ -1,12 +1,12 @@
 using Fleet.Client;
 using Fleet.Server.Hosting;
-using Fleet.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit;
 
-namespace Fleet.Server.Tests;
+namespace Fleet.TestSupport;
 
 /// <summary>A real Fleet server (Kestrel on loopback, one Orleans silo, embedded storage in a temp folder), shared by a test class.</summary>
 public sealed class FleetServerFixture : IAsyncLifetime

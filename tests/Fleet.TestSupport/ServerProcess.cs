@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Fleet.TestSupport;
 
-namespace Fleet.Server.Tests;
+namespace Fleet.TestSupport;
 
 /// <summary>The Fleet server as a real child process, for tests that kill it.</summary>
-internal sealed class ServerProcess : IDisposable
+public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env pwsh
+# Fleet build script: build | test | run | bench | pack
+#   dotnet tool restore && dotnet pwsh ./build.ps1 test
+param(
+    [Parameter(Position = 0)][ValidateSet('build', 'test', 'run', 'bench', 'pack')][string]$Target = 'build',
+    [string]$Configuration = 'Debug',
+    [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+
+function Invoke-Checked([string]$Command, [string[]]$Arguments) {
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$Command $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+# Installs a Debian package when the command it provides is missing (CI and fresh machines run as root).
+function Install-Tool([string]$CommandName, [string]$Package) {
+    if (Get-Command $CommandName -ErrorAction SilentlyContinue) { return }
+    if (-not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "'$CommandName' is missing: install the '$Package' package"
+    }
+    Write-Host "Installing $Package (for $CommandName)..."
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Checked 'apt-get' @('update', '-qq')
+    Invoke-Checked 'apt-get' @('install', '-y', '-qq', '--no-install-recommends', $Package)
+}
+
+switch ($Target) {
+    'build' {
+        Invoke-Checked 'dotnet' (@('build', 'Fleet.sln', '-c', $Configuration) + $Rest)
+    }
+    'test' {
+        # The metrics test checks /metrics with promtool, from Debian's prometheus package.
+        Install-Tool 'promtool' 'prometheus'
+        $results = Join-Path $PSScriptRoot 'TestResults'
+        if (Test-Path $results) { Remove-Item -Recurse -Force $results }
+        Invoke-Checked 'dotnet' @('build', 'Fleet.sln', '-c', $Configuration)
+        & dotnet test Fleet.sln -c $Configuration --no-build --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $results @Rest
+        $testExit = $LASTEXITCODE
+        $passed = 0; $failed = 0; $skipped = 0
+        foreach ($trx in Get-ChildItem -Path $results -Filter '*.trx' -Recurse) {
+            [xml]$xml = Get-Content $trx.FullName
+            $counters = $xml.TestRun.ResultSummary.Counters
+            $passed += [int]$counters.passed
+            $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+            $skipped += [int]$counters.total - [int]$counters.executed
+        }
+        if ($testExit -ne 0 -and $failed -eq 0) { $failed = 1 }
+        Write-Host "$passed passed, $failed failed, $skipped skipped"
+        exit ($(if ($failed -gt 0 -or $testExit -ne 0) { 1 } else { 0 }))
+    }
+    'run' {
+        Invoke-Checked 'dotnet' (@('run', '--project', 'src/Fleet.Server', '-c', $Configuration, '--') + $Rest)
+    }
+    'bench' {
+        # The HTTP benchmark drives load with wrk, from Debian.
+        Install-Tool 'wrk' 'wrk'
+        $bench = if ($Rest.Count -gt 0) { $Rest } else { @('all') }
+        Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Benchmarks', '-c', 'Release', '--') + $bench)
+    }
+    'pack' {
+        $out = Join-Path $PSScriptRoot 'artifacts/packages'
+        Invoke-Checked 'dotnet' @('pack', 'src/Fleet.Client', '-c', 'Release', '-o', $out)
+        Invoke-Checked 'dotnet' @('pack', 'src/Fleet.Cli', '-c', 'Release', '-o', $out)
+        Get-ChildItem $out -Filter '*.nupkg' | ForEach-Object { Write-Host "packed $($_.FullName)" }
+    }
+}
