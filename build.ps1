@@ -36,7 +36,12 @@ switch ($Target) {
         Install-Tool 'promtool' 'prometheus'
         $results = Join-Path $PSScriptRoot 'TestResults'
         if (Test-Path $results) { Remove-Item -Recurse -Force $results }
-        Invoke-Checked 'dotnet' @('build', 'Fleet.sln', '-c', $Configuration)
+        & dotnet build Fleet.sln -c $Configuration
+        if ($LASTEXITCODE -ne 0) {
+            Write-Host 'The build failed: no test ran.'
+            Write-Host '0 passed, 1 failed, 0 skipped'
+            exit 1
+        }
         & dotnet test Fleet.sln -c $Configuration --no-build --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $results @Rest
         $testExit = $LASTEXITCODE
         $passed = 0; $failed = 0; $skipped = 0
