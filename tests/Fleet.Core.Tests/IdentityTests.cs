@@ -102,3 +102,30 @@ public class IdentityTests
     public void Version_references_are_full_ids_or_prefixes_of_eight_digits(string reference, bool valid) =>
         Assert.Equal(valid, VersionId.ValidateReference(reference) is null);
 }
+
+public class SliceKeyFastPathTests
+{
+    [Theory]
+    [InlineData("a=1,b=2")]
+    [InlineData("country=DE,store=12")]
+    [InlineData("weekday=6")]
+    public void Normalized_keys_come_back_as_the_same_string(string key)
+    {
+        Assert.True(SliceKey.TryNormalize(key, out var normalized, out _));
+        Assert.Same(key, normalized);
+    }
+
+    [Theory]
+    [InlineData("b=2,a=1", "a=1,b=2")]
+    [InlineData("a=1,a=1", null)]
+    [InlineData("a=1,", null)]
+    [InlineData("a=1,=2", null)]
+    public void Keys_not_in_normal_form_take_the_full_path(string key, string? expected)
+    {
+        Assert.Equal(expected is not null, SliceKey.TryNormalize(key, out var normalized, out _));
+        if (expected is not null)
+        {
+            Assert.Equal(expected, normalized);
+        }
+    }
+}

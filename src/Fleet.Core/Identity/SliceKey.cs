@@ -33,9 +33,10 @@ public static class SliceKey
             return false;
         }
 
-        if (key == Default)
+        if (key == Default || IsNormalized(key))
         {
-            normalized = Default;
+            // The prediction path sees normalized keys almost always: answer without allocating.
+            normalized = key;
             return true;
         }
 
@@ -88,7 +89,39 @@ public static class SliceKey
         return true;
     }
 
-    private static bool IsToken(string s, bool allowUpper)
+    // One pass over "d1=v1,d2=v2": valid tokens, dimensions strictly increasing.
+    private static bool IsNormalized(string key)
+    {
+        ReadOnlySpan<char> previous = default;
+        var rest = key.AsSpan();
+        while (true)
+        {
+            var comma = rest.IndexOf(',');
+            var pair = comma < 0 ? rest : rest[..comma];
+            var eq = pair.IndexOf('=');
+            if (eq <= 0)
+            {
+                return false;
+            }
+
+            var dimension = pair[..eq];
+            if (!IsToken(dimension, allowUpper: false) || !IsToken(pair[(eq + 1)..], allowUpper: true)
+                || (previous.Length > 0 && previous.SequenceCompareTo(dimension) >= 0))
+            {
+                return false;
+            }
+
+            if (comma < 0)
+            {
+                return true;
+            }
+
+            previous = dimension;
+            rest = rest[(comma + 1)..];
+        }
+    }
+
+    private static bool IsToken(ReadOnlySpan<char> s, bool allowUpper)
     {
         if (s.Length == 0)
         {
