@@ -1,0 +1,109 @@
+namespace Fleet.Core.Rollouts;
+
+/// <summary>How a candidate replaces a slice's stable version.</summary>
+public enum RolloutStrategy
+{
+    /// <summary>The candidate becomes stable at once.</summary>
+    Immediate,
+
+    /// <summary>The candidate takes growing shares of traffic, each held for a bake time and judged.</summary>
+    Canary,
+
+    /// <summary>The candidate answers a sampled copy of traffic; its answers are compared, never returned.</summary>
+    Shadow,
+
+    /// <summary>Shadow first, then canary.</summary>
+    ShadowThenCanary,
+}
+
+/// <summary>What to do when a step has waited past its deadline without enough data to judge.</summary>
+public enum DeadlineAction
+{
+    /// <summary>Roll the candidate back.</summary>
+    Rollback,
+
+    /// <summary>Pause the rollout for a person to decide.</summary>
+    Pause,
+}
+
+/// <summary>A rollout's plan: strategy, steps and timing. Gates are data too, judged by the caller and handed in as a judgement.</summary>
+public sealed record RolloutSpec
+{
+    /// <summary>The strategy.</summary>
+    public RolloutStrategy Strategy { get; init; } = RolloutStrategy.Canary;
+
+    /// <summary>Canary traffic shares in percent, increasing, ending at 100 (default 5, 25, 50, 100).</summary>
+    public IReadOnlyList<double> Steps { get; init; } = [5, 25, 50, 100];
+
+    /// <summary>How long each canary step is held before it is judged for advancing (default 60 s).</summary>
+    public TimeSpan StepBakeTime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Fraction of requests copied to the candidate in shadow (default 0.1).</summary>
+    public double ShadowFraction { get; init; } = 0.1;
+
+    /// <summary>How long the shadow phase runs before it is judged (default 5 min).</summary>
+    public TimeSpan ShadowDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long past its bake time a step may wait for enough data (default 10 min).</summary>
+    public TimeSpan WaitDeadline { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>What happens at the deadline (default roll back).</summary>
+    public DeadlineAction OnDeadline { get; init; } = DeadlineAction.Rollback;
+
+    /// <summary>How often the gates are looked at (default 10 s); hard failures are checked on every report.</summary>
+    public TimeSpan EvaluationInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Checks the spec; returns the problems, each naming the field.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Strategy is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
+        {
+            if (Steps.Count == 0)
+            {
+                yield return "steps: a canary needs at least one step";
+            }
+
+            for (var i = 0; i < Steps.Count; i++)
+            {
+                if (Steps[i] is <= 0 or > 100 || (i > 0 && Steps[i] <= Steps[i - 1]))
+                {
+                    yield return $"steps: must increase within (0, 100], got [{string.Join(", ", Steps)}]";
+                    break;
+                }
+            }
+
+            if (Steps.Count > 0 && Steps[^1] != 100)
+            {
+                yield return $"steps: the last step must be 100, got {Steps[^1]}";
+            }
+
+            if (StepBakeTime <= TimeSpan.Zero)
+            {
+                yield return "step_bake_time: must be positive";
+            }
+        }
+
+        if (Strategy is RolloutStrategy.Shadow or RolloutStrategy.ShadowThenCanary)
+        {
+            if (ShadowFraction is <= 0 or > 1)
+            {
+                yield return $"shadow_fraction: must be in (0, 1], got {ShadowFraction}";
+            }
+
+            if (ShadowDuration <= TimeSpan.Zero)
+            {
+                yield return "shadow_duration: must be positive";
+            }
+        }
+
+        if (WaitDeadline < TimeSpan.Zero)
+        {
+            yield return "wait_deadline: must not be negative";
+        }
+
+        if (EvaluationInterval <= TimeSpan.Zero)
+        {
+            yield return "evaluation_interval: must be positive";
+        }
+    }
+}
