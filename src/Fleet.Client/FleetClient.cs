@@ -135,6 +135,10 @@ public sealed class FleetClient : IDisposable
     public Task<SliceStatus> GetSliceAsync(string model, string slice, CancellationToken cancellationToken = default) =>
         GetAsync<SliceStatus>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}", cancellationToken);
 
+    /// <summary>A slice's history after event <paramref name="after"/>, oldest first.</summary>
+    public Task<SliceHistory> GetHistoryAsync(string model, string slice, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
+        GetAsync<SliceHistory>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}/history?after={after}&limit={limit}", cancellationToken);
+
     /// <summary>A page of a model's slices.</summary>
     public Task<SliceList> ListSlicesAsync(string model, int offset = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
         GetAsync<SliceList>($"api/v1/models/{Uri.EscapeDataString(model)}/slices?offset={offset}&limit={limit}", cancellationToken);

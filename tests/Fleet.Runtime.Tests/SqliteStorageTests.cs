@@ -93,3 +93,59 @@ public sealed class SqliteStorageTests : IDisposable
         Assert.Equal(("bike", 2, 2, b), (summary.Name, summary.Versions, summary.Slices, summary.LatestVersion));
     }
 }
+
+public sealed class SqliteSliceStoreTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private SqliteDatabase Open() => new(Path.Combine(_dir.Path, "fleet.db"), SqliteSliceStore.Schema);
+
+    private static SliceEvent Event(long seq, string message) =>
+        new("bike", "weekday=1", seq, DateTimeOffset.UnixEpoch.AddSeconds(seq), SliceEventTypes.Deployed, "tests", message, "v" + seq, null, null);
+
+    [Fact]
+    public async Task A_record_and_its_events_land_together_and_survive_a_reopen()
+    {
+        await using (var db = Open())
+        {
+            var store = new SqliteSliceStore(db);
+            var v1 = await store.SaveAsync("bike/weekday=1", new Grains.SliceRecord { StableVersion = "v1", LastEventSeq = 1 }, 0, [Event(1, "first")]);
+            await store.SaveAsync("bike/weekday=1", new Grains.SliceRecord { StableVersion = "v2", LastEventSeq = 3 }, v1, [Event(2, "second"), Event(3, "third")]);
+        }
+
+        await using (var db = Open())
+        {
+            var store = new SqliteSliceStore(db);
+            var stored = store.Load("bike/weekday=1")!;
+            Assert.Equal(("v2", 2L), (stored.Record.StableVersion, stored.Version));
+            Assert.Equal(["first", "second", "third"], store.ReadHistory("bike/weekday=1", 0, 10).Select(e => e.Message));
+            Assert.Equal(["third"], store.ReadHistory("bike/weekday=1", 2, 10).Select(e => e.Message));
+            Assert.Equal(3, store.ReadFeed(0, 10).Count);
+        }
+    }
+
+    [Fact]
+    public async Task A_stale_writer_changes_nothing_neither_record_nor_history()
+    {
+        await using var db = Open();
+        var store = new SqliteSliceStore(db);
+        await store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "v1" }, 0, [Event(1, "first")]);
+        await Assert.ThrowsAsync<InconsistentStateException>(() =>
+            store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "stale" }, 0, [Event(2, "stale")]));
+        Assert.Equal("v1", store.Load("s")!.Record.StableVersion);
+        Assert.Equal(["first"], store.ReadHistory("s", 0, 10).Select(e => e.Message));
+    }
+
+    [Fact]
+    public async Task An_event_sequence_number_is_never_written_twice()
+    {
+        await using var db = Open();
+        var store = new SqliteSliceStore(db);
+        var v = await store.SaveAsync("s", new Grains.SliceRecord(), 0, [Event(1, "first")]);
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "x" }, v, [Event(1, "again")]));
+        Assert.Null(store.Load("s")!.Record.StableVersion);
+        Assert.Equal(["first"], store.ReadHistory("s", 0, 10).Select(e => e.Message));
+    }
+}

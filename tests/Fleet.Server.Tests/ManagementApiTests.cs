@@ -104,6 +104,13 @@ public sealed class ManagementApiTests(FleetServerFixture server) : IClassFixtur
         Assert.Equal(["weekday=1", "weekday=2"], list.Slices.Select(s => s.Slice));
         var summary = (await server.Client.ListModelsAsync()).Single(m => m.Name == model);
         Assert.Equal((2, 2, v2), (summary.Versions, summary.Slices, summary.LatestVersion));
+        var history = await server.Client.GetHistoryAsync(model, "weekday=2");
+        Assert.Equal([1L, 2L], history.Events.Select(e => e.Seq));
+        Assert.All(history.Events, e => Assert.Equal(SliceEventTypes.Deployed, e.Type));
+        Assert.Equal(("tests", v1), (history.Events[0].Actor, history.Events[0].Version));
+        Assert.Contains("initial", history.Events[0].Message);
+        Assert.Contains($"in place of {VersionId.Short(v1)}", history.Events[1].Message);
+        await Assert.ThrowsAsync<FleetNotFoundException>(() => server.Client.GetHistoryAsync(model, "weekday=9"));
     }
 
     [Fact]

@@ -1,49 +1,35 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Deployments;
 using Fleet.Core.Identity;
+using Fleet.Runtime.Storage;
 
 namespace Fleet.Runtime.Grains;
-
-/// <summary>The durable state of a slice.</summary>
-public sealed class SliceState
-{
-    /// <summary>The stable version.</summary>
-    public string? StableVersion { get; set; }
-
-    /// <summary>The stable version's signature, to check the next deployment against.</summary>
-    public ModelSignature? StableSignature { get; set; }
-
-    /// <summary>When the stable version was deployed.</summary>
-    public DateTimeOffset? DeployedAt { get; set; }
-
-    /// <summary>Who deployed it.</summary>
-    public string? DeployedBy { get; set; }
-
-    /// <summary>Why.</summary>
-    public string? Reason { get; set; }
-
-    /// <summary>Grows by one at every change.</summary>
-    public long Generation { get; set; }
-}
 
 /// <summary>The slice grain: holds the deployment, asks the pure decision what to do, persists, and tells route caches.</summary>
 internal sealed class SliceGrain : Grain, ISliceGrain
 {
-    private readonly IPersistentState<SliceState> _state;
+    private readonly ISliceStore _store;
     private readonly TimeProvider _clock;
     private readonly HashSet<IRouteObserver> _observers = [];
     private SliceId _id;
+    private SliceRecord _record = new();
+    private long _version;
     private SliceRoute _route = null!;
 
-    public SliceGrain([PersistentState("slice", FleetStorage.Name)] IPersistentState<SliceState> state, TimeProvider clock)
+    public SliceGrain(ISliceStore store, TimeProvider clock)
     {
-        _state = state;
+        _store = store;
         _clock = clock;
     }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = SliceId.Parse(this.GetPrimaryKeyString());
+        if (_store.Load(_id.ToString()) is { } stored)
+        {
+            (_record, _version) = (stored.Record, stored.Version);
+        }
+
         _route = BuildRoute();
         return Task.CompletedTask;
     }
@@ -70,7 +56,7 @@ internal sealed class SliceGrain : Grain, ISliceGrain
 
     public async Task<SliceDeployment> Deploy(DeployCommand command)
     {
-        var state = _state.State;
+        var state = _record;
         var decision = DeploymentDecision.Decide(state.StableVersion, state.StableSignature, command.Version, command.Signature, command.AcceptSignatureChange);
         var key = _id.Key;
         switch (decision.Verdict)
@@ -87,13 +73,17 @@ internal sealed class SliceGrain : Grain, ISliceGrain
             return new SliceDeployment(key, DeployOutcomes.Deployed, previous, "check only");
         }
 
+        var now = _clock.GetUtcNow();
         state.StableVersion = command.Version;
         state.StableSignature = command.Signature;
-        state.DeployedAt = _clock.GetUtcNow();
+        state.DeployedAt = now;
         state.DeployedBy = command.Actor;
         state.Reason = command.Reason;
         state.Generation++;
-        await _state.WriteStateAsync();
+        var message = previous is null
+            ? $"deployed {VersionId.Short(command.Version)}"
+            : $"deployed {VersionId.Short(command.Version)} in place of {VersionId.Short(previous)}";
+        await SaveAsync(Event(SliceEventTypes.Deployed, now, command.Actor, command.Reason is null ? message : $"{message}: {command.Reason}", command.Version, null, null));
         _route = BuildRoute();
         foreach (var observer in _observers)
         {
@@ -105,9 +95,27 @@ internal sealed class SliceGrain : Grain, ISliceGrain
 
     public Task<SliceSnapshot> GetSnapshot()
     {
-        var s = _state.State;
+        var s = _record;
         return Task.FromResult(new SliceSnapshot(s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation));
     }
 
-    private SliceRoute BuildRoute() => new(_id.Model, _id.Key, _state.State.StableVersion, _state.State.Generation);
+    private SliceRoute BuildRoute() => new(_id.Model, _id.Key, _record.StableVersion, _record.Generation);
+
+    private SliceEvent Event(string type, DateTimeOffset time, string actor, string message, string? version, string? rolloutId, IReadOnlyList<GateResult>? gates) =>
+        new(_id.Model, _id.Key, ++_record.LastEventSeq, time, type, actor, message, version, rolloutId, gates);
+
+    // The record and the events that explain its change land together or not at all.
+    private async Task SaveAsync(params SliceEvent[] events)
+    {
+        try
+        {
+            _version = await _store.SaveAsync(_id.ToString(), _record, _version, events);
+        }
+        catch
+        {
+            // What is in memory was never stored: start again from what is.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 }

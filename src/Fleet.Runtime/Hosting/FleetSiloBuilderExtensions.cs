@@ -44,8 +44,11 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FleetOptions>>().Value;
-            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema);
+            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteReminderTable.Schema);
         });
+        services.AddSingleton<ISliceStore>(sp => new SqliteSliceStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddSingleton<IReminderTable>(sp => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()));
+        silo.AddReminders();
         services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => new SqliteGrainStorage(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IModelCatalog>(sp => new SqliteModelCatalog(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IArtifactStore>(sp => new LocalArtifactStore(sp.GetRequiredService<IOptions<FleetOptions>>().Value.ArtifactDirectory));

@@ -3,6 +3,7 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Grains;
 using Fleet.Runtime.Serving;
+using Fleet.Runtime.Storage;
 
 namespace Fleet.Runtime.Registry;
 
@@ -14,14 +15,34 @@ public sealed class DeploymentService
     private readonly IModelCatalog _catalog;
     private readonly ModelRegistry _registry;
     private readonly SliceTrafficCounters _traffic;
+    private readonly ISliceStore _slices;
 
     /// <summary>Creates the service.</summary>
-    public DeploymentService(IGrainFactory grains, IModelCatalog catalog, ModelRegistry registry, SliceTrafficCounters traffic)
+    public DeploymentService(IGrainFactory grains, IModelCatalog catalog, ModelRegistry registry, SliceTrafficCounters traffic, ISliceStore slices)
     {
         _grains = grains;
         _catalog = catalog;
         _registry = registry;
         _traffic = traffic;
+        _slices = slices;
+    }
+
+    /// <summary>A slice's history after event <paramref name="afterSeq"/>, oldest first; 404 for an unknown model or a slice with no history.</summary>
+    public SliceHistory GetHistory(string model, string sliceKey, long afterSeq, int limit)
+    {
+        _registry.RequireModel(model);
+        if (!SliceId.TryCreate(model, sliceKey, out var slice, out var error))
+        {
+            throw new BadRequestException(error);
+        }
+
+        var events = _slices.ReadHistory(slice.ToString(), Math.Max(0, afterSeq), Math.Clamp(limit, 1, 10_000));
+        if (events.Count == 0 && afterSeq <= 0)
+        {
+            throw new NotFoundException($"model '{model}' has no history for slice '{slice.Key}'");
+        }
+
+        return new SliceHistory(model, slice.Key, events);
     }
 
     /// <summary>

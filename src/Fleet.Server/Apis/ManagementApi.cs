@@ -37,6 +37,9 @@ internal static class ManagementApi
             .WithSummary("List a model's slices with their deployments");
         api.MapGet("/models/{model}/slices/{slice}", (string model, string slice, DeploymentService deployments) => deployments.GetSliceAsync(model, slice))
             .WithSummary("Get one slice's deployment and traffic");
+        api.MapGet("/models/{model}/slices/{slice}/history", (string model, string slice, DeploymentService deployments, long? after, int? limit) =>
+                TypedResults.Ok(deployments.GetHistory(model, slice, after ?? 0, limit ?? 1000)))
+            .WithSummary("A slice's history: every change with its actor and reason, and every rollout decision with its gate numbers");
         return app;
     }
 

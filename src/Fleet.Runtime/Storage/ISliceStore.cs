@@ -1,0 +1,32 @@
+using Fleet.Contracts.Management;
+using Fleet.Runtime.Grains;
+
+namespace Fleet.Runtime.Storage;
+
+/// <summary>A slice's record as stored, with the version that guards the next write.</summary>
+/// <param name="Record">The record.</param>
+/// <param name="Version">Grows by one at every write.</param>
+public sealed record StoredSlice(SliceRecord Record, long Version);
+
+/// <summary>
+/// Durable slice records and their histories. A record and the events that explain its change are written in one
+/// transaction: no event is lost or written twice, whatever crashes when.
+/// </summary>
+public interface ISliceStore
+{
+    /// <summary>The slice's record, or null when it was never written.</summary>
+    StoredSlice? Load(string sliceId);
+
+    /// <summary>
+    /// Writes the record and appends the events, atomically, when the stored version is still
+    /// <paramref name="expectedVersion"/> (0 for a new slice); returns the new version. Throws
+    /// <see cref="Orleans.Storage.InconsistentStateException"/> when another writer came first.
+    /// </summary>
+    Task<long> SaveAsync(string sliceId, SliceRecord record, long expectedVersion, IReadOnlyList<SliceEvent> events);
+
+    /// <summary>The slice's events with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
+    IReadOnlyList<SliceEvent> ReadHistory(string sliceId, long afterSeq, int limit);
+
+    /// <summary>Every slice's events after a feed position, in commit order (for webhooks).</summary>
+    IReadOnlyList<(long Position, SliceEvent Event)> ReadFeed(long afterPosition, int limit);
+}
