@@ -5,13 +5,13 @@ using Fleet.Cli.Commands;
 
 namespace Fleet.Cli;
 
-/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict.</summary>
+/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict, history and rollout actions.</summary>
 public static class CliApp
 {
     /// <summary>
     /// Runs the command line <paramref name="args"/> writing results to <paramref name="output"/> and diagnostics to
     /// <paramref name="error"/>; <paramref name="environment"/> reads variables (null reads none). Returns the exit code:
-    /// 0 success, 1 the server refused or failed, 2 usage error, 3 the server cannot be reached.
+    /// 0 success, 1 the server refused or failed, 2 usage error, 3 the server cannot be reached, 4 a waited-for rollout was rolled back, 5 it was paused or did not end in time.
     /// </summary>
     public static async Task<int> RunAsync(
         string[] args, TextWriter output, TextWriter error, Func<string, string?>? environment = null, CancellationToken cancellationToken = default)
@@ -48,6 +48,11 @@ public static class CliApp
         root.Add(VersionsCommand.Create(host));
         root.Add(ModelsCommand.Create(host));
         root.Add(PredictCommand.Create(host));
+        root.Add(HistoryCommand.Create(host));
+        root.Add(RolloutActionCommand.Create(host, "pause", "Pause rollouts: the candidate keeps its traffic until resumed"));
+        root.Add(RolloutActionCommand.Create(host, "resume", "Resume paused rollouts at their step"));
+        root.Add(RolloutActionCommand.Create(host, "promote", "Promote rollout candidates now"));
+        root.Add(RolloutActionCommand.Create(host, "rollback", "Roll rollout candidates back now"));
         return root;
     }
 

@@ -15,6 +15,12 @@ internal static class ExitCodes
     /// <summary>The server could not be reached.</summary>
     public const int Unreachable = 3;
 
+    /// <summary>A rollout the command waited for was rolled back.</summary>
+    public const int RolledBack = 4;
+
+    /// <summary>A rollout the command waited for was paused, or did not end before the wait timed out.</summary>
+    public const int NotFinished = 5;
+
     /// <summary>The user cancelled the command (Ctrl+C).</summary>
     public const int Cancelled = 130;
 }

@@ -119,6 +119,28 @@ public sealed class FleetClient : IDisposable
         return await ReadAsync<DeployResult>(response, cancellationToken);
     }
 
+    /// <summary>Pauses, resumes, promotes or rolls back rollouts (<see cref="RolloutActions"/>) of the slices the request names.</summary>
+    public async Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/rollouts/{Uri.EscapeDataString(action)}")
+        {
+            Content = JsonContent.Create(request, options: Json),
+        };
+        using var response = await SendAsync(message, cancellationToken);
+        return await ReadAsync<RolloutActionResult>(response, cancellationToken);
+    }
+
+    /// <summary>Sends true outcomes of earlier predictions, joined by prediction id.</summary>
+    public async Task<FeedbackResult> SendFeedbackAsync(IReadOnlyList<FeedbackItem> feedback, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/feedback")
+        {
+            Content = JsonContent.Create(new FeedbackRequest { Feedback = feedback }, options: Json),
+        };
+        using var response = await SendAsync(message, cancellationToken);
+        return await ReadAsync<FeedbackResult>(response, cancellationToken);
+    }
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);

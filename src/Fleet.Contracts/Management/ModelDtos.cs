@@ -71,6 +71,12 @@ public sealed record DeployRequest
 
     /// <summary>Why this deployment happens (kept in the slice's history).</summary>
     [JsonPropertyName("reason")] public string? Reason { get; init; }
+
+    /// <summary>How to roll the version out: immediate (default), canary, shadow or shadow_canary, with the plan's settings.</summary>
+    [JsonPropertyName("rollout")] public RolloutRequest? Rollout { get; init; }
+
+    /// <summary>Replace a running rollout of another candidate (rolling it back) instead of answering 409.</summary>
+    [JsonPropertyName("supersede")] public bool Supersede { get; init; }
 }
 
 /// <summary>What a deployment did to one slice.</summary>
@@ -86,7 +92,8 @@ public sealed record DeployResult(
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("deployed")] int Deployed,
     [property: JsonPropertyName("unchanged")] int Unchanged,
-    [property: JsonPropertyName("slices")] IReadOnlyList<SliceDeployment> Slices);
+    [property: JsonPropertyName("slices")] IReadOnlyList<SliceDeployment> Slices,
+    [property: JsonPropertyName("rollouts_started")] int RolloutsStarted = 0);
 
 /// <summary>Outcomes a deployment reports per slice.</summary>
 public static class DeployOutcomes
@@ -99,6 +106,12 @@ public static class DeployOutcomes
 
     /// <summary>The slice was left alone because the input signature differs.</summary>
     public const string SignatureConflict = "signature_conflict";
+
+    /// <summary>A rollout of the version started on the slice.</summary>
+    public const string RolloutStarted = "rollout_started";
+
+    /// <summary>The slice was left alone because another rollout runs there (its id is in the detail).</summary>
+    public const string RolloutRunning = "rollout_running";
 }
 
 /// <summary>A slice's deployment and traffic as seen by this server.</summary>
@@ -110,7 +123,8 @@ public sealed record SliceStatus(
     [property: JsonPropertyName("deployed_by")] string? DeployedBy,
     [property: JsonPropertyName("reason")] string? Reason,
     [property: JsonPropertyName("generation")] long Generation,
-    [property: JsonPropertyName("traffic")] SliceTraffic Traffic);
+    [property: JsonPropertyName("traffic")] SliceTraffic Traffic,
+    [property: JsonPropertyName("rollout")] RolloutStatus? Rollout = null);
 
 /// <summary>Prediction counts of one slice since this server started.</summary>
 public sealed record SliceTraffic(

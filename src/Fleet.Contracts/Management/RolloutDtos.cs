@@ -49,3 +49,170 @@ public sealed record SliceHistory(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("slice")] string Slice,
     [property: JsonPropertyName("events")] IReadOnlyList<SliceEvent> Events);
+
+/// <summary>A rollout plan in a deploy request; every field but the strategy has a default.</summary>
+public sealed record RolloutRequest
+{
+    /// <summary>immediate, canary, shadow or shadow_canary.</summary>
+    [JsonPropertyName("strategy")] public string Strategy { get; init; } = RolloutStrategies.Immediate;
+
+    /// <summary>Canary traffic shares in percent, increasing, ending at 100 (default 5, 25, 50, 100).</summary>
+    [JsonPropertyName("steps")] public IReadOnlyList<double>? Steps { get; init; }
+
+    /// <summary>Seconds each canary step bakes before it is judged (default 60).</summary>
+    [JsonPropertyName("step_seconds")] public double? StepSeconds { get; init; }
+
+    /// <summary>Fraction of requests copied to the candidate in shadow (default 0.1).</summary>
+    [JsonPropertyName("shadow_fraction")] public double? ShadowFraction { get; init; }
+
+    /// <summary>Seconds the shadow phase runs before it is judged (default 300).</summary>
+    [JsonPropertyName("shadow_seconds")] public double? ShadowSeconds { get; init; }
+
+    /// <summary>Seconds a step may wait past its bake time for enough data (default 600).</summary>
+    [JsonPropertyName("wait_deadline_seconds")] public double? WaitDeadlineSeconds { get; init; }
+
+    /// <summary>rollback (default) or pause when the wait deadline passes.</summary>
+    [JsonPropertyName("on_deadline")] public string? OnDeadline { get; init; }
+
+    /// <summary>Seconds between looks at the gates (default 10).</summary>
+    [JsonPropertyName("evaluation_seconds")] public double? EvaluationSeconds { get; init; }
+
+    /// <summary>The gates; defaults depend on the strategy (error rate and p99 latency for canary, output shift and errors for shadow).</summary>
+    [JsonPropertyName("gates")] public IReadOnlyList<GateRequest>? Gates { get; init; }
+}
+
+/// <summary>One gate of a rollout plan: a metric and how much worse than stable the candidate may be.</summary>
+public sealed record GateRequest
+{
+    /// <summary>error_rate, latency_p50, latency_p99, output_divergence, label_disagreement, output_absolute_difference, output_relative_difference, output_distribution, accuracy, auc, log_loss, mae, rmse.</summary>
+    [JsonPropertyName("metric")] public required string Metric { get; init; }
+
+    /// <summary>Allowed degradation relative to stable (0.1 = 10 % worse).</summary>
+    [JsonPropertyName("relative_margin")] public double? RelativeMargin { get; init; }
+
+    /// <summary>Allowed degradation in the metric's own unit (e.g. 0.005 = half a point of error rate).</summary>
+    [JsonPropertyName("absolute_margin")] public double? AbsoluteMargin { get; init; }
+
+    /// <summary>The limit for shadow and distribution gates (shift in stable standard deviations, disagreement rate, PSI or KS).</summary>
+    [JsonPropertyName("limit")] public double? Limit { get; init; }
+
+    /// <summary>ks (default) or psi, for output_distribution.</summary>
+    [JsonPropertyName("distance")] public string? Distance { get; init; }
+
+    /// <summary>Samples of each version needed before the gate may pass.</summary>
+    [JsonPropertyName("min_samples")] public long? MinSamples { get; init; }
+
+    /// <summary>Confidence of a failure verdict (default 0.995).</summary>
+    [JsonPropertyName("confidence")] public double? Confidence { get; init; }
+}
+
+/// <summary>Strategy names of the API.</summary>
+public static class RolloutStrategies
+{
+    /// <summary>The version becomes stable at once.</summary>
+    public const string Immediate = "immediate";
+    /// <summary>Traffic steps judged by gates.</summary>
+    public const string Canary = "canary";
+    /// <summary>A sampled copy of traffic, compared and never returned.</summary>
+    public const string Shadow = "shadow";
+    /// <summary>Shadow first, then canary.</summary>
+    public const string ShadowThenCanary = "shadow_canary";
+}
+
+/// <summary>A slice's running or last rollout.</summary>
+public sealed record RolloutStatus(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("candidate")] string Candidate,
+    [property: JsonPropertyName("stable")] string Stable,
+    [property: JsonPropertyName("strategy")] string Strategy,
+    [property: JsonPropertyName("phase")] string Phase,
+    [property: JsonPropertyName("step_percent")] double? StepPercent,
+    [property: JsonPropertyName("canary_share")] double CanaryShare,
+    [property: JsonPropertyName("shadow_share")] double ShadowShare,
+    [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
+    [property: JsonPropertyName("step_started_at")] DateTimeOffset StepStartedAt,
+    [property: JsonPropertyName("ended_at")] DateTimeOffset? EndedAt,
+    [property: JsonPropertyName("started_by")] string? StartedBy,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates);
+
+/// <summary>Phases of a rollout as the API names them.</summary>
+public static class RolloutPhases
+{
+    /// <summary>Shadow.</summary>
+    public const string Shadow = "shadow";
+    /// <summary>Canary.</summary>
+    public const string Canary = "canary";
+    /// <summary>Paused.</summary>
+    public const string Paused = "paused";
+    /// <summary>Promoted.</summary>
+    public const string Promoted = "promoted";
+    /// <summary>Rolled back.</summary>
+    public const string RolledBack = "rolled_back";
+}
+
+/// <summary>A manual action on rollouts of some slices: named slices, every slice of the model, or every slice running a version.</summary>
+public sealed record RolloutActionRequest
+{
+    /// <summary>Slice keys.</summary>
+    [JsonPropertyName("slices")] public IReadOnlyList<string>? Slices { get; init; }
+
+    /// <summary>Every slice of the model.</summary>
+    [JsonPropertyName("all_slices")] public bool AllSlices { get; init; }
+
+    /// <summary>Every slice whose rollout candidate (or stable version) is this version.</summary>
+    [JsonPropertyName("version")] public string? Version { get; init; }
+
+    /// <summary>Why (kept in each slice's history).</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
+}
+
+/// <summary>What a manual action did, per slice.</summary>
+public sealed record RolloutActionResult(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("action")] string Action,
+    [property: JsonPropertyName("changed")] int Changed,
+    [property: JsonPropertyName("unchanged")] int Unchanged,
+    [property: JsonPropertyName("slices")] IReadOnlyList<SliceDeployment> Slices);
+
+/// <summary>Manual rollout actions.</summary>
+public static class RolloutActions
+{
+    /// <summary>Hold the rollout; the candidate keeps its traffic.</summary>
+    public const string Pause = "pause";
+    /// <summary>Continue a paused rollout.</summary>
+    public const string Resume = "resume";
+    /// <summary>Make the candidate stable now.</summary>
+    public const string Promote = "promote";
+    /// <summary>Remove the candidate now.</summary>
+    public const string Rollback = "rollback";
+}
+
+/// <summary>True outcomes of earlier predictions, joined by prediction id.</summary>
+public sealed record FeedbackRequest
+{
+    /// <summary>The outcomes.</summary>
+    [JsonPropertyName("feedback")] public required IReadOnlyList<FeedbackItem> Feedback { get; init; }
+}
+
+/// <summary>The true outcome of one prediction: a number (regression) or a label (classification).</summary>
+public sealed record FeedbackItem
+{
+    /// <summary>The prediction id: the OIP request id, or the one Fleet returned.</summary>
+    [JsonPropertyName("id")] public required string Id { get; init; }
+
+    /// <summary>The true value, for regression.</summary>
+    [JsonPropertyName("value")] public double? Value { get; init; }
+
+    /// <summary>The true label, for binary classification.</summary>
+    [JsonPropertyName("label")] public bool? Label { get; init; }
+}
+
+/// <summary>What feedback did, and the journal's limits.</summary>
+public sealed record FeedbackResult(
+    [property: JsonPropertyName("joined")] int Joined,
+    [property: JsonPropertyName("unmatched")] int Unmatched,
+    [property: JsonPropertyName("pending")] int Pending,
+    [property: JsonPropertyName("capacity")] int Capacity,
+    [property: JsonPropertyName("max_age_seconds")] double MaxAgeSeconds,
+    [property: JsonPropertyName("evicted")] long Evicted);

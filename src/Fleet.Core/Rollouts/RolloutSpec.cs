@@ -1,3 +1,5 @@
+using Fleet.Core.Rollouts.Gates;
+
 namespace Fleet.Core.Rollouts;
 
 /// <summary>How a candidate replaces a slice's stable version.</summary>
@@ -53,9 +55,20 @@ public sealed record RolloutSpec
     /// <summary>How often the gates are looked at (default 10 s); hard failures are checked on every report.</summary>
     public TimeSpan EvaluationInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The gates; null means the defaults of each phase (error rate and p99 latency for canary, output shift and errors for shadow).</summary>
+    public IReadOnlyList<GateSpec>? Gates { get; init; }
+
+    /// <summary>When a candidate failing most requests is rolled back without waiting.</summary>
+    public HardFailureSpec HardFailure { get; init; } = new();
+
     /// <summary>Checks the spec; returns the problems, each naming the field.</summary>
     public IEnumerable<string> Validate()
     {
+        foreach (var problem in (Gates ?? []).SelectMany(g => g.Validate()).Concat(HardFailure.Validate()))
+        {
+            yield return "gates: " + problem;
+        }
+
         if (Strategy is RolloutStrategy.Canary or RolloutStrategy.ShadowThenCanary)
         {
             if (Steps.Count == 0)

@@ -1,4 +1,6 @@
 using Fleet.Contracts.Management;
+using Fleet.Core.Rollouts;
+using Fleet.Core.Rollouts.Gates;
 using Orleans.Concurrency;
 
 namespace Fleet.Runtime.Grains;
@@ -13,10 +15,35 @@ public interface ISliceGrain : IGrainWithStringKey
     /// <summary>Deploys a version (or, with <see cref="DeployCommand.CheckOnly"/>, says what deploying it would do).</summary>
     Task<SliceDeployment> Deploy(DeployCommand command);
 
-    /// <summary>The slice's deployment as stored.</summary>
+    /// <summary>The slice's deployment as stored, with its running or last rollout.</summary>
     [ReadOnly]
     Task<SliceSnapshot> GetSnapshot();
+
+    /// <summary>A silo's observations of the running rollout since its last report.</summary>
+    Task Report(RolloutReport report);
+
+    /// <summary>A manual action on the running rollout: pause, resume, promote or rollback.</summary>
+    Task<SliceDeployment> Act(RolloutCommand command);
 }
+
+/// <summary>What one silo saw of a rollout since its last report.</summary>
+/// <param name="RolloutId">The rollout.</param>
+/// <param name="Candidate">The candidate's observations (canary answers and shadow runs).</param>
+/// <param name="Stable">The stable version's observations over the same time.</param>
+/// <param name="Shadow">Paired candidate/stable outputs of shadow copies.</param>
+[GenerateSerializer, Immutable, Alias("fleet.rollout-report")]
+public sealed record RolloutReport(
+    [property: Id(0)] string RolloutId,
+    [property: Id(1)] VersionObservation Candidate,
+    [property: Id(2)] VersionObservation Stable,
+    [property: Id(3)] ShadowObservation Shadow);
+
+/// <summary>A manual rollout action.</summary>
+/// <param name="Action">pause, resume, promote or rollback.</param>
+/// <param name="Actor">Who.</param>
+/// <param name="Reason">Why.</param>
+[GenerateSerializer, Immutable, Alias("fleet.rollout-command")]
+public sealed record RolloutCommand([property: Id(0)] string Action, [property: Id(1)] string Actor, [property: Id(2)] string? Reason);
 
 /// <summary>A silo's route cache, told when a slice's route changes or its activation goes away.</summary>
 public interface IRouteObserver : IGrainObserver
@@ -35,12 +62,24 @@ public interface IRouteObserver : IGrainObserver
 /// <param name="Slice">The normalized slice key.</param>
 /// <param name="StableVersion">The stable version, or null when the slice has none.</param>
 /// <param name="Generation">Grows by one at every change; a cache keeps the highest it has seen.</param>
+/// <param name="RolloutId">The running rollout (the salt of its traffic split), or null.</param>
+/// <param name="Candidate">The rollout's candidate version, or null.</param>
+/// <param name="CanaryShare">The candidate's share of answered traffic (0 to 1).</param>
+/// <param name="ShadowShare">The fraction of requests copied to the candidate (0 to 1).</param>
 [GenerateSerializer, Immutable, Alias("fleet.slice-route")]
 public sealed record SliceRoute(
     [property: Id(0)] string Model,
     [property: Id(1)] string Slice,
     [property: Id(2)] string? StableVersion,
-    [property: Id(3)] long Generation);
+    [property: Id(3)] long Generation,
+    [property: Id(4)] string? RolloutId = null,
+    [property: Id(5)] string? Candidate = null,
+    [property: Id(6)] double CanaryShare = 0,
+    [property: Id(7)] double ShadowShare = 0)
+{
+    /// <summary>True when a rollout sends the candidate traffic or copies.</summary>
+    public bool HasRollout => RolloutId is not null && Candidate is not null && (CanaryShare > 0 || ShadowShare > 0);
+}
 
 /// <summary>A deployment of one version to one slice.</summary>
 /// <param name="Version">The full version id.</param>
@@ -49,6 +88,8 @@ public sealed record SliceRoute(
 /// <param name="CheckOnly">Only say what would happen.</param>
 /// <param name="Actor">Who asks.</param>
 /// <param name="Reason">Why.</param>
+/// <param name="Rollout">How to roll it out; null for immediate.</param>
+/// <param name="Supersede">Replace a running rollout of another candidate.</param>
 [GenerateSerializer, Immutable, Alias("fleet.deploy-command")]
 public sealed record DeployCommand(
     [property: Id(0)] string Version,
@@ -56,7 +97,9 @@ public sealed record DeployCommand(
     [property: Id(2)] bool AcceptSignatureChange,
     [property: Id(3)] bool CheckOnly,
     [property: Id(4)] string Actor,
-    [property: Id(5)] string? Reason);
+    [property: Id(5)] string? Reason,
+    [property: Id(6)] RolloutSpec? Rollout = null,
+    [property: Id(7)] bool Supersede = false);
 
 /// <summary>A slice's stored deployment.</summary>
 /// <param name="StableVersion">The stable version.</param>
@@ -64,10 +107,12 @@ public sealed record DeployCommand(
 /// <param name="DeployedBy">Who deployed it.</param>
 /// <param name="Reason">Why.</param>
 /// <param name="Generation">Changes so far.</param>
+/// <param name="Rollout">The running or last rollout.</param>
 [GenerateSerializer, Immutable, Alias("fleet.slice-snapshot")]
 public sealed record SliceSnapshot(
     [property: Id(0)] string? StableVersion,
     [property: Id(1)] DateTimeOffset? DeployedAt,
     [property: Id(2)] string? DeployedBy,
     [property: Id(3)] string? Reason,
-    [property: Id(4)] long Generation);
+    [property: Id(4)] long Generation,
+    [property: Id(5)] RolloutStatus? Rollout = null);

@@ -1,25 +1,35 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Deployments;
 using Fleet.Core.Identity;
+using Fleet.Core.Rollouts;
+using Fleet.Core.Rollouts.Gates;
 using Fleet.Runtime.Storage;
+using Fleet.Runtime.Telemetry;
 
 namespace Fleet.Runtime.Grains;
 
-/// <summary>The slice grain: holds the deployment, asks the pure decision what to do, persists, and tells route caches.</summary>
-internal sealed class SliceGrain : Grain, ISliceGrain
+/// <summary>
+/// The slice grain: holds the slice's record, asks the pure decisions (deployment verdict, rollout state machine,
+/// gate judge) what to do, persists the record with the events that explain it, and tells route caches. Control
+/// operations are ordered through it; predictions never are.
+/// </summary>
+internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
 {
+    private const string RolloutReminder = "rollout";
     private readonly ISliceStore _store;
     private readonly TimeProvider _clock;
+    private readonly FleetMetrics _metrics;
     private readonly HashSet<IRouteObserver> _observers = [];
     private SliceId _id;
     private SliceRecord _record = new();
     private long _version;
     private SliceRoute _route = null!;
 
-    public SliceGrain(ISliceStore store, TimeProvider clock)
+    public SliceGrain(ISliceStore store, TimeProvider clock, FleetMetrics metrics)
     {
         _store = store;
         _clock = clock;
+        _metrics = metrics;
     }
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -31,6 +41,12 @@ internal sealed class SliceGrain : Grain, ISliceGrain
         }
 
         _route = BuildRoute();
+        if (RunningRollout is not null)
+        {
+            // Back after a restart or a move: the rollout resumes at its step, on its own clock.
+            StartEvaluating();
+        }
+
         return Task.CompletedTask;
     }
 
@@ -56,38 +72,77 @@ internal sealed class SliceGrain : Grain, ISliceGrain
 
     public async Task<SliceDeployment> Deploy(DeployCommand command)
     {
-        var state = _record;
-        var decision = DeploymentDecision.Decide(state.StableVersion, state.StableSignature, command.Version, command.Signature, command.AcceptSignatureChange);
         var key = _id.Key;
-        switch (decision.Verdict)
+        var running = RunningRollout;
+        if (running is not null)
         {
-            case DeploymentVerdict.Unchanged:
-                return new SliceDeployment(key, DeployOutcomes.Unchanged, state.StableVersion, null);
-            case DeploymentVerdict.SignatureConflict:
-                return new SliceDeployment(key, DeployOutcomes.SignatureConflict, state.StableVersion, string.Join("; ", decision.Differences));
+            if (running.Candidate == command.Version)
+            {
+                return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, $"rollout {running.Id} of this version is running");
+            }
+
+            if (!command.Supersede)
+            {
+                return new SliceDeployment(key, DeployOutcomes.RolloutRunning, _record.StableVersion,
+                    $"rollout {running.Id} of {VersionId.Short(running.Candidate)} is running; deploy with supersede to replace it");
+            }
         }
 
-        var previous = state.StableVersion;
+        var decision = DeploymentDecision.Decide(_record.StableVersion, _record.StableSignature, command.Version, command.Signature, command.AcceptSignatureChange);
+        switch (decision.Verdict)
+        {
+            case DeploymentVerdict.Unchanged when running is null:
+                return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, null);
+            case DeploymentVerdict.SignatureConflict:
+                return new SliceDeployment(key, DeployOutcomes.SignatureConflict, _record.StableVersion, string.Join("; ", decision.Differences));
+        }
+
+        var previous = _record.StableVersion;
+        var gradual = command.Rollout is { Strategy: not RolloutStrategy.Immediate } && previous is not null && previous != command.Version;
         if (command.CheckOnly)
         {
-            return new SliceDeployment(key, DeployOutcomes.Deployed, previous, "check only");
+            return new SliceDeployment(key, gradual ? DeployOutcomes.RolloutStarted : DeployOutcomes.Deployed, previous, "check only");
         }
 
         var now = _clock.GetUtcNow();
-        state.StableVersion = command.Version;
-        state.StableSignature = command.Signature;
-        state.DeployedAt = now;
-        state.DeployedBy = command.Actor;
-        state.Reason = command.Reason;
-        state.Generation++;
-        var message = previous is null
+        var events = new List<SliceEvent>();
+        if (running is not null)
+        {
+            // Superseded: the running candidate goes; the stable version stays until the new one earns its place.
+            events.Add(Finish(RolloutMachine.Rollback(running, now, $"superseded by {VersionId.Short(command.Version)}"), command.Actor, []));
+        }
+
+        if (gradual)
+        {
+            var id = "r-" + Guid.NewGuid().ToString("N")[..12];
+            var started = RolloutMachine.Start(id, command.Version, previous!, command.Rollout!, now);
+            _record.Rollout = started.State;
+            _record.CandidateSignature = command.Signature;
+            _record.RolloutActor = command.Actor;
+            _record.Generation++;
+            var message = command.Reason is null ? started.Message : $"{started.Message}: {command.Reason}";
+            events.Add(Event(SliceEventTypes.RolloutStarted, now, command.Actor, message, command.Version, id, null));
+            await CommitAsync(events);
+            ResetWindow();
+            StartEvaluating();
+            await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            return new SliceDeployment(key, DeployOutcomes.RolloutStarted, previous, id);
+        }
+
+        _record.StableVersion = command.Version;
+        _record.StableSignature = command.Signature;
+        _record.DeployedAt = now;
+        _record.DeployedBy = command.Actor;
+        _record.Reason = command.Reason;
+        _record.Generation++;
+        var deployed = previous is null
             ? $"deployed {VersionId.Short(command.Version)}"
             : $"deployed {VersionId.Short(command.Version)} in place of {VersionId.Short(previous)}";
-        await SaveAsync(Event(SliceEventTypes.Deployed, now, command.Actor, command.Reason is null ? message : $"{message}: {command.Reason}", command.Version, null, null));
-        _route = BuildRoute();
-        foreach (var observer in _observers)
+        events.Add(Event(SliceEventTypes.Deployed, now, command.Actor, command.Reason is null ? deployed : $"{deployed}: {command.Reason}", command.Version, null, null));
+        await CommitAsync(events);
+        if (running is not null)
         {
-            observer.OnRouteChanged(_route).Ignore();
+            await StopEvaluatingAsync();
         }
 
         return new SliceDeployment(key, DeployOutcomes.Deployed, previous, null);
@@ -96,16 +151,20 @@ internal sealed class SliceGrain : Grain, ISliceGrain
     public Task<SliceSnapshot> GetSnapshot()
     {
         var s = _record;
-        return Task.FromResult(new SliceSnapshot(s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation));
+        return Task.FromResult(new SliceSnapshot(s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, RolloutStatusOf()));
     }
 
-    private SliceRoute BuildRoute() => new(_id.Model, _id.Key, _record.StableVersion, _record.Generation);
+    private SliceRoute BuildRoute() => RunningRollout is { } r
+        ? new SliceRoute(_id.Model, _id.Key, _record.StableVersion, _record.Generation, r.Id, r.Candidate, r.CanaryShare, r.ShadowShare)
+        : new SliceRoute(_id.Model, _id.Key, _record.StableVersion, _record.Generation);
+
+    private RolloutState? RunningRollout => _record.Rollout is { IsFinished: false } r ? r : null;
 
     private SliceEvent Event(string type, DateTimeOffset time, string actor, string message, string? version, string? rolloutId, IReadOnlyList<GateResult>? gates) =>
         new(_id.Model, _id.Key, ++_record.LastEventSeq, time, type, actor, message, version, rolloutId, gates);
 
-    // The record and the events that explain its change land together or not at all.
-    private async Task SaveAsync(params SliceEvent[] events)
+    // The record and the events that explain its change land together or not at all; then the route caches hear of it.
+    private async Task CommitAsync(IReadOnlyList<SliceEvent> events)
     {
         try
         {
@@ -116,6 +175,12 @@ internal sealed class SliceGrain : Grain, ISliceGrain
             // What is in memory was never stored: start again from what is.
             DeactivateOnIdle();
             throw;
+        }
+
+        _route = BuildRoute();
+        foreach (var observer in _observers)
+        {
+            observer.OnRouteChanged(_route).Ignore();
         }
     }
 }

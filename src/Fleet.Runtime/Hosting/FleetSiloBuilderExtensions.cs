@@ -1,6 +1,7 @@
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Registry;
+using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Routing;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Storage;
@@ -53,13 +54,25 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<IModelCatalog>(sp => new SqliteModelCatalog(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IArtifactStore>(sp => new LocalArtifactStore(sp.GetRequiredService<IOptions<FleetOptions>>().Value.ArtifactDirectory));
 
-        services.AddSingleton<FleetMetrics>();
+        services.AddOptions<MetricsOptions>().BindConfiguration("Fleet:Metrics");
+        services.AddSingleton(sp => new FleetMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<MetricsOptions>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<RouteCache>();
         services.AddSingleton<SliceTrafficCounters>();
+        services.AddOptions<RolloutOptions>().BindConfiguration("Fleet:Rollouts");
+        services.AddOptions<ShadowOptions>().BindConfiguration("Fleet:Shadow");
+        services.AddSingleton<RolloutTelemetry>();
+        services.AddSingleton<ShadowRunner>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
+        services.AddSingleton<RolloutReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RolloutReporter>());
+        services.AddOptions<FeedbackOptions>().BindConfiguration("Fleet:Feedback");
+        services.AddSingleton(sp => new PredictionJournal(
+            sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PredictionService>(sp => new PredictionService(
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IModelCatalog>(),
-            sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>()));
+            sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
+            sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();

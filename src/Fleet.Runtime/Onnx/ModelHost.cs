@@ -75,12 +75,10 @@ internal sealed partial class ModelHost : IDisposable
     {
         while (true)
         {
-            var isNew = false;
-            var entry = _models.GetOrAdd(version, v =>
-            {
-                isNew = true;
-                return new Lazy<Task<LoadedModel>>(() => LoadAsync(v), LazyThreadSafetyMode.ExecutionAndPublication);
-            });
+            // Whoever stores the entry owns the load; a racer that lost uses the winner's and counts as a hit.
+            var created = new Lazy<Task<LoadedModel>>(() => LoadAsync(version), LazyThreadSafetyMode.ExecutionAndPublication);
+            var entry = _models.GetOrAdd(version, created);
+            var isNew = ReferenceEquals(entry, created);
             if (isNew)
             {
                 _metrics.ModelHostMiss();

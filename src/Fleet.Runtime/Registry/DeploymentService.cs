@@ -54,7 +54,8 @@ public sealed class DeploymentService
     {
         var version = _registry.ResolveVersion(model, request.Version);
         var targets = Targets(model, request);
-        var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason);
+        var spec = RolloutPlans.FromRequest(request.Rollout);
+        var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);
         var conflicts = checks.Where(c => c.Outcome == DeployOutcomes.SignatureConflict).ToList();
@@ -66,13 +67,74 @@ public sealed class DeploymentService
                 conflicts.Select(c => $"{c.Slice}: {c.Detail}").ToList());
         }
 
+        var running = checks.Where(c => c.Outcome == DeployOutcomes.RolloutRunning).ToList();
+        if (running.Count > 0)
+        {
+            throw new ConflictException(
+                $"another rollout is running on {running.Count} of {targets.Count} slice(s); deploy with supersede to roll it back and start this one",
+                running.Select(c => $"{c.Slice}: {c.Detail}").ToList());
+        }
+
         await _catalog.AddSlicesAsync(model, targets);
         var results = await ForEachSliceAsync(model, targets, command with { CheckOnly = false }, cancellationToken);
         return new DeployResult(
             model, version.Version,
             results.Count(r => r.Outcome == DeployOutcomes.Deployed),
             results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
-            results);
+            results,
+            results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted));
+    }
+
+    /// <summary>
+    /// Pauses, resumes, promotes or rolls back the rollouts of named slices, of every slice of the model, or of every
+    /// slice whose candidate or stable version is the given one; thousands in one call.
+    /// </summary>
+    public async Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, string actor, CancellationToken cancellationToken = default)
+    {
+        _registry.RequireModel(model);
+        if (action is not (RolloutActions.Pause or RolloutActions.Resume or RolloutActions.Promote or RolloutActions.Rollback))
+        {
+            throw new BadRequestException($"'{action}' is not a rollout action: use pause, resume, promote or rollback");
+        }
+
+        var given = request.Slices ?? [];
+        var selectors = (given.Count > 0 ? 1 : 0) + (request.AllSlices ? 1 : 0) + (request.Version is null ? 0 : 1);
+        if (selectors != 1)
+        {
+            throw new BadRequestException("name the slices in exactly one way: slices, all_slices, or version");
+        }
+
+        List<string> targets;
+        if (request.Version is { } reference)
+        {
+            var version = _registry.ResolveVersion(model, reference).Version;
+            var snapshots = await SnapshotsAsync(model, _catalog.ListSlices(model), cancellationToken);
+            targets = snapshots.Where(s => s.Snapshot.StableVersion == version || s.Snapshot.Rollout is { EndedAt: null } r && r.Candidate == version)
+                .Select(s => s.Key).ToList();
+        }
+        else
+        {
+            targets = request.AllSlices ? [.. _catalog.ListSlices(model)] : Normalize(given);
+        }
+
+        var command = new RolloutCommand(action, actor, request.Reason);
+        var results = new SliceDeployment[targets.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            results[i] = await _grains.GetGrain<ISliceGrain>(new SliceId(model, targets[i]).ToString()).Act(command);
+        });
+        var unchanged = results.Count(r => r.Outcome == DeployOutcomes.Unchanged);
+        return new RolloutActionResult(model, action, results.Length - unchanged, unchanged, results);
+    }
+
+    private async Task<List<(string Key, SliceSnapshot Snapshot)>> SnapshotsAsync(string model, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        var snapshots = new (string, SliceSnapshot)[keys.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
+        {
+            snapshots[i] = (keys[i], await _grains.GetGrain<ISliceGrain>(new SliceId(model, keys[i]).ToString()).GetSnapshot());
+        });
+        return [.. snapshots];
     }
 
     /// <summary>One slice's status; 404 when the model is unknown.</summary>
@@ -109,7 +171,7 @@ public sealed class DeploymentService
     }
 
     private SliceStatus ToStatus(SliceId slice, SliceSnapshot s) =>
-        new(slice.Model, slice.Key, s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _traffic.Get(slice));
+        new(slice.Model, slice.Key, s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _traffic.Get(slice), s.Rollout);
 
     private List<string> Targets(string model, DeployRequest request)
     {
@@ -130,11 +192,11 @@ public sealed class DeploymentService
             return all;
         }
 
-        if (given.Count == 0)
-        {
-            return [SliceKey.Default];
-        }
+        return given.Count == 0 ? [SliceKey.Default] : Normalize(given);
+    }
 
+    private static List<string> Normalize(IReadOnlyList<string> given)
+    {
         var targets = new List<string>(given.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in given)

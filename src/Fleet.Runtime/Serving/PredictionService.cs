@@ -2,9 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
+using Fleet.Core.Rollouts;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Grains;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Registry;
+using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Routing;
 using Fleet.Runtime.Telemetry;
 
@@ -15,11 +19,14 @@ namespace Fleet.Runtime.Serving;
 /// <param name="Version">The version that answered.</param>
 /// <param name="Role">The role the version played.</param>
 /// <param name="Outputs">The output tensors.</param>
-public sealed record Prediction(SliceId Slice, string Version, string Role, IReadOnlyList<Tensor> Outputs);
+/// <param name="Id">The prediction id feedback joins on: the request's, or one Fleet made during a rollout.</param>
+public sealed record Prediction(SliceId Slice, string Version, string Role, IReadOnlyList<Tensor> Outputs, string? Id = null);
 
 /// <summary>
 /// The prediction path: resolve the slice, read its route from the silo-local cache, lease the version's session from
-/// the model host, run it on the caller's thread. No grain call and no lock on a warm path.
+/// the model host, run it on the caller's thread. No grain call and no lock on a warm path without a rollout. During a
+/// rollout the routing key picks canary or stable (sticky), a candidate failure falls back to stable so the caller
+/// still gets an answer, and shadow copies run off the request path.
 /// </summary>
 public sealed class PredictionService
 {
@@ -28,20 +35,28 @@ public sealed class PredictionService
     private readonly IModelCatalog _catalog;
     private readonly FleetMetrics _metrics;
     private readonly SliceTrafficCounters _traffic;
+    private readonly RolloutTelemetry _telemetry;
+    private readonly ShadowRunner _shadow;
+    private readonly PredictionJournal _journal;
     private readonly ConcurrentDictionary<(string Model, string Version), bool> _knownVersions = new();
 
-    internal PredictionService(RouteCache routes, ModelHost host, IModelCatalog catalog, FleetMetrics metrics, SliceTrafficCounters traffic)
+    internal PredictionService(
+        RouteCache routes, ModelHost host, IModelCatalog catalog, FleetMetrics metrics, SliceTrafficCounters traffic,
+        RolloutTelemetry telemetry, ShadowRunner shadow, PredictionJournal journal)
     {
+        _journal = journal;
         _routes = routes;
         _host = host;
         _catalog = catalog;
         _metrics = metrics;
         _traffic = traffic;
+        _telemetry = telemetry;
+        _shadow = shadow;
     }
 
     /// <summary>
     /// Predicts for the slice addressed by <paramref name="addressedName"/> (<c>model</c> or <c>model@slice</c>) and the
-    /// request's parameters, with the slice's stable version or the pinned <paramref name="pinnedVersion"/>.
+    /// request's parameters, with the slice's route (stable, or canary during a rollout) or the pinned <paramref name="pinnedVersion"/>.
     /// </summary>
     public async ValueTask<Prediction> PredictAsync(string addressedName, string? pinnedVersion, ParsedInferRequest request, CancellationToken cancellationToken = default)
     {
@@ -50,39 +65,127 @@ public sealed class PredictionService
             throw new BadRequestException(error);
         }
 
-        string version;
-        string role;
-        if (pinnedVersion is null)
+        if (pinnedVersion is not null)
         {
-            var route = await _routes.GetAsync(slice);
-            version = route.StableVersion ?? throw NotDeployed(slice);
-            role = Roles.Stable;
-        }
-        else
-        {
-            version = ResolvePinned(slice.Model, pinnedVersion);
-            role = Roles.Pinned;
+            var pinned = ResolvePinned(slice.Model, pinnedVersion);
+            return await RunAsync(slice, pinned, Roles.Pinned, request, null, cancellationToken);
         }
 
+        var route = await _routes.GetAsync(slice);
+        var stable = route.StableVersion ?? throw NotDeployed(slice);
+        var prediction = route.HasRollout
+            ? await PredictDuringRolloutAsync(slice, route, request, cancellationToken)
+            : await RunAsync(slice, stable, Roles.Stable, request, null, cancellationToken);
+        if (request.Id is null && !route.HasRollout)
+        {
+            return prediction;
+        }
+
+        // Keep it for the feedback join: the caller sent an id, or a rollout's quality gates may need the outcome.
+        var id = request.Id ?? Guid.NewGuid().ToString("N");
+        if (PrimaryOutput.Of(prediction.Outputs) is { } output)
+        {
+            _journal.Record(id, slice, prediction.Version, prediction.Role, route.RolloutId, output);
+        }
+
+        return prediction with { Id = id };
+    }
+
+    private async ValueTask<Prediction> PredictDuringRolloutAsync(SliceId slice, SliceRoute route, ParsedInferRequest request, CancellationToken cancellationToken)
+    {
+        var rolloutId = route.RolloutId!;
+        var candidate = route.Candidate!;
+        if (route.CanaryShare > 0 && _telemetry.CandidateAllowed(slice, rolloutId))
+        {
+            var bucket = request.RoutingKey is { } key ? TrafficSplit.Bucket(key, rolloutId) : Random.Shared.Next(TrafficSplit.Buckets);
+            if (TrafficSplit.ToCandidate(bucket, route.CanaryShare))
+            {
+                return await CanaryAsync(slice, route, request, cancellationToken);
+            }
+        }
+
+        var prediction = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+        if (route.ShadowShare > 0 && Random.Shared.NextDouble() < route.ShadowShare)
+        {
+            _shadow.TryEnqueue(new ShadowJob(slice, rolloutId, candidate, request.Inputs, PrimaryOutput.Of(prediction.Outputs)));
+        }
+
+        return prediction;
+    }
+
+    private async ValueTask<Prediction> CanaryAsync(SliceId slice, SliceRoute route, ParsedInferRequest request, CancellationToken cancellationToken)
+    {
+        var rolloutId = route.RolloutId!;
+        var candidate = route.Candidate!;
         var started = Stopwatch.GetTimestamp();
         try
         {
-            IReadOnlyList<Tensor> outputs;
-            using (var lease = await _host.AcquireAsync(version, cancellationToken))
+            var outputs = await RunModelAsync(candidate, request, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
+            _metrics.Predicted(slice.Model, candidate, Roles.Canary, RowsOf(request), elapsed);
+            _traffic.Count(slice, failed: false);
+            return new Prediction(slice, candidate, Roles.Canary, outputs);
+        }
+        catch (InferRequestException)
+        {
+            // The candidate refused the input. If stable refuses it too, the mistake is the caller's: its 400 stands
+            // and the candidate is not blamed; if stable answers, the candidate failed a request stable serves.
+            var answer = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+            CandidateFailed(slice, rolloutId, candidate, started);
+            return answer;
+        }
+        catch (Exception e) when (e is ModelExecutionException or ArtifactCorruptException)
+        {
+            CandidateFailed(slice, rolloutId, candidate, started);
+        }
+
+        // Stable answers, so a bad canary never fails the caller.
+        return await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+    }
+
+    private void CandidateFailed(SliceId slice, string rolloutId, string candidate, long started)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        _telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, null, failed: true);
+        _metrics.Failed(slice.Model, candidate, Roles.Canary, elapsed);
+        _metrics.CanaryFellBack(slice.Model);
+    }
+
+    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, string role, ParsedInferRequest request, string? rolloutId, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var outputs = await RunModelAsync(version, request, cancellationToken);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _metrics.Predicted(slice.Model, version, role, RowsOf(request), elapsed);
+            _traffic.Count(slice, failed: false);
+            if (rolloutId is not null)
             {
-                outputs = InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs);
+                _telemetry.RecordStable(slice, rolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
             }
 
-            _metrics.Predicted(slice.Model, version, role, RowsOf(request), Stopwatch.GetElapsedTime(started));
-            _traffic.Count(slice, failed: false);
             return new Prediction(slice, version, role, outputs);
         }
         catch (ModelExecutionException)
         {
-            _metrics.Failed(slice.Model, version, role, Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _metrics.Failed(slice.Model, version, role, elapsed);
             _traffic.Count(slice, failed: true);
+            if (rolloutId is not null)
+            {
+                _telemetry.RecordStable(slice, rolloutId, elapsed.TotalSeconds, null, failed: true);
+            }
+
             throw;
         }
+    }
+
+    private async ValueTask<IReadOnlyList<Tensor>> RunModelAsync(string version, ParsedInferRequest request, CancellationToken cancellationToken)
+    {
+        using var lease = await _host.AcquireAsync(version, cancellationToken);
+        return InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs);
     }
 
     private string ResolvePinned(string model, string reference)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Fleet.Core.Identity;
@@ -17,6 +18,9 @@ public sealed class FleetMetrics
     private readonly Counter<long> _rows;
     private readonly Counter<long> _errors;
     private readonly Counter<long> _rejections;
+    private readonly Counter<long> _shadowDropped;
+    private readonly Counter<long> _fallbacks;
+    private readonly Counter<long> _rolloutOutcomes;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _hostHits;
     private readonly Counter<long> _hostMisses;
@@ -24,23 +28,51 @@ public sealed class FleetMetrics
     private readonly Counter<long> _hostEvictions;
     private readonly Histogram<double> _hostLoadDuration;
     private readonly Meter _meter;
+    private readonly Counter<long> _feedbackJoined;
+    private readonly Histogram<double> _absoluteError;
+    private Func<long>? _feedbackPending;
+    private Func<long>? _feedbackEvicted;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _versionLabels = new(StringComparer.Ordinal);
+    private readonly int _maxVersionsPerModel;
     private Func<long>? _hostBytes;
     private Func<int>? _hostModels;
 
+    /// <summary>The version label of versions past <see cref="MetricsOptions.MaxVersionsPerModel"/> in one model.</summary>
+    public const string OtherVersions = "other";
+
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>.</summary>
     public FleetMetrics(IMeterFactory meterFactory)
+        : this(meterFactory, Microsoft.Extensions.Options.Options.Create(new MetricsOptions()))
     {
+    }
+
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, with label limits.</summary>
+    public FleetMetrics(IMeterFactory meterFactory, Microsoft.Extensions.Options.IOptions<MetricsOptions> options)
+    {
+        _maxVersionsPerModel = Math.Max(1, options.Value.MaxVersionsPerModel);
         _meter = meterFactory.Create(MeterName);
         _predictions = _meter.CreateCounter<long>("fleet.predictions", "{request}", "Inference requests answered by a model version.");
         _rows = _meter.CreateCounter<long>("fleet.prediction.rows", "{row}", "Rows (batch entries) predicted by a model version.");
         _errors = _meter.CreateCounter<long>("fleet.prediction.errors", "{request}", "Inference requests a model version failed on valid input.");
         _rejections = _meter.CreateCounter<long>("fleet.inference.rejections", "{request}", "Inference requests refused before reaching a model, by reason.");
+        _shadowDropped = _meter.CreateCounter<long>("fleet.shadow.dropped", "{request}", "Shadow copies dropped because the shadow queue was full.");
+        _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
+        _rolloutOutcomes = _meter.CreateCounter<long>("fleet.rollouts", "{rollout}", "Rollouts that ended, by outcome (promoted, rolled_back).");
         _duration = _meter.CreateHistogram<double>("fleet.prediction.duration", "s", "Time to run one inference request through a model version.");
         _hostHits = _meter.CreateCounter<long>("fleet.model_host.hits", "{request}", "Model host lookups that found the version resident.");
         _hostMisses = _meter.CreateCounter<long>("fleet.model_host.misses", "{request}", "Model host lookups that had to load the version.");
         _hostLoads = _meter.CreateCounter<long>("fleet.model_host.loads", "{model}", "Model versions loaded into ONNX Runtime.");
         _hostEvictions = _meter.CreateCounter<long>("fleet.model_host.evictions", "{model}", "Model versions evicted to stay within the memory budget.");
         _hostLoadDuration = _meter.CreateHistogram<double>("fleet.model_host.load.duration", "s", "Time to load a model version (read, verify, create the session).");
+        _feedbackJoined = _meter.CreateCounter<long>("fleet.feedback.joined", "{prediction}", "Predictions joined to their true outcome.");
+        _absoluteError = _meter.CreateHistogram<double>("fleet.feedback.absolute_error", "{value}", "Absolute error of predictions joined to their true outcome.");
+        _meter.CreateObservableGauge("fleet.feedback.pending", () => _feedbackPending?.Invoke() ?? 0, "{prediction}", "Predictions waiting for their true outcome.");
+        _meter.CreateObservableCounter("fleet.feedback.evicted", () => _feedbackEvicted?.Invoke() ?? 0, "{prediction}", "Predictions dropped before their outcome arrived (journal full or too old).");
+        // Present from the start at zero, so dashboards and alerts see the series before the first event.
+        _hostEvictions.Add(0);
+        _hostLoads.Add(0);
+        _hostMisses.Add(0);
+        _hostHits.Add(0);
         _meter.CreateObservableGauge("fleet.model_host.memory", () => _hostBytes?.Invoke() ?? 0, "By", "Memory charged to resident model versions.");
         _meter.CreateObservableGauge("fleet.model_host.resident", () => _hostModels?.Invoke() ?? 0, "{model}", "Model versions resident in the model host.");
     }
@@ -70,6 +102,30 @@ public sealed class FleetMetrics
     /// <summary>Records a request refused before any model ran (bad_request, not_found, too_large).</summary>
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
+    /// <summary>Records a shadow copy dropped for lack of room.</summary>
+    public void ShadowDropped(string model) => _shadowDropped.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records a canary request answered by stable after the candidate failed.</summary>
+    public void CanaryFellBack(string model) => _fallbacks.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records a finished rollout.</summary>
+    public void RolloutEnded(string model, string outcome) =>
+        _rolloutOutcomes.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>Records a prediction joined to its outcome.</summary>
+    public void FeedbackJoined(string model, string version, string role, double absoluteError)
+    {
+        var tags = Tags(model, version, role);
+        _feedbackJoined.Add(1, tags);
+        _absoluteError.Record(absoluteError, tags);
+    }
+
+    internal void ObserveFeedback(Func<long> pending, Func<long> evicted)
+    {
+        _feedbackPending = pending;
+        _feedbackEvicted = evicted;
+    }
+
     internal void ModelHostHit() => _hostHits.Add(1);
 
     internal void ModelHostMiss() => _hostMisses.Add(1);
@@ -88,12 +144,32 @@ public sealed class FleetMetrics
         _hostModels = models;
     }
 
-    private static TagList Tags(string model, string version, string role) => new()
+    private TagList Tags(string model, string version, string role) => new()
     {
         { "model", model },
-        { "version", VersionId.Short(version) },
+        { "version", VersionLabel(model, version) },
         { "role", role },
     };
+
+    // A model whose every slice runs its own version would otherwise make one series per slice: past the limit,
+    // versions share the label "other" (per-slice and per-version numbers stay available from the API).
+    private string VersionLabel(string model, string version)
+    {
+        var labels = _versionLabels.GetOrAdd(model, static _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        if (labels.TryGetValue(version, out var label))
+        {
+            return label;
+        }
+
+        return labels.Count < _maxVersionsPerModel ? labels.GetOrAdd(version, VersionId.Short(version)) : OtherVersions;
+    }
+}
+
+/// <summary>Limits on metric labels.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Distinct version labels per model (default 100); later versions are labelled "other".</summary>
+    public int MaxVersionsPerModel { get; set; } = 100;
 }
 
 /// <summary>The roles a version plays for a slice, as metric labels.</summary>
@@ -104,4 +180,10 @@ public static class Roles
 
     /// <summary>A version the caller pinned with /versions/{v}.</summary>
     public const string Pinned = "pinned";
+
+    /// <summary>A rollout candidate answering a share of traffic.</summary>
+    public const string Canary = "canary";
+
+    /// <summary>A rollout candidate answering copies that are never returned.</summary>
+    public const string Shadow = "shadow";
 }

@@ -50,7 +50,7 @@ internal static class InferenceApi
 
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
-        InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, id, prediction.Slice.Key, prediction.Outputs);
+        InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, prediction.Id ?? id, prediction.Slice.Key, prediction.Outputs);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Registry;
+using Fleet.Runtime.Serving;
 using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,6 +34,10 @@ internal static class ManagementApi
             .Accepts<IFormFile>("multipart/form-data");
         api.MapPost("/models/{model}/deployments", DeployAsync)
             .WithSummary("Deploy a version to slices, a list of slices, or all slices of the model. Idempotent.");
+        api.MapPost("/models/{model}/rollouts/{action}", ActAsync)
+            .WithSummary("Pause, resume, promote or roll back the rollouts of named slices, all slices, or every slice running a version");
+        api.MapPost("/feedback", Feedback)
+            .WithSummary("True outcomes of earlier predictions, joined by prediction id; they feed quality gates and metrics");
         api.MapGet("/models/{model}/slices", ListSlicesAsync)
             .WithSummary("List a model's slices with their deployments");
         api.MapGet("/models/{model}/slices/{slice}", (string model, string slice, DeploymentService deployments) => deployments.GetSliceAsync(model, slice))
@@ -130,6 +135,44 @@ internal static class ManagementApi
         }
 
         return TypedResults.Ok(await deployments.DeployAsync(model, request, Actor(context), context.RequestAborted));
+    }
+
+    private static async Task<Ok<RolloutActionResult>> ActAsync(string model, string action, HttpContext context, DeploymentService deployments)
+    {
+        RolloutActionRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<RolloutActionRequest>(context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"the rollout action request is not valid: {e.Message}", e);
+        }
+
+        return TypedResults.Ok(await deployments.ActAsync(model, action, request ?? new RolloutActionRequest(), Actor(context), context.RequestAborted));
+    }
+
+    private static Ok<FeedbackResult> Feedback(FeedbackRequest request, PredictionJournal journal)
+    {
+        var items = new List<(string, double, bool)>(request.Feedback.Count);
+        foreach (var item in request.Feedback)
+        {
+            if (string.IsNullOrEmpty(item.Id))
+            {
+                throw new BadRequestException("every feedback item needs the prediction's 'id'");
+            }
+
+            items.Add((item.Value, item.Label) switch
+            {
+                ({ } value, null) when double.IsFinite(value) => (item.Id, value, false),
+                (null, { } label) => (item.Id, label ? 1 : 0, true),
+                _ => throw new BadRequestException($"feedback for '{item.Id}' needs exactly one of a finite 'value' or a 'label'"),
+            });
+        }
+
+        var outcome = journal.Join(items);
+        var limits = journal.Limits;
+        return TypedResults.Ok(new FeedbackResult(outcome.Joined, outcome.Unmatched, journal.Pending, limits.Capacity, limits.MaxAge.TotalSeconds, journal.Evicted));
     }
 
     private static async Task<Ok<SliceList>> ListSlicesAsync(string model, DeploymentService deployments, int? offset, int? limit, CancellationToken cancellationToken) =>

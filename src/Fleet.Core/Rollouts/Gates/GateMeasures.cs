@@ -1,0 +1,197 @@
+using Fleet.Core.Statistics;
+using static Fleet.Core.Rollouts.Gates.GateText;
+
+namespace Fleet.Core.Rollouts.Gates;
+
+/// <summary>
+/// Per metric, only what differs: which numbers to read and how to print them. The margin arithmetic, the
+/// sequential test and the decision are shared (<see cref="Contrast"/>, <see cref="MixtureSequentialTest"/>,
+/// <see cref="GateEvaluator"/>).
+/// </summary>
+internal static class GateMeasures
+{
+    public static GateMeasurement Measure(GateSpec gate, IReadOnlyList<StepObservation> steps, ShadowObservation? shadow)
+    {
+        var alpha = 1 - gate.Confidence;
+        var paired = (shadow ?? new ShadowObservation()).Paired;
+        var (candidate, stable) = Merged(steps, gate.Metric);
+        return gate.Metric switch
+        {
+            GateMetric.OutputDivergence => Shift(gate, paired, alpha),
+            GateMetric.LabelDisagreement => Disagreement(gate, paired, alpha),
+            GateMetric.OutputAbsoluteDifference => MeanAgainstLimit(gate, paired.AbsoluteDifference, alpha, Number),
+            GateMetric.OutputRelativeDifference => MeanAgainstLimit(gate, paired.RelativeDifference, alpha, Percent),
+            GateMetric.OutputDistribution => Distribution(gate, candidate.Outputs, stable.Outputs, alpha),
+            _ => AgainstStable(gate, steps, candidate, stable, alpha),
+        };
+    }
+
+    // The numbers shown come from all windows merged; the test combines the contrasts of each window.
+    private static GateMeasurement AgainstStable(GateSpec gate, IReadOnlyList<StepObservation> steps, VersionObservation candidate, VersionObservation stable, double alpha)
+    {
+        var whole = Read(gate, candidate, stable, describe: true);
+        var contrast = steps.Count == 1 ? whole.Contrast : Contrast.Combine(steps.Select(step => Read(gate, step.Candidate, step.Stable, describe: false).Contrast));
+        var head = Invariant($"{gate.DisplayName} {whole.Format(whole.Candidate)} vs stable {whole.Format(whole.Stable)} (n={whole.CandidateSamples} vs {whole.StableSamples})");
+        var test = MixtureSequentialTest.Test(contrast, alpha, gate.MinSamples);
+        return new GateMeasurement(head, whole.Allowance, AgainstStable: true, whole.Candidate, whole.Stable, whole.CandidateSamples, whole.StableSamples,
+            whole.SampleNoun, whole.Allowed, test, whole.Detail);
+    }
+
+    private static Reading Read(GateSpec gate, VersionObservation candidate, VersionObservation stable, bool describe)
+    {
+        var margin = new Margin(gate.RelativeMargin, gate.AbsoluteMargin);
+        return gate.Metric switch
+        {
+            GateMetric.ErrorRate => new Reading(
+                candidate.ErrorRate, stable.ErrorRate, candidate.Requests, stable.Requests, margin.Allowed(stable.ErrorRate, higherIsBetter: false),
+                Contrast.TwoProportions(candidate.Errors, candidate.Requests, stable.Errors, stable.Requests, margin), "requests", Percent, MarginText(margin, Points)),
+            GateMetric.LatencyP50 => Latency(0.50, candidate.Latency, stable.Latency, margin, describe),
+            GateMetric.LatencyP99 => Latency(0.99, candidate.Latency, stable.Latency, margin, describe),
+            GateMetric.Accuracy => new Reading(
+                candidate.Quality.Accuracy, stable.Quality.Accuracy, candidate.Quality.Judged, stable.Quality.Judged, margin.Allowed(stable.Quality.Accuracy, higherIsBetter: true),
+                Contrast.TwoProportions(candidate.Quality.Correct, candidate.Quality.Judged, stable.Quality.Correct, stable.Quality.Judged, margin, higherIsBetter: true),
+                "labels", Percent, MarginText(margin, Points)),
+            GateMetric.Auc => Compare(AucOf(candidate.Quality), AucOf(stable.Quality), margin, higherIsBetter: true, "labels of the rarer class"),
+            GateMetric.LogLoss => Compare(Estimate.OfMean(candidate.Quality.LogLosses), Estimate.OfMean(stable.Quality.LogLosses), margin, higherIsBetter: false, "labels"),
+            GateMetric.Mae => Compare(Estimate.OfMean(candidate.Quality.AbsoluteErrors), Estimate.OfMean(stable.Quality.AbsoluteErrors), margin, higherIsBetter: false, "labels"),
+            GateMetric.Rmse => Compare(RootMean(candidate.Quality.SquaredErrors), RootMean(stable.Quality.SquaredErrors), margin, higherIsBetter: false, "labels"),
+            _ => throw new ArgumentOutOfRangeException(nameof(gate), gate.Metric, "not a gate against the stable"),
+        };
+    }
+
+    // A percentile is compared through the share of requests above it: the candidate's share above the allowed
+    // latency against the stable's share above its own percentile (1 − q by construction, its sampling error
+    // standing in for the error of the estimated percentile). Both are read at the same bucket edges.
+    private static Reading Latency(double q, LatencyHistogram candidate, LatencyHistogram stable, Margin margin, bool describe)
+    {
+        var stablePercentile = stable.Quantile(q);
+        var allowed = margin.Allowed(stablePercentile, higherIsBetter: false);
+        var candidateAbove = candidate.CountAbove(allowed);
+        var stableAbove = stable.CountAbove(stablePercentile);
+        var contrast = Contrast.TwoProportions(candidateAbove, candidate.Count, stableAbove, stable.Count, Margin.None);
+        var detail = !describe ? null : Invariant($"{Percent(candidate.Count == 0 ? 0 : candidateAbove / candidate.Count)} of candidate requests slower than {Seconds(allowed)}, against {Percent(stable.Count == 0 ? 0 : stableAbove / stable.Count)} of stable requests slower than its p{q * 100:0}");
+        return new Reading(describe ? candidate.Quantile(q) : 0, stablePercentile, candidate.Count, stable.Count, allowed, contrast, "requests", Seconds, describe ? MarginText(margin, Seconds) : "", detail);
+    }
+
+    private static Reading Compare(Estimate candidate, Estimate stable, Margin margin, bool higherIsBetter, string noun) => new(
+        candidate.Value, stable.Value, (long)candidate.Samples, (long)stable.Samples, margin.Allowed(stable.Value, higherIsBetter),
+        Contrast.TwoSample(candidate, stable, margin, higherIsBetter), noun, Number, MarginText(margin, Number));
+
+    private static Estimate AucOf(QualityAccumulator quality) =>
+        new(quality.Auc, AreaUnderCurve.Variance(quality.Auc, quality.Positives, quality.Negatives), Math.Min(quality.Positives, quality.Negatives));
+
+    // RMSE = √MSE, with the delta method: Var(√m) ≈ Var(m) / 4m.
+    private static Estimate RootMean(RunningMoments squaredErrors)
+    {
+        var mse = Math.Max(squaredErrors.Mean, 0);
+        var variance = mse > 0 ? squaredErrors.VarianceOfMean / (4 * mse) : 0;
+        return new Estimate(Math.Sqrt(mse), variance, squaredErrors.Count);
+    }
+
+    private static (VersionObservation Candidate, VersionObservation Stable) Merged(IReadOnlyList<StepObservation> steps, GateMetric metric)
+    {
+        if (steps.Count == 1)
+        {
+            return (steps[0].Candidate, steps[0].Stable);
+        }
+
+        var latency = metric is GateMetric.LatencyP50 or GateMetric.LatencyP99;
+        var outputs = metric is GateMetric.OutputDistribution;
+        var quality = metric is GateMetric.Accuracy or GateMetric.Auc or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse;
+        VersionObservation Merge(Func<StepObservation, VersionObservation> side)
+        {
+            var merged = new VersionObservation { Requests = steps.Sum(step => side(step).Requests), Errors = steps.Sum(step => side(step).Errors) };
+            foreach (var step in steps)
+            {
+                merged.MergeParts(side(step), latency, outputs, quality);
+            }
+
+            return merged;
+        }
+
+        return (Merge(step => step.Candidate), Merge(step => step.Stable));
+    }
+
+    private static GateMeasurement Shift(GateSpec gate, PairedAccumulator paired, double alpha)
+    {
+        var sd = paired.Stable.StandardDeviation;
+        var allowed = gate.Limit * sd;
+        var difference = Estimate.OfMean(paired.Difference);
+        var above = Contrast.OneSample(difference, allowed);
+        var below = Contrast.OneSample(difference with { Value = -difference.Value }, allowed);
+        var test = MixtureSequentialTest.TestBothWays(above, below, alpha, gate.MinSamples);
+        var shift = sd > 0 ? difference.Value / sd : 0;
+        var head = Invariant($"output shift {Signed(shift)} SD (mean {Number(paired.Candidate.Mean)} vs stable {Number(paired.Stable.Mean)} on the same {paired.Pairs} requests, stable SD {Number(sd)})");
+        return new GateMeasurement(head, Invariant($"±{gate.Limit:0.###} SD"), AgainstStable: false, paired.Candidate.Mean, paired.Stable.Mean,
+            paired.Pairs, paired.Pairs, "paired requests", gate.Limit, test);
+    }
+
+    private static GateMeasurement Disagreement(GateSpec gate, PairedAccumulator paired, double alpha)
+    {
+        var disagreements = paired.LabelPairs - paired.Agreements;
+        var estimate = Estimate.OfProportion(disagreements, paired.LabelPairs);
+
+        // At a rate of 0 the binomial variance vanishes; the variance at the limit keeps the test honest there.
+        var floor = paired.LabelPairs > 0 ? gate.Limit * (1 - gate.Limit) / paired.LabelPairs : 0;
+        var contrast = Contrast.OneSample(estimate with { Variance = Math.Max(estimate.Variance, floor) }, gate.Limit);
+        var test = MixtureSequentialTest.Test(contrast, alpha, gate.MinSamples);
+        var head = Invariant($"label disagreement {Percent(estimate.Value)} ({disagreements} of {paired.LabelPairs} paired requests)");
+        return new GateMeasurement(head, Percent(gate.Limit), AgainstStable: false, estimate.Value, 0, paired.LabelPairs, paired.LabelPairs,
+            "paired requests", gate.Limit, test);
+    }
+
+    private static GateMeasurement MeanAgainstLimit(GateSpec gate, RunningMoments values, double alpha, Func<double, string> format)
+    {
+        var estimate = Estimate.OfMean(values);
+        var test = MixtureSequentialTest.Test(Contrast.OneSample(estimate, gate.Limit), alpha, gate.MinSamples);
+        var head = Invariant($"{gate.DisplayName} {format(estimate.Value)} (n={values.Count} paired requests)");
+        return new GateMeasurement(head, format(gate.Limit), AgainstStable: false, estimate.Value, 0, values.Count, values.Count,
+            "paired requests", gate.Limit, test);
+    }
+
+    private static GateMeasurement Distribution(GateSpec gate, ValueHistogram candidate, ValueHistogram stable, double alpha)
+    {
+        var ks = EmpiricalCdfBound.TestDistance(candidate, stable, gate.Distance == DistanceMeasure.Psi ? 0 : gate.Limit, alpha);
+        var sizes = Invariant($"(n={candidate.Count} vs {stable.Count})");
+        if (gate.Distance == DistanceMeasure.Ks)
+        {
+            var head = Invariant($"output KS distance {Number(ks.Estimate)} {sizes}");
+            var detail = Invariant($"lower confidence bound {Number(ks.Statistic)}");
+            return new GateMeasurement(head, Number(gate.Limit), AgainstStable: false, ks.Estimate, 0, candidate.Count, stable.Count,
+                "outputs", gate.Limit, ks, detail);
+        }
+
+        // PSI has no confidence band of its own: it must exceed the limit after removing its small-sample bias, and
+        // the KS band must show that the distributions differ at all, which is what bounds false alarms.
+        var psi = DistributionDistance.PopulationStabilityIndex(stable, candidate);
+        var debiased = DistributionDistance.DebiasedPopulationStabilityIndex(stable, candidate);
+        var differ = ks.Comparison == SequentialComparison.Worse;
+        var comparison = differ && debiased >= gate.Limit ? SequentialComparison.Worse : SequentialComparison.Inconclusive;
+        var result = new SequentialResult(comparison, debiased, ks.StandardError, debiased, gate.Limit);
+        var psiHead = Invariant($"output PSI {Number(psi)} {sizes}");
+        var psiDetail = Invariant($"{Number(debiased)} after small-sample correction; KS distance {Number(ks.Estimate)} {(differ ? "shows" : "does not show")} a difference");
+        return new GateMeasurement(psiHead, Number(gate.Limit), AgainstStable: false, psi, 0, candidate.Count, stable.Count,
+            "outputs", gate.Limit, result, psiDetail);
+    }
+
+    private static string MarginText(Margin margin, Func<double, string> absolute) => (margin.Relative > 0, margin.Absolute > 0) switch
+    {
+        (true, true) => Invariant($"{margin.Relative * 100:0.##}% + {absolute(margin.Absolute)}"),
+        (true, false) => Invariant($"{margin.Relative * 100:0.##}%"),
+        (false, true) => absolute(margin.Absolute),
+        _ => "",
+    };
+
+    /// <summary>One two-sample metric read off candidate and stable over one window (or all of them).</summary>
+    private sealed record Reading(
+        double Candidate,
+        double Stable,
+        long CandidateSamples,
+        long StableSamples,
+        double Allowed,
+        Contrast Contrast,
+        string SampleNoun,
+        Func<double, string> Format,
+        string Allowance,
+        string? Detail = null);
+}

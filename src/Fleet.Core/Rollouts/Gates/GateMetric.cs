@@ -1,0 +1,54 @@
+namespace Fleet.Core.Rollouts.Gates;
+
+/// <summary>What a gate measures.</summary>
+public enum GateMetric
+{
+    /// <summary>Share of requests that failed, candidate against stable.</summary>
+    ErrorRate,
+
+    /// <summary>Median latency of successful requests, candidate against stable.</summary>
+    LatencyP50,
+
+    /// <summary>99th percentile latency of successful requests, candidate against stable.</summary>
+    LatencyP99,
+
+    /// <summary>Shadow: mean shift of the candidate's scores from the stable's on the same inputs, in stable standard deviations.</summary>
+    OutputDivergence,
+
+    /// <summary>Shadow: share of paired requests where candidate and stable give different labels.</summary>
+    LabelDisagreement,
+
+    /// <summary>Shadow: mean |candidate − stable| on the same inputs, in the output's unit.</summary>
+    OutputAbsoluteDifference,
+
+    /// <summary>Shadow: mean |candidate − stable| / max(|candidate|, |stable|) on the same inputs.</summary>
+    OutputRelativeDifference,
+
+    /// <summary>Canary: distance between the distributions of candidate and stable outputs (KS or PSI).</summary>
+    OutputDistribution,
+
+    /// <summary>Delayed labels: share of predictions that were right (higher is better).</summary>
+    Accuracy,
+
+    /// <summary>Delayed labels: ROC AUC of binary scores (higher is better).</summary>
+    Auc,
+
+    /// <summary>Delayed labels: mean log loss of binary probabilities.</summary>
+    LogLoss,
+
+    /// <summary>Delayed labels: mean absolute error.</summary>
+    Mae,
+
+    /// <summary>Delayed labels: root mean squared error.</summary>
+    Rmse,
+}
+
+/// <summary>Which distance an <see cref="GateMetric.OutputDistribution"/> gate uses.</summary>
+public enum DistanceMeasure
+{
+    /// <summary>Two-sample Kolmogorov-Smirnov distance (largest CDF gap), judged with a time-uniform DKW band.</summary>
+    Ks,
+
+    /// <summary>Population stability index over the stable's deciles, bias-corrected, and required to be backed by a KS difference.</summary>
+    Psi,
+}

@@ -1,0 +1,47 @@
+using Fleet.Core.Rollouts.Gates;
+
+namespace Fleet.Core.Rollouts;
+
+/// <summary>Turns a rollout's observations into one judgement for the state machine, keeping every gate's verdict for the history.</summary>
+public static class RolloutJudge
+{
+    /// <summary>The gates a phase is judged by: shadow gates need paired outputs, so a canary skips them.</summary>
+    public static IReadOnlyList<GateSpec> GatesFor(RolloutSpec spec, RolloutPhase phase)
+    {
+        var shadow = phase == RolloutPhase.Shadow;
+        var gates = spec.Gates ?? (shadow ? DefaultGates.Shadow : DefaultGates.Canary);
+        return gates.Where(g => shadow || !g.NeedsShadow).ToList();
+    }
+
+    /// <summary>
+    /// Judges the candidate against stable on the same windows: one observation per step since the rollout started, so
+    /// each step compares versions over the same time and traffic split, and the sequential tests stay valid across
+    /// steps. A hard failure in the current step first, then every gate of the phase. Any failure fails; any gate
+    /// short of data waits; otherwise the candidate passes.
+    /// </summary>
+    public static (Judgement Judgement, IReadOnlyList<GateVerdict> Verdicts) Judge(
+        RolloutSpec spec, RolloutPhase phase, IReadOnlyList<StepObservation> steps, ShadowObservation shadow)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(steps.Count);
+        var current = steps[^1];
+        var hard = phase == RolloutPhase.Shadow
+            ? GateEvaluator.CheckHardFailure(shadow, current.Stable, spec.HardFailure)
+            : GateEvaluator.CheckHardFailure(current.Candidate, current.Stable, spec.HardFailure);
+        if (hard is not null)
+        {
+            return (new Judgement(JudgementOutcome.HardFailure, hard.Message), [hard]);
+        }
+
+        var verdicts = GatesFor(spec, phase).Select(g => GateEvaluator.Evaluate(g, steps, phase == RolloutPhase.Shadow ? shadow : null)).ToList();
+        var failed = verdicts.Where(v => v.Outcome == GateOutcome.Fail).ToList();
+        if (failed.Count > 0)
+        {
+            return (new Judgement(JudgementOutcome.Fail, string.Join("; ", failed.Select(v => v.Message))), verdicts);
+        }
+
+        var summary = string.Join("; ", verdicts.Select(v => v.Message));
+        return verdicts.Any(v => v.Outcome == GateOutcome.Wait)
+            ? (new Judgement(JudgementOutcome.Wait, summary), verdicts)
+            : (new Judgement(JudgementOutcome.Pass, summary), verdicts);
+    }
+}

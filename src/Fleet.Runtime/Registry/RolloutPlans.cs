@@ -1,0 +1,98 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Rollouts;
+using Fleet.Core.Rollouts.Gates;
+
+namespace Fleet.Runtime.Registry;
+
+/// <summary>Turns the API's rollout request into the core's rollout spec, refusing (400) what is not valid and naming it.</summary>
+public static class RolloutPlans
+{
+    /// <summary>The spec of a request; null for an immediate deployment.</summary>
+    public static RolloutSpec? FromRequest(RolloutRequest? request)
+    {
+        if (request is null)
+        {
+            return null;
+        }
+
+        var strategy = request.Strategy switch
+        {
+            RolloutStrategies.Immediate => RolloutStrategy.Immediate,
+            RolloutStrategies.Canary => RolloutStrategy.Canary,
+            RolloutStrategies.Shadow => RolloutStrategy.Shadow,
+            RolloutStrategies.ShadowThenCanary => RolloutStrategy.ShadowThenCanary,
+            _ => throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of immediate, canary, shadow, shadow_canary"),
+        };
+        if (strategy == RolloutStrategy.Immediate)
+        {
+            return null;
+        }
+
+        var defaults = new RolloutSpec();
+        var spec = new RolloutSpec
+        {
+            Strategy = strategy,
+            Steps = request.Steps ?? defaults.Steps,
+            StepBakeTime = Seconds(request.StepSeconds, defaults.StepBakeTime, "step_seconds"),
+            ShadowFraction = request.ShadowFraction ?? defaults.ShadowFraction,
+            ShadowDuration = Seconds(request.ShadowSeconds, defaults.ShadowDuration, "shadow_seconds"),
+            WaitDeadline = Seconds(request.WaitDeadlineSeconds, defaults.WaitDeadline, "wait_deadline_seconds"),
+            EvaluationInterval = Seconds(request.EvaluationSeconds, defaults.EvaluationInterval, "evaluation_seconds"),
+            OnDeadline = request.OnDeadline switch
+            {
+                null or "rollback" => DeadlineAction.Rollback,
+                "pause" => DeadlineAction.Pause,
+                _ => throw new BadRequestException($"rollout.on_deadline '{request.OnDeadline}' is not rollback or pause"),
+            },
+            Gates = request.Gates?.Select(Gate).ToList(),
+        };
+        var problems = spec.Validate().ToList();
+        return problems.Count == 0 ? spec : throw new BadRequestException("rollout: " + string.Join("; ", problems));
+    }
+
+    private static GateSpec Gate(GateRequest gate)
+    {
+        var metric = gate.Metric switch
+        {
+            "error_rate" => GateMetric.ErrorRate,
+            "latency_p50" => GateMetric.LatencyP50,
+            "latency_p99" => GateMetric.LatencyP99,
+            "output_divergence" => GateMetric.OutputDivergence,
+            "label_disagreement" => GateMetric.LabelDisagreement,
+            "output_absolute_difference" => GateMetric.OutputAbsoluteDifference,
+            "output_relative_difference" => GateMetric.OutputRelativeDifference,
+            "output_distribution" => GateMetric.OutputDistribution,
+            "accuracy" => GateMetric.Accuracy,
+            "auc" => GateMetric.Auc,
+            "log_loss" => GateMetric.LogLoss,
+            "mae" => GateMetric.Mae,
+            "rmse" => GateMetric.Rmse,
+            _ => throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric"),
+        };
+        var defaults = new GateSpec { Metric = metric };
+        return new GateSpec
+        {
+            Metric = metric,
+            RelativeMargin = gate.RelativeMargin ?? defaults.RelativeMargin,
+            AbsoluteMargin = gate.AbsoluteMargin ?? defaults.AbsoluteMargin,
+            Limit = gate.Limit ?? defaults.Limit,
+            Distance = gate.Distance switch
+            {
+                null => defaults.Distance,
+                "ks" => DistanceMeasure.Ks,
+                "psi" => DistanceMeasure.Psi,
+                _ => throw new BadRequestException($"rollout.gates: distance '{gate.Distance}' is not ks or psi"),
+            },
+            MinSamples = gate.MinSamples ?? defaults.MinSamples,
+            Confidence = gate.Confidence ?? defaults.Confidence,
+        };
+    }
+
+    private static TimeSpan Seconds(double? seconds, TimeSpan fallback, string field) => seconds switch
+    {
+        null => fallback,
+        > 0 and <= 7 * 24 * 3600 => TimeSpan.FromSeconds(seconds.Value),
+        _ => throw new BadRequestException($"rollout.{field} must be between 0 and one week in seconds, not {seconds}"),
+    };
+}

@@ -1,0 +1,59 @@
+using Fleet.Runtime.Grains;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Runtime.Rollouts;
+
+/// <summary>Settings of rollout reporting on a silo.</summary>
+public sealed class RolloutOptions
+{
+    /// <summary>How often a silo hands its rollout observations to the slice grains (default 250 ms): the delay of a hard-failure rollback.</summary>
+    public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>Hands each silo's rollout observations to the slice grains, in batches, off the prediction path.</summary>
+internal sealed partial class RolloutReporter(RolloutTelemetry telemetry, IGrainFactory grains, IOptions<RolloutOptions> options, ILogger<RolloutReporter> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ReportInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await ReportAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Sends what was seen since the last report.</summary>
+    internal async Task ReportAsync()
+    {
+        var windows = telemetry.Drain();
+        if (windows.Count == 0)
+        {
+            return;
+        }
+
+        await Task.WhenAll(windows.Select(async w =>
+        {
+            try
+            {
+                await grains.GetGrain<ISliceGrain>(w.Slice.ToString()).Report(new RolloutReport(w.RolloutId, w.Candidate, w.Stable, w.Shadow));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Observations are evidence, not state: losing one report delays a verdict, it does not corrupt one.
+                LogReportFailed(logger, e, w.Slice.ToString());
+            }
+        }));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report rollout observations of {Slice}")]
+    private static partial void LogReportFailed(ILogger logger, Exception e, string slice);
+}

@@ -1,0 +1,172 @@
+using System.Collections.Concurrent;
+using Fleet.Core.Identity;
+using Fleet.Core.Rollouts.Gates;
+
+namespace Fleet.Runtime.Rollouts;
+
+/// <summary>What a silo saw of one rollout since its last report: candidate, stable and shadow observations.</summary>
+internal sealed class RolloutWindow
+{
+    public RolloutWindow(SliceId slice, string rolloutId)
+    {
+        Slice = slice;
+        RolloutId = rolloutId;
+    }
+
+    public SliceId Slice { get; }
+
+    public string RolloutId { get; }
+
+    public Lock Gate { get; } = new();
+
+    public VersionObservation Candidate { get; set; } = new();
+
+    public VersionObservation Stable { get; set; } = new();
+
+    public ShadowObservation Shadow { get; set; } = new();
+
+    /// <summary>Consecutive candidate failures on this silo (the local circuit breaker).</summary>
+    public int ConsecutiveCandidateFailures;
+
+    /// <summary>When a drain last found data here (milliseconds of uptime).</summary>
+    public long LastDrainedWithData = Environment.TickCount64;
+
+    public bool IsEmpty => Candidate.Requests == 0 && Stable.Requests == 0 && Shadow.Requests == 0
+                           && Candidate.Quality.AbsoluteErrors.Count == 0 && Stable.Quality.AbsoluteErrors.Count == 0
+                           && Candidate.Quality.Judged == 0 && Stable.Quality.Judged == 0;
+}
+
+/// <summary>
+/// Silo-local observations of running rollouts, filled on the prediction path under a per-rollout lock and handed
+/// to the slice grains in batches by <see cref="RolloutReporter"/>. The candidate's consecutive failures on this silo
+/// trip a local breaker, so a candidate that fails everything stops getting traffic here before the grain has decided.
+/// </summary>
+internal sealed class RolloutTelemetry
+{
+    /// <summary>Consecutive candidate failures on one silo that stop its canary traffic there.</summary>
+    public const int BreakerThreshold = 3;
+
+    private readonly ConcurrentDictionary<(SliceId Slice, string RolloutId), RolloutWindow> _windows = new();
+
+    public RolloutWindow Window(SliceId slice, string rolloutId) =>
+        _windows.GetOrAdd((slice, rolloutId), static key => new RolloutWindow(key.Slice, key.RolloutId));
+
+    /// <summary>True while the candidate may take canary traffic on this silo.</summary>
+    public bool CandidateAllowed(SliceId slice, string rolloutId) =>
+        !_windows.TryGetValue((slice, rolloutId), out var w) || Volatile.Read(ref w.ConsecutiveCandidateFailures) < BreakerThreshold;
+
+    public void RecordCandidate(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
+    {
+        var window = Window(slice, rolloutId);
+        lock (window.Gate)
+        {
+            Record(window.Candidate, latencySeconds, output, failed);
+        }
+
+        if (failed)
+        {
+            Interlocked.Increment(ref window.ConsecutiveCandidateFailures);
+        }
+        else if (Volatile.Read(ref window.ConsecutiveCandidateFailures) != 0)
+        {
+            Volatile.Write(ref window.ConsecutiveCandidateFailures, 0);
+        }
+    }
+
+    public void RecordStable(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
+    {
+        var window = Window(slice, rolloutId);
+        lock (window.Gate)
+        {
+            Record(window.Stable, latencySeconds, output, failed);
+        }
+    }
+
+    public void RecordShadow(SliceId slice, string rolloutId, double latencySeconds, double? candidateOutput, double? stableOutput, bool failed)
+    {
+        var window = Window(slice, rolloutId);
+        lock (window.Gate)
+        {
+            if (failed)
+            {
+                window.Shadow.RecordError();
+                window.Candidate.RecordError();
+            }
+            else
+            {
+                if (candidateOutput is { } c && stableOutput is { } s)
+                {
+                    window.Shadow.Record(c, s);
+                }
+
+                Record(window.Candidate, latencySeconds, candidateOutput, failed: false);
+            }
+        }
+    }
+
+    public void RecordFeedback(SliceId slice, string rolloutId, bool candidate, double predicted, double actual, bool binary)
+    {
+        var window = Window(slice, rolloutId);
+        lock (window.Gate)
+        {
+            var quality = candidate ? window.Candidate.Quality : window.Stable.Quality;
+            if (binary)
+            {
+                quality.RecordBinary(predicted, actual >= 0.5);
+            }
+            else
+            {
+                quality.RecordRegression(predicted, actual);
+            }
+        }
+    }
+
+    /// <summary>Takes what was seen since the last drain, leaving empty windows behind; forgets windows idle for a minute.</summary>
+    public List<RolloutWindow> Drain()
+    {
+        var drained = new List<RolloutWindow>();
+        var now = Environment.TickCount64;
+        foreach (var (key, window) in _windows)
+        {
+            var snapshot = new RolloutWindow(window.Slice, window.RolloutId);
+            lock (window.Gate)
+            {
+                if (window.IsEmpty)
+                {
+                    if (now - window.LastDrainedWithData > 60_000)
+                    {
+                        _windows.TryRemove(key, out _);
+                    }
+
+                    continue;
+                }
+
+                window.LastDrainedWithData = now;
+
+                (snapshot.Candidate, window.Candidate) = (window.Candidate, new VersionObservation());
+                (snapshot.Stable, window.Stable) = (window.Stable, new VersionObservation());
+                (snapshot.Shadow, window.Shadow) = (window.Shadow, new ShadowObservation());
+            }
+
+            drained.Add(snapshot);
+        }
+
+        return drained;
+    }
+
+    private static void Record(VersionObservation observation, double latencySeconds, double? output, bool failed)
+    {
+        if (failed)
+        {
+            observation.RecordError();
+        }
+        else if (output is { } value)
+        {
+            observation.RecordSuccess(latencySeconds, value);
+        }
+        else
+        {
+            observation.RecordSuccess(latencySeconds);
+        }
+    }
+}

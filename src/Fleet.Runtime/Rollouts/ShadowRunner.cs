@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Fleet.Core.Identity;
+using Fleet.Core.Tensors;
+using Fleet.Runtime.Onnx;
+using Fleet.Runtime.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Runtime.Rollouts;
+
+/// <summary>Settings of shadow traffic on a silo.</summary>
+public sealed class ShadowOptions
+{
+    /// <summary>Shadow copies waiting to run; when full, new copies are dropped and counted (default 1024).</summary>
+    public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>Workers running shadow copies (default 1: shadow work must not starve callers).</summary>
+    public int Workers { get; set; } = 1;
+}
+
+/// <summary>A copy of an answered request for the candidate: the same inputs, and the stable version's primary output.</summary>
+internal sealed record ShadowJob(SliceId Slice, string RolloutId, string Candidate, IReadOnlyList<Tensor> Inputs, double? StableOutput);
+
+/// <summary>
+/// Runs shadow copies off the request path: the caller's answer never waits for the candidate, and never fails because
+/// of it. The queue is bounded; when full the copy is dropped and counted.
+/// </summary>
+internal sealed class ShadowRunner : BackgroundService
+{
+    private readonly Channel<ShadowJob> _queue;
+    private readonly ModelHost _host;
+    private readonly RolloutTelemetry _telemetry;
+    private readonly FleetMetrics _metrics;
+    private readonly int _workers;
+
+    public ShadowRunner(ModelHost host, RolloutTelemetry telemetry, FleetMetrics metrics, IOptions<ShadowOptions> options)
+    {
+        _host = host;
+        _telemetry = telemetry;
+        _metrics = metrics;
+        _workers = Math.Max(1, options.Value.Workers);
+        _queue = Channel.CreateBounded<ShadowJob>(new BoundedChannelOptions(Math.Max(1, options.Value.QueueCapacity))
+        {
+            FullMode = BoundedChannelFullMode.DropWrite,
+            SingleWriter = false,
+        });
+    }
+
+    /// <summary>Queues a copy; false (and counted) when the queue is full.</summary>
+    public bool TryEnqueue(ShadowJob job)
+    {
+        if (_queue.Writer.TryWrite(job))
+        {
+            return true;
+        }
+
+        _metrics.ShadowDropped(job.Slice.Model);
+        return false;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, _workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), stoppingToken)));
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var job in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                await RunAsync(job, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal async Task RunAsync(ShadowJob job, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            IReadOnlyList<Tensor> outputs;
+            using (var lease = await _host.AcquireAsync(job.Candidate, cancellationToken))
+            {
+                outputs = InferenceEngine.Run(lease.Model, job.Inputs, null);
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), job.StableOutput, failed: false);
+            _metrics.Predicted(job.Slice.Model, job.Candidate, Roles.Shadow, 1, elapsed);
+        }
+        catch (Exception e) when (e is ModelExecutionException or InferRequestException or Artifacts.ArtifactCorruptException)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, null, job.StableOutput, failed: true);
+            _metrics.Failed(job.Slice.Model, job.Candidate, Roles.Shadow, elapsed);
+        }
+    }
+}
+
+/// <summary>The one number of a prediction that gates compare: the first element of the first numeric output.</summary>
+internal static class PrimaryOutput
+{
+    public static double? Of(IReadOnlyList<Tensor> outputs)
+    {
+        foreach (var tensor in outputs)
+        {
+            if (tensor.Data.Length == 0)
+            {
+                continue;
+            }
+
+            switch (tensor.DataType)
+            {
+                case Contracts.Inference.DataTypes.Fp32: return ((float[])tensor.Data)[0];
+                case Contracts.Inference.DataTypes.Fp64: return ((double[])tensor.Data)[0];
+                case Contracts.Inference.DataTypes.Int64: return ((long[])tensor.Data)[0];
+                case Contracts.Inference.DataTypes.Int32: return ((int[])tensor.Data)[0];
+                case Contracts.Inference.DataTypes.Bool: return ((bool[])tensor.Data)[0] ? 1 : 0;
+            }
+        }
+
+        return null;
+    }
+}

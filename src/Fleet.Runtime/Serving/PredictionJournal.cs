@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Fleet.Core.Identity;
+using Fleet.Runtime.Rollouts;
+using Fleet.Runtime.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Runtime.Serving;
+
+/// <summary>Limits of the pending-prediction journal that joins delayed feedback to predictions.</summary>
+public sealed class FeedbackOptions
+{
+    /// <summary>Predictions kept waiting for their feedback; past it the oldest are dropped and counted (default 200,000).</summary>
+    public int Capacity { get; set; } = 200_000;
+
+    /// <summary>How long a prediction waits for its feedback (default 24 h).</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>What feedback did.</summary>
+/// <param name="Joined">Feedback joined to a known prediction.</param>
+/// <param name="Unmatched">Ids with no pending prediction (unknown, expired, evicted, or already joined).</param>
+public sealed record FeedbackOutcome(int Joined, int Unmatched);
+
+/// <summary>
+/// Predictions waiting for their true outcome, joined by prediction id when feedback arrives: the join feeds the
+/// rollout's quality gates and the per-version quality metrics. Memory is bounded by count and age; drops are counted.
+/// </summary>
+public sealed class PredictionJournal
+{
+    private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<(string Id, long At)> _order = new();
+    private readonly FeedbackOptions _options;
+    private readonly RolloutTelemetry _telemetry;
+    private readonly FleetMetrics _metrics;
+    private readonly TimeProvider _clock;
+    private long _evicted;
+
+    internal PredictionJournal(IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock)
+    {
+        _options = options.Value;
+        _telemetry = telemetry;
+        _metrics = metrics;
+        _clock = clock;
+        metrics.ObserveFeedback(() => _pending.Count, () => Interlocked.Read(ref _evicted));
+    }
+
+    /// <summary>Predictions waiting for feedback now.</summary>
+    public int Pending => _pending.Count;
+
+    /// <summary>Predictions dropped before their feedback came (capacity or age).</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>The journal's limits.</summary>
+    public FeedbackOptions Limits => _options;
+
+    internal void Record(string id, SliceId slice, string version, string role, string? rolloutId, double output)
+    {
+        var now = _clock.GetTimestamp();
+        if (_pending.TryAdd(id, new Entry(slice, version, role, rolloutId, output)))
+        {
+            _order.Enqueue((id, now));
+            Trim(now);
+        }
+    }
+
+    /// <summary>Joins true outcomes to pending predictions by id; each prediction joins once.</summary>
+    public FeedbackOutcome Join(IEnumerable<(string Id, double Actual, bool Binary)> feedback)
+    {
+        int joined = 0, unmatched = 0;
+        foreach (var (id, actual, binary) in feedback)
+        {
+            if (!_pending.TryRemove(id, out var entry))
+            {
+                unmatched++;
+                continue;
+            }
+
+            joined++;
+            _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
+            if (entry.RolloutId is not null)
+            {
+                _telemetry.RecordFeedback(entry.Slice, entry.RolloutId, entry.Role == Roles.Canary, entry.Output, actual, binary);
+            }
+        }
+
+        return new FeedbackOutcome(joined, unmatched);
+    }
+
+    private void Trim(long now)
+    {
+        var maxAge = _options.MaxAge;
+        while (_order.TryPeek(out var oldest)
+               && (_pending.Count > _options.Capacity || _clock.GetElapsedTime(oldest.At, now) > maxAge))
+        {
+            if (_order.TryDequeue(out oldest) && _pending.TryRemove(oldest.Id, out _))
+            {
+                Interlocked.Increment(ref _evicted);
+            }
+        }
+    }
+
+    private sealed record Entry(SliceId Slice, string Version, string Role, string? RolloutId, double Output);
+}
