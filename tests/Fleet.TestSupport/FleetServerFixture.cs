@@ -9,7 +9,7 @@ using Xunit;
 namespace Fleet.TestSupport;
 
 /// <summary>A real Fleet server (Kestrel on loopback, one Orleans silo, embedded storage in a temp folder), shared by a test class.</summary>
-public sealed class FleetServerFixture : IAsyncLifetime
+public class FleetServerFixture : IAsyncLifetime
 {
     private readonly TempDirectory _data = new("fleet-server");
     private WebApplication? _app;

@@ -82,15 +82,18 @@ public static class OnnxModels
         return Model(graph);
     }
 
-    /// <summary>A model that loads but fails inside ONNX Runtime on every valid input (a Reshape to an impossible shape).</summary>
-    public static byte[] FailsAtRuntime()
+    /// <summary>
+    /// A model that loads but fails inside ONNX Runtime on every valid input (a Reshape to an impossible shape); its
+    /// input is <paramref name="input"/> FP32 [N, <paramref name="features"/>], so it can stand in for a logistic regression.
+    /// </summary>
+    public static byte[] FailsAtRuntime(int features = 2, string input = "x", string output = "y")
     {
         var graph = new ProtoWriter()
-            .Message(1, Node("Reshape", ["x", "shape"], ["y"]))
+            .Message(1, Node("Reshape", [input, "shape"], [output]))
             .String(2, "fails")
             .Message(5, Int64Tensor("shape", [2], [7, 11]))
-            .Message(11, ValueInfo("x", OnnxType.Float, ["N", 2]))
-            .Message(12, ValueInfo("y", OnnxType.Float, [7, 11]));
+            .Message(11, ValueInfo(input, OnnxType.Float, ["N", features]))
+            .Message(12, ValueInfo(output, OnnxType.Float, [7, 11]));
         return Model(graph);
     }
 

@@ -39,12 +39,16 @@ internal sealed class RolloutWindow
 /// <summary>
 /// Silo-local observations of running rollouts, filled on the prediction path under a per-rollout lock and handed
 /// to the slice grains in batches by <see cref="RolloutReporter"/>. The candidate's consecutive failures on this silo
-/// trip a local breaker, so a candidate that fails everything stops getting traffic here before the grain has decided.
+/// trip a local breaker, so a candidate that fails everything stops getting traffic here even if reports stall.
 /// </summary>
 internal sealed class RolloutTelemetry
 {
-    /// <summary>Consecutive candidate failures on one silo that stop its canary traffic there.</summary>
-    public const int BreakerThreshold = 3;
+    /// <summary>
+    /// Consecutive candidate failures on one silo that stop its canary traffic there. Callers never see those failures
+    /// (stable answers instead), so the breaker only saves wasted work while the grain decides; it must leave the hard
+    /// failure rule (5 requests by default) enough evidence to roll back.
+    /// </summary>
+    public const int BreakerThreshold = 20;
 
     private readonly ConcurrentDictionary<(SliceId Slice, string RolloutId), RolloutWindow> _windows = new();
 
