@@ -24,6 +24,9 @@ public interface ISliceGrain : IGrainWithStringKey
 
     /// <summary>A manual action on the running rollout: pause, resume, promote or rollback.</summary>
     Task<SliceDeployment> Act(RolloutCommand command);
+
+    /// <summary>Judges the running rollout now (its timer does this every evaluation interval).</summary>
+    Task Evaluate();
 }
 
 /// <summary>What one silo saw of a rollout since its last report.</summary>

@@ -64,6 +64,8 @@ internal sealed partial class SliceGrain
         return new SliceDeployment(key, decision.State.Phase.ToString().ToLowerInvariant(), _record.StableVersion, decision.Message);
     }
 
+    public Task Evaluate() => EvaluateAsync();
+
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (RunningRollout is null)
