@@ -58,3 +58,63 @@ public sealed class RestartTests
         Assert.Equal(2, (await restarted.ListVersionsAsync("bike")).Count);
     }
 }
+
+public sealed class RolloutRestartTests
+{
+    [Fact]
+    public async Task A_rollout_survives_a_killed_server_and_resumes_at_its_step_with_its_history_intact()
+    {
+        using var data = new TempDirectory("fleet-rollout-restart");
+        var port = ServerProcess.FreePort();
+        string stable, candidate, rolloutId;
+        DateTimeOffset stepStartedAt;
+        using (var first = await ServerProcess.StartAsync(data.Path, port))
+        {
+            using var client = new FleetClient(first.Address) { Actor = "pipeline" };
+            stable = (await client.PushAsync("bike", Model(0.1f))).Version.Version;
+            candidate = (await client.PushAsync("bike", Model(0.2f))).Version.Version;
+            await client.DeployAsync("bike", new DeployRequest { Version = stable, Slices = ["s=1"] });
+            var rollout = new RolloutRequest
+            {
+                Strategy = RolloutStrategies.Canary, Steps = [10, 50, 100], StepSeconds = 1, EvaluationSeconds = 0.2,
+                Gates = [new GateRequest { Metric = "error_rate", MinSamples = 10 }],
+            };
+            await client.DeployAsync("bike", new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = rollout });
+            // Traffic until the canary has moved to its second step, then the process dies without warning.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            SliceStatus status;
+            do
+            {
+                await Task.WhenAll(Enumerable.Range(0, 16).Select(i => client.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"u{i}")));
+                status = await client.GetSliceAsync("bike", "s=1");
+            }
+            while (status.Rollout!.StepPercent != 50 && DateTime.UtcNow < deadline);
+
+            Assert.Equal(50, status.Rollout.StepPercent);
+            rolloutId = status.Rollout.Id;
+            stepStartedAt = status.Rollout.StepStartedAt;
+            first.Kill();
+        }
+
+        using var second = await ServerProcess.StartAsync(data.Path, port);
+        using var restarted = new FleetClient(second.Address);
+        var after = await restarted.GetSliceAsync("bike", "s=1");
+        Assert.Equal((rolloutId, RolloutPhases.Canary, 50.0, stepStartedAt), (after.Rollout!.Id, after.Rollout.Phase, after.Rollout.StepPercent, after.Rollout.StepStartedAt));
+        Assert.Equal(stable, after.StableVersion);
+
+        // It goes on from there: traffic again, and the rollout finishes on the restarted server.
+        var finish = DateTime.UtcNow.AddSeconds(30);
+        while ((await restarted.GetSliceAsync("bike", "s=1")).Rollout!.Phase == RolloutPhases.Canary && DateTime.UtcNow < finish)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(i => restarted.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"v{i}")));
+        }
+
+        var final = await restarted.GetSliceAsync("bike", "s=1");
+        Assert.Equal((RolloutPhases.Promoted, candidate), (final.Rollout!.Phase, final.StableVersion));
+        var history = (await restarted.GetHistoryAsync("bike", "s=1")).Events;
+        Assert.Equal(history.Select((_, n) => (long)n + 1), history.Select(e => e.Seq));
+        Assert.Single(history, e => e.Type == SliceEventTypes.RolloutStarted);
+        Assert.Single(history, e => e.Type == SliceEventTypes.RolloutPromoted);
+        Assert.Equal(2, history.Count(e => e.Type == SliceEventTypes.RolloutAdvanced));
+    }
+}
