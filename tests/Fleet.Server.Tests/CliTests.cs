@@ -273,6 +273,81 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
         Assert.Equal("", result.Output);
     }
 
+    [Fact]
+    public async Task Deploy_canary_with_wait_exits_0_when_promoted_and_4_when_rolled_back()
+    {
+        var model = NewModel("cli-wait");
+        var (stablePath, _) = WriteModel(TwoWeights, 0.1f);
+        var (goodPath, _) = WriteModel(TwoWeights, 0.2f);
+        var badPath = System.IO.Path.Combine(_files.Path, "bad.onnx");
+        await File.WriteAllBytesAsync(badPath, OnnxModels.FailsAtRuntime(2, output: "probability"));
+        var stable = FirstLine((await RunAsync("push", model, stablePath)).Output);
+        var good = FirstLine((await RunAsync("push", model, goodPath)).Output);
+        var bad = FirstLine((await RunAsync("push", model, badPath)).Output);
+        AssertExit(0, await RunAsync("deploy", model, stable, "--slice", "s=1"));
+
+        using var traffic = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            var n = 0;
+            while (!traffic.IsCancellationRequested)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Client.PredictAsync(model, "s=1",
+                    [new Fleet.Contracts.Inference.InferInput("x", "FP32", [1, 2], new[] { 0.5f, 1.5f })], routingKey: $"u{Interlocked.Increment(ref n)}")));
+            }
+        });
+        try
+        {
+            var promoted = await RunAsync("deploy", model, good, "--slice", "s=1", "--strategy", "canary", "--steps", "50,100",
+                "--step-seconds", "1", "--evaluation-seconds", "0.2", "--wait", "--poll-seconds", "0.2", "--timeout", "60");
+            AssertExit(0, promoted);
+            Assert.Contains("canary 50% of traffic", promoted.Output);
+            Assert.Contains("promoted 1, rolled back 0", promoted.Output);
+
+            var rolledBack = await RunAsync("deploy", model, bad, "--slice", "s=1", "--strategy", "canary", "--step-seconds", "60",
+                "--evaluation-seconds", "0.2", "--wait", "--poll-seconds", "0.2", "--timeout", "60");
+            AssertExit(4, rolledBack);
+            Assert.Contains("hard failure", rolledBack.Output);
+        }
+        finally
+        {
+            await traffic.CancelAsync();
+            await load;
+        }
+
+        var history = await RunAsync("history", model, "--slice", "s=1");
+        AssertExit(0, history);
+        Assert.Contains("fleet.rollout.promoted", history.Output);
+        Assert.Contains("fleet.rollout.rolled_back", history.Output);
+        Assert.Equal(good, (await server.Client.GetSliceAsync(model, "s=1")).StableVersion);
+    }
+
+    [Fact]
+    public async Task Pause_and_rollback_act_on_every_slice_running_a_version()
+    {
+        var model = NewModel("cli-act");
+        var (stablePath, _) = WriteModel(TwoWeights, 0.1f);
+        var (candidatePath, _) = WriteModel(TwoWeights, 0.3f);
+        var stable = FirstLine((await RunAsync("push", model, stablePath)).Output);
+        var candidate = FirstLine((await RunAsync("push", model, candidatePath)).Output);
+        AssertExit(0, await RunAsync("deploy", model, stable, "--slice", "a=1", "--slice", "a=2", "--slice", "a=3"));
+        AssertExit(0, await RunAsync("deploy", model, candidate, "--all-slices", "--strategy", "canary", "--step-seconds", "600"));
+
+        var paused = await RunAsync("pause", model, "--version", candidate[..12], "--reason", "looking", "--json");
+        AssertExit(0, paused);
+        using (var json = JsonDocument.Parse(paused.Output))
+        {
+            Assert.Equal(3, json.RootElement.GetProperty("changed").GetInt32());
+        }
+
+        var rolledBack = await RunAsync("rollback", model, "--all-slices", "--reason", "not today");
+        AssertExit(0, rolledBack);
+        Assert.Contains("rollback: changed 3, unchanged 0", rolledBack.Output);
+        AssertExit(2, await RunAsync("pause", model));
+        var status = await server.Client.GetSliceAsync(model, "a=2");
+        Assert.Equal(("rolled_back", stable), (status.Rollout!.Phase, status.StableVersion));
+    }
+
     private static void AssertExit(int expected, CliResult result) =>
         Assert.True(result.ExitCode == expected, $"expected exit code {expected}, got {result.ExitCode}; stderr: {result.Error}");
 

@@ -28,13 +28,14 @@ internal static class DeployCommand
         var stepSeconds = new Option<double?>("--step-seconds") { Description = "Seconds each canary step bakes before it is judged (default 60)", HelpName = "N" };
         var shadowFraction = new Option<double?>("--shadow-fraction") { Description = "Fraction of requests copied to the candidate in shadow (default 0.1)", HelpName = "F" };
         var shadowSeconds = new Option<double?>("--shadow-seconds") { Description = "Seconds the shadow phase runs (default 300)", HelpName = "N" };
+        var evaluationSeconds = new Option<double?>("--evaluation-seconds") { Description = "Seconds between looks at the gates (default 10)", HelpName = "N" };
         var supersede = new Option<bool>("--supersede") { Description = "Roll back a running rollout of another candidate and start this one" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the rollouts to end: exit 0 when promoted, 4 when rolled back, 5 when paused or timed out" };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait with --wait (default 3600)", HelpName = "N" };
         var poll = new Option<double?>("--poll-seconds") { Description = "Seconds between progress checks with --wait (default 2)", HelpName = "N" };
         var command = new Command("deploy", "Deploy a version to slices of a model, at once or by a rollout (idempotent)")
         {
-            model, version, slices, allSlices, acceptSignatureChange, reason, strategy, steps, stepSeconds, shadowFraction, shadowSeconds, supersede, wait, timeout, poll,
+            model, version, slices, allSlices, acceptSignatureChange, reason, strategy, steps, stepSeconds, shadowFraction, shadowSeconds, evaluationSeconds, supersede, wait, timeout, poll,
         };
         command.Validators.Add(result =>
         {
@@ -61,6 +62,7 @@ internal static class DeployCommand
                         StepSeconds = parse.GetValue(stepSeconds),
                         ShadowFraction = parse.GetValue(shadowFraction),
                         ShadowSeconds = parse.GetValue(shadowSeconds),
+                        EvaluationSeconds = parse.GetValue(evaluationSeconds),
                     }
                     : null,
             };
