@@ -37,7 +37,7 @@ public class FleetServerFixture : IAsyncLifetime
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         _app = FleetServer.Build(["--urls", "http://127.0.0.1:0", "--data", _data.Path], builder =>
         {
@@ -53,7 +53,7 @@ public class FleetServerFixture : IAsyncLifetime
         Client = new FleetClient(BaseAddress) { Actor = "tests" };
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client?.Dispose();
         Http?.Dispose();

@@ -6,6 +6,7 @@ using Fleet.Runtime.Routing;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Storage;
 using Fleet.Runtime.Telemetry;
+using Fleet.Runtime.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,8 +36,8 @@ public static class FleetSiloBuilderExtensions
             host.Configure(configureHost);
         }
 
-        host.Validate(o => !o.Validate().Any(), "Fleet:ModelHost options are invalid").ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsValidator>();
+        host.ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ModelHostOptions>>(new NamedProblems<ModelHostOptions>(o => o.Validate().Select(p => "Fleet:ModelHost:" + p)));
 
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
@@ -45,7 +46,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<FleetOptions>>().Value;
-            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteReminderTable.Schema);
+            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteReminderTable.Schema + WebhookDispatcher.Schema);
         });
         services.AddSingleton<ISliceStore>(sp => new SqliteSliceStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddSingleton<IReminderTable>(sp => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()));
@@ -76,14 +77,19 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();
+        services.AddOptions<WebhookOptions>().BindConfiguration("Fleet:Webhooks").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhookOptions>>(new NamedProblems<WebhookOptions>(o => o.Validate()));
+        services.AddHostedService<WebhookDispatcher>();
         return silo;
     }
 
-    private sealed class ModelHostOptionsValidator : IValidateOptions<ModelHostOptions>
+    // Start-up fails with every problem, each naming its option.
+    private sealed class NamedProblems<T>(Func<T, IEnumerable<string>> problemsOf) : IValidateOptions<T>
+        where T : class
     {
-        public ValidateOptionsResult Validate(string? name, ModelHostOptions options)
+        public ValidateOptionsResult Validate(string? name, T options)
         {
-            var problems = options.Validate().Select(p => "Fleet:ModelHost:" + p).ToList();
+            var problems = problemsOf(options).ToList();
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
     }
