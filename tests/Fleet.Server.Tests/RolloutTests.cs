@@ -128,6 +128,19 @@ public sealed class RolloutTests : IClassFixture<RolloutTests.FastRollouts>
     }
 
     [Fact]
+    public async Task Superseding_a_rollout_with_the_stable_version_ends_it_and_changes_nothing_served()
+    {
+        var (model, stable, candidate) = await Setup("back-to-stable", Model(0.2f));
+        await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = Canary(stepSeconds: 600) });
+        var result = await Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = ["s=1"], Supersede = true });
+        Assert.Equal((0, 1), (result.Deployed, result.Unchanged));
+        var status = await Client.GetSliceAsync(model, "s=1");
+        Assert.Equal((RolloutPhases.RolledBack, stable), (status.Rollout!.Phase, status.StableVersion));
+        var history = (await Client.GetHistoryAsync(model, "s=1")).Events;
+        Assert.Equal([SliceEventTypes.Deployed, SliceEventTypes.RolloutStarted, SliceEventTypes.RolloutRolledBack], history.Select(e => e.Type));
+    }
+
+    [Fact]
     public async Task Manual_actions_pause_resume_and_promote_thousands_of_slices_by_version()
     {
         var model = UniqueModel("bulk");

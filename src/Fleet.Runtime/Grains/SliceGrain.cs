@@ -112,6 +112,14 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             events.Add(Finish(RolloutMachine.Rollback(running, now, $"superseded by {VersionId.Short(command.Version)}"), command.Actor, []));
         }
 
+        if (running is not null && previous == command.Version)
+        {
+            // Superseded by the stable version itself: the rollout ends, what is served does not change.
+            await CommitAsync(events);
+            await StopEvaluatingAsync();
+            return new SliceDeployment(key, DeployOutcomes.Unchanged, previous, $"rollout {running.Id} rolled back; {VersionId.Short(previous)} stays stable");
+        }
+
         if (gradual)
         {
             var id = "r-" + Guid.NewGuid().ToString("N")[..12];
