@@ -43,7 +43,7 @@ switch ($Target) {
             exit 1
         }
         # One test assembly at a time: the scenarios load the machine, and timing-sensitive rollout tests share it.
-        & dotnet test Fleet.sln -c $Configuration --no-build --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $results @Rest -- RunConfiguration.MaxCpuCount=1
+        & dotnet test Fleet.sln -c $Configuration --no-build -m:1 --logger 'trx' --logger 'console;verbosity=minimal' --results-directory $results @Rest '--' 'RunConfiguration.MaxCpuCount=1'
         $testExit = $LASTEXITCODE
         $passed = 0; $failed = 0; $skipped = 0
         foreach ($trx in Get-ChildItem -Path $results -Filter '*.trx' -Recurse) {

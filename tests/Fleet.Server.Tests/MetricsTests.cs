@@ -5,7 +5,7 @@ using static Fleet.Server.Tests.ServerTestData;
 
 namespace Fleet.Server.Tests;
 
-public sealed class MetricsTests(FleetServerFixture server) : IClassFixture<FleetServerFixture>
+public sealed class MetricsTests(ServerProcessFixture server) : IClassFixture<ServerProcessFixture>
 {
     [Fact]
     public async Task Metric_series_do_not_grow_with_the_number_of_slices()
@@ -27,6 +27,22 @@ public sealed class MetricsTests(FleetServerFixture server) : IClassFixture<Flee
         Assert.Contains("fleet_model_host_hits_total", metrics);
         Assert.Contains("fleet_model_host_memory_bytes", metrics);
         Assert.Contains("orleans_", metrics);
+    }
+
+    [Fact]
+    public async Task A_version_failing_in_onnx_runtime_is_counted_as_that_version_s_error()
+    {
+        var model = UniqueModel("fails");
+        var pushed = await server.Client.PushAsync(model, OnnxModels.FailsAtRuntime());
+        await server.Client.DeployAsync(model, new DeployRequest { Version = pushed.Version.Version });
+        using var response = await server.Http.PostAsync($"v2/models/{model}/infer",
+            new StringContent("""{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}]}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        var metrics = await server.Http.GetStringAsync("metrics");
+        var line = metrics.Split('\n').Single(l => l.StartsWith("fleet_prediction_errors_total{", StringComparison.Ordinal) && l.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+        Assert.Contains($"version=\"{Fleet.Core.Identity.VersionId.Short(pushed.Version.Version)}\"", line);
+        Assert.Contains("role=\"stable\"", line);
+        Assert.EndsWith(" 1", line.Split(" # ")[0].TrimEnd());
     }
 
     [Fact]

@@ -82,10 +82,12 @@ public sealed class RolloutRestartTests
             await client.DeployAsync("bike", new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = rollout });
             // Traffic until the canary has moved to its second step, then the process dies without warning.
             var deadline = DateTime.UtcNow.AddSeconds(30);
+            var keys = 0;
             SliceStatus status;
             do
             {
-                await Task.WhenAll(Enumerable.Range(0, 16).Select(i => client.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"u{i}")));
+                // Fresh routing keys: assignment is sticky, and a fixed handful might all miss a 10% canary.
+                await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"u{Interlocked.Increment(ref keys)}")));
                 status = await client.GetSliceAsync("bike", "s=1");
             }
             while (status.Rollout!.StepPercent != 50 && DateTime.UtcNow < deadline);
@@ -106,7 +108,7 @@ public sealed class RolloutRestartTests
         var finish = DateTime.UtcNow.AddSeconds(30);
         while ((await restarted.GetSliceAsync("bike", "s=1")).Rollout!.Phase == RolloutPhases.Canary && DateTime.UtcNow < finish)
         {
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(i => restarted.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"v{i}")));
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => restarted.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: Guid.NewGuid().ToString())));
         }
 
         var final = await restarted.GetSliceAsync("bike", "s=1");

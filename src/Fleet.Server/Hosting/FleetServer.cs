@@ -52,7 +52,7 @@ public static class FleetServer
                 .AddView(OrleansMetricsView.Configure)
                 .AddView("fleet.prediction.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [.. FleetMetrics.LatencyBuckets] })
                 .AddView("fleet.model_host.load.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] })
-                .AddPrometheusExporter());
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Fleet";
