@@ -157,7 +157,7 @@ internal static class HttpBenchmark
             if (others > CpuWindow.OthersThreshold && attempt < MaxAttempts)
             {
                 discarded.Add($"{result.RequestsPerSecond:N0} req/s, p99 {Fmt.Us(result.P99Us)} with other processes at {others:P0} of the machine");
-                await QuietMachine.WaitAsync(TimeSpan.FromSeconds(30));
+                await QuietMachine.WaitAsync(TimeSpan.FromSeconds(10), pid);
                 continue;
             }
 

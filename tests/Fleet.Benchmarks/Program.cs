@@ -57,7 +57,7 @@ internal static class Program
         foreach (var name in benchmarks)
         {
             Log.Info($"=== {name}{(options.Quick ? " (quick)" : "")} ===");
-            var (waited, idleShare) = await QuietMachine.WaitAsync(TimeSpan.FromSeconds(options.Quick ? 4 : 60));
+            var (waited, idleShare) = await QuietMachine.WaitAsync(TimeSpan.FromSeconds(options.Quick ? 4 : 45));
             var started = Stopwatch.StartNew();
             var cpuBefore = CpuSnapshot.Take();
             Section section;
@@ -81,7 +81,7 @@ internal static class Program
 
             section.Duration = started.Elapsed;
             section.Notes.Add(CpuSnapshot.Describe(cpuBefore, CpuSnapshot.Take()) +
-                $" Before the start the harness waited {waited:F0} s for a quiet machine (at most {(options.Quick ? 4 : 60)} s; the last 2 s window was {idleShare:P0} busy).");
+                $" Before the start the harness waited {waited:F0} s for a quiet machine (at most {(options.Quick ? 4 : 45)} s; other processes used {idleShare:P0} of the machine in the last 2 s window).");
             report.Add(section);
             Console.WriteLine();
             Console.WriteLine(section.ToMarkdown());

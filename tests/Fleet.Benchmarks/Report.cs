@@ -432,23 +432,24 @@ internal static class QuietMachine
 {
     public const double Threshold = 0.15;
 
-    /// <summary>Returns the seconds waited and the busy share of the last 2-second window.</summary>
-    public static async Task<(double Waited, double BusyShare)> WaitAsync(TimeSpan max)
+    /// <summary>
+    /// Returns the seconds waited and the share of the machine other processes used in the last 2-second window
+    /// (this process, the children it waited for and <paramref name="runningChildren"/> do not count).
+    /// </summary>
+    public static async Task<(double Waited, double BusyShare)> WaitAsync(TimeSpan max, params int[] runningChildren)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var before = CpuSnapshot.Take();
+            var window = CpuWindow.Open(runningChildren);
             await Task.Delay(TimeSpan.FromSeconds(2));
-            var after = CpuSnapshot.Take();
-            var total = after.MachineTotalSeconds - before.MachineTotalSeconds;
-            var share = total > 0 ? (after.MachineBusySeconds - before.MachineBusySeconds) / total : double.NaN;
+            var share = window.OthersShare();
             if (double.IsNaN(share) || share < Threshold || clock.Elapsed >= max)
             {
                 return (clock.Elapsed.TotalSeconds, share);
             }
 
-            Log.Info($"machine {share:P0} busy with other work; waiting for it to calm down ({clock.Elapsed.TotalSeconds:F0}/{max.TotalSeconds:F0} s)");
+            Log.Info($"other processes use {share:P0} of the machine; waiting for them to calm down ({clock.Elapsed.TotalSeconds:F0}/{max.TotalSeconds:F0} s)");
         }
     }
 }

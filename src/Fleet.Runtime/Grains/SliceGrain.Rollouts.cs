@@ -66,16 +66,21 @@ internal sealed partial class SliceGrain
 
     public Task Evaluate() => EvaluateAsync();
 
-    public Task ReceiveReminder(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (RunningRollout is null)
         {
-            return this.GetReminder(RolloutReminder).ContinueWith(t => t.Result is { } reminder ? this.UnregisterReminder(reminder) : Task.CompletedTask,
-                TaskScheduler.Current).Unwrap();
+            // A reminder outliving its rollout (a crash between the two writes): drop it.
+            if (await this.GetReminder(RolloutReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            return;
         }
 
         StartEvaluating();
-        return EvaluateAsync();
+        await EvaluateAsync();
     }
 
     private async Task EvaluateAsync()
