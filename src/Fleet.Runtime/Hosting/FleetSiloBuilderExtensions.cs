@@ -73,7 +73,8 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<PredictionService>(sp => new PredictionService(
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IModelCatalog>(),
             sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
-            sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>()));
+            sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
+            sp.GetRequiredService<RolloutReporter>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();

@@ -16,19 +16,40 @@ public sealed class RolloutOptions
 internal sealed partial class RolloutReporter(RolloutTelemetry telemetry, IGrainFactory grains, IOptions<RolloutOptions> options, ILogger<RolloutReporter> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly SemaphoreSlim _nudge = new(0, 1);
+
+    /// <summary>Reports at once instead of at the next tick: a candidate that keeps failing should not wait for the clock.</summary>
+    public void Nudge()
     {
-        using var timer = new PeriodicTimer(options.Value.ReportInterval);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            _nudge.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A report is already due.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await _nudge.WaitAsync(options.Value.ReportInterval, stoppingToken);
                 await ReportAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+    }
+
+    public override void Dispose()
+    {
+        _nudge.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Sends what was seen since the last report.</summary>

@@ -59,7 +59,11 @@ internal sealed class RolloutTelemetry
     public bool CandidateAllowed(SliceId slice, string rolloutId) =>
         !_windows.TryGetValue((slice, rolloutId), out var w) || Volatile.Read(ref w.ConsecutiveCandidateFailures) < BreakerThreshold;
 
-    public void RecordCandidate(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
+    /// <summary>Consecutive candidate failures after which the silo reports at once rather than at its next tick (the hard-failure rule's default minimum).</summary>
+    public const int UrgentAfter = 5;
+
+    /// <summary>Records a canary answer (or failure); true when the candidate's consecutive failures make a report urgent.</summary>
+    public bool RecordCandidate(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
     {
         var window = Window(slice, rolloutId);
         lock (window.Gate)
@@ -69,12 +73,15 @@ internal sealed class RolloutTelemetry
 
         if (failed)
         {
-            Interlocked.Increment(ref window.ConsecutiveCandidateFailures);
+            return Interlocked.Increment(ref window.ConsecutiveCandidateFailures) >= UrgentAfter;
         }
-        else if (Volatile.Read(ref window.ConsecutiveCandidateFailures) != 0)
+
+        if (Volatile.Read(ref window.ConsecutiveCandidateFailures) != 0)
         {
             Volatile.Write(ref window.ConsecutiveCandidateFailures, 0);
         }
+
+        return false;
     }
 
     public void RecordStable(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)

@@ -38,12 +38,14 @@ public sealed class PredictionService
     private readonly RolloutTelemetry _telemetry;
     private readonly ShadowRunner _shadow;
     private readonly PredictionJournal _journal;
+    private readonly RolloutReporter _reporter;
     private readonly ConcurrentDictionary<(string Model, string Version), bool> _knownVersions = new();
 
     internal PredictionService(
         RouteCache routes, ModelHost host, IModelCatalog catalog, FleetMetrics metrics, SliceTrafficCounters traffic,
-        RolloutTelemetry telemetry, ShadowRunner shadow, PredictionJournal journal)
+        RolloutTelemetry telemetry, ShadowRunner shadow, PredictionJournal journal, RolloutReporter reporter)
     {
+        _reporter = reporter;
         _journal = journal;
         _routes = routes;
         _host = host;
@@ -147,7 +149,11 @@ public sealed class PredictionService
     private void CandidateFailed(SliceId slice, string rolloutId, string candidate, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        _telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, null, failed: true);
+        if (_telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, null, failed: true))
+        {
+            _reporter.Nudge();
+        }
+
         _metrics.Failed(slice.Model, candidate, Roles.Canary, elapsed);
         _metrics.CanaryFellBack(slice.Model);
     }
