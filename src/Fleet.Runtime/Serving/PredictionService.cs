@@ -133,7 +133,7 @@ public sealed class PredictionService
         {
             // The candidate refused the input. If stable refuses it too, the mistake is the caller's: its 400 stands
             // and the candidate is not blamed; if stable answers, the candidate failed a request stable serves.
-            var answer = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+            var answer = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, null, cancellationToken);
             CandidateFailed(slice, rolloutId, candidate, started);
             return answer;
         }
@@ -142,8 +142,9 @@ public sealed class PredictionService
             CandidateFailed(slice, rolloutId, candidate, started);
         }
 
-        // Stable answers, so a bad canary never fails the caller.
-        return await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+        // Stable answers, so a bad canary never fails the caller. Not as evidence for stable, though: these are exactly
+        // the inputs the candidate failed on, not a fair sample of stable's traffic.
+        return await RunAsync(slice, route.StableVersion!, Roles.Stable, request, null, cancellationToken);
     }
 
     private void CandidateFailed(SliceId slice, string rolloutId, string candidate, long started)
