@@ -61,10 +61,14 @@ switch ($Target) {
         Invoke-Checked 'dotnet' (@('run', '--project', 'src/Fleet.Server', '-c', $Configuration, '--') + $Rest)
     }
     'bench' {
-        # The HTTP benchmark drives load with wrk, from Debian.
+        # The HTTP benchmark drives load with wrk, from Debian. 'bench quick' runs small versions of everything.
         Install-Tool 'wrk' 'wrk'
-        $bench = if ($Rest.Count -gt 0) { $Rest } else { @('all') }
-        Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Benchmarks', '-c', 'Release', '--') + $bench)
+        $quick = @($Rest | Where-Object { $_ -eq 'quick' }).Count -gt 0
+        $benchArgs = @(if ($quick) { '--quick' }) + @('all')
+        $simulationArgs = @(if ($quick) { '--quick' })
+        Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Benchmarks', '-c', 'Release', '--') + $benchArgs)
+        Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Simulation', '-c', 'Release', '--') + $simulationArgs)
+        Write-Host 'Reports: artifacts/benchmarks/report.md, artifacts/simulation/report.md'
     }
     'pack' {
         $out = Join-Path $PSScriptRoot 'artifacts/packages'
