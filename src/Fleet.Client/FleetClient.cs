@@ -141,6 +141,17 @@ public sealed class FleetClient : IDisposable
         return await ReadAsync<FeedbackResult>(response, cancellationToken);
     }
 
+    /// <summary>Sets the model's default rollout plan (used by deployments that give none).</summary>
+    public async Task<RolloutRequest> SetRolloutDefaultsAsync(string model, RolloutRequest defaults, CancellationToken cancellationToken = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Put, $"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults")
+        {
+            Content = JsonContent.Create(defaults, options: Json),
+        };
+        using var response = await SendAsync(message, cancellationToken);
+        return await ReadAsync<RolloutRequest>(response, cancellationToken);
+    }
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);

@@ -238,6 +238,22 @@ public sealed class RolloutTests : IClassFixture<RolloutTests.FastRollouts>
     }
 
     [Fact]
+    public async Task A_model_s_default_plan_turns_plain_deploys_into_rollouts_and_fills_what_a_plan_leaves_out()
+    {
+        var (model, stable, candidate) = await Setup("defaults", Model(0.2f));
+        await Client.SetRolloutDefaultsAsync(model, Canary(stepSeconds: 600));
+        var plain = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = ["s=1"] });
+        Assert.Equal(1, plain.RolloutsStarted);
+        var status = (await Client.GetSliceAsync(model, "s=1")).Rollout!;
+        Assert.Equal((RolloutStrategies.Canary, 50.0, stable), (status.Strategy, status.StepPercent, status.Stable));
+        await Client.ActAsync(model, RolloutActions.Rollback, new RolloutActionRequest { Slices = ["s=1"] });
+        var immediate = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = new RolloutRequest { Strategy = RolloutStrategies.Immediate } });
+        Assert.Equal((1, 0), (immediate.Deployed, immediate.RolloutsStarted));
+        var invalid = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.SetRolloutDefaultsAsync(model, new RolloutRequest { Strategy = "canary", Steps = [5] }));
+        Assert.Contains("last step must be 100", invalid.Message);
+    }
+
+    [Fact]
     public async Task Invalid_rollout_plans_are_400_naming_the_field()
     {
         var (model, _, candidate) = await Setup("invalid", Model(0.2f));

@@ -27,6 +27,21 @@ public sealed class DeploymentService
         _slices = slices;
     }
 
+    /// <summary>The model's default rollout plan; 404 when it has none.</summary>
+    public RolloutRequest GetRolloutDefaults(string model)
+    {
+        _registry.RequireModel(model);
+        return _catalog.GetRolloutDefaults(model) ?? throw new NotFoundException($"model '{model}' has no default rollout plan");
+    }
+
+    /// <summary>Sets the model's default rollout plan after checking it (400 naming what is wrong); null removes it.</summary>
+    public async Task SetRolloutDefaultsAsync(string model, RolloutRequest? defaults)
+    {
+        _registry.RequireModel(model);
+        RolloutPlans.FromRequest(defaults);
+        await _catalog.SetRolloutDefaultsAsync(model, defaults);
+    }
+
     /// <summary>A slice's history after event <paramref name="afterSeq"/>, oldest first; 404 for an unknown model or a slice with no history.</summary>
     public SliceHistory GetHistory(string model, string sliceKey, long afterSeq, int limit)
     {
@@ -54,7 +69,7 @@ public sealed class DeploymentService
     {
         var version = _registry.ResolveVersion(model, request.Version);
         var targets = Targets(model, request);
-        var spec = RolloutPlans.FromRequest(request.Rollout);
+        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, _catalog.GetRolloutDefaults(model)));
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);

@@ -25,4 +25,10 @@ public interface IModelCatalog
 
     /// <summary>Every slice key of a model, in key order.</summary>
     IReadOnlyList<string> ListSlices(string model);
+
+    /// <summary>The model's default rollout plan, used by deployments that give none; null when it has none.</summary>
+    RolloutRequest? GetRolloutDefaults(string model);
+
+    /// <summary>Sets (or, with null, removes) the model's default rollout plan.</summary>
+    Task SetRolloutDefaultsAsync(string model, RolloutRequest? defaults);
 }

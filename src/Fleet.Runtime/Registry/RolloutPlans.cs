@@ -8,6 +8,27 @@ namespace Fleet.Runtime.Registry;
 /// <summary>Turns the API's rollout request into the core's rollout spec, refusing (400) what is not valid and naming it.</summary>
 public static class RolloutPlans
 {
+    /// <summary>
+    /// The plan a deployment runs: the request's, with the model's defaults filling what it leaves out; the defaults
+    /// alone when the request gives none.
+    /// </summary>
+    public static RolloutRequest? Merge(RolloutRequest? request, RolloutRequest? defaults) => (request, defaults) switch
+    {
+        (null, _) => defaults,
+        (_, null) => request,
+        _ => request with
+        {
+            Steps = request.Steps ?? defaults.Steps,
+            StepSeconds = request.StepSeconds ?? defaults.StepSeconds,
+            ShadowFraction = request.ShadowFraction ?? defaults.ShadowFraction,
+            ShadowSeconds = request.ShadowSeconds ?? defaults.ShadowSeconds,
+            WaitDeadlineSeconds = request.WaitDeadlineSeconds ?? defaults.WaitDeadlineSeconds,
+            OnDeadline = request.OnDeadline ?? defaults.OnDeadline,
+            EvaluationSeconds = request.EvaluationSeconds ?? defaults.EvaluationSeconds,
+            Gates = request.Gates ?? defaults.Gates,
+        },
+    };
+
     /// <summary>The spec of a request; null for an immediate deployment.</summary>
     public static RolloutSpec? FromRequest(RolloutRequest? request)
     {

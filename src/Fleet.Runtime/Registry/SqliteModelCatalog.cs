@@ -19,6 +19,9 @@ public sealed class SqliteModelCatalog : IModelCatalog
             model TEXT NOT NULL,
             slice TEXT NOT NULL,
             PRIMARY KEY (model, slice)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rollout_defaults (
+            model TEXT NOT NULL PRIMARY KEY,
+            plan TEXT NOT NULL) WITHOUT ROWID;
         """;
 
     private readonly SqliteDatabase _database;
@@ -112,6 +115,25 @@ public sealed class SqliteModelCatalog : IModelCatalog
             }
 
             return slices;
+        });
+
+    /// <inheritdoc />
+    public RolloutRequest? GetRolloutDefaults(string model) =>
+        _database.Read(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT plan FROM rollout_defaults WHERE model = @p0", model);
+            return command.ExecuteScalar() is string plan ? JsonSerializer.Deserialize<RolloutRequest>(plan) : null;
+        });
+
+    /// <inheritdoc />
+    public Task SetRolloutDefaultsAsync(string model, RolloutRequest? defaults) =>
+        _database.WriteAsync(connection =>
+        {
+            using var command = defaults is null
+                ? SqliteDatabase.Command(connection, "DELETE FROM rollout_defaults WHERE model = @p0", model)
+                : SqliteDatabase.Command(connection, "INSERT INTO rollout_defaults (model, plan) VALUES (@p0, @p1) ON CONFLICT (model) DO UPDATE SET plan = excluded.plan",
+                    model, JsonSerializer.Serialize(defaults));
+            return command.ExecuteNonQuery();
         });
 
     private static List<VersionInfo> Find(SqliteConnection connection, string model, string reference, int limit)

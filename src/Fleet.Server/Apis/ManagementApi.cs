@@ -34,6 +34,20 @@ internal static class ManagementApi
             .Accepts<IFormFile>("multipart/form-data");
         api.MapPost("/models/{model}/deployments", DeployAsync)
             .WithSummary("Deploy a version to slices, a list of slices, or all slices of the model. Idempotent.");
+        api.MapGet("/models/{model}/rollout-defaults", (string model, DeploymentService deployments) => TypedResults.Ok(deployments.GetRolloutDefaults(model)))
+            .WithSummary("The model's default rollout plan, used by deployments that give none and filling what a given plan leaves out");
+        api.MapPut("/models/{model}/rollout-defaults", async (string model, RolloutRequest defaults, DeploymentService deployments) =>
+            {
+                await deployments.SetRolloutDefaultsAsync(model, defaults);
+                return TypedResults.Ok(defaults);
+            })
+            .WithSummary("Set the model's default rollout plan");
+        api.MapDelete("/models/{model}/rollout-defaults", async (string model, DeploymentService deployments) =>
+            {
+                await deployments.SetRolloutDefaultsAsync(model, null);
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Remove the model's default rollout plan (deployments are immediate unless they give a plan)");
         api.MapPost("/models/{model}/rollouts/{action}", ActAsync)
             .WithSummary("Pause, resume, promote or roll back the rollouts of named slices, all slices, or every slice running a version");
         api.MapPost("/feedback", Feedback)
