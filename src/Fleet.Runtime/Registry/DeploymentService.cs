@@ -133,23 +133,15 @@ public sealed class DeploymentService
         }
 
         var command = new RolloutCommand(action, actor, request.Reason);
-        var results = new SliceDeployment[targets.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
-        {
-            results[i] = await _grains.GetGrain<ISliceGrain>(new SliceId(model, targets[i]).ToString()).Act(command);
-        });
+        var results = await ForSlicesAsync(model, targets, slice => slice.Act(command), cancellationToken);
         var unchanged = results.Count(r => r.Outcome == DeployOutcomes.Unchanged);
         return new RolloutActionResult(model, action, results.Length - unchanged, unchanged, results);
     }
 
     private async Task<List<(string Key, SliceSnapshot Snapshot)>> SnapshotsAsync(string model, IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
-        var snapshots = new (string, SliceSnapshot)[keys.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
-        {
-            snapshots[i] = (keys[i], await _grains.GetGrain<ISliceGrain>(new SliceId(model, keys[i]).ToString()).GetSnapshot());
-        });
-        return [.. snapshots];
+        var snapshots = await ForSlicesAsync(model, keys, slice => slice.GetSnapshot(), cancellationToken);
+        return [.. keys.Zip(snapshots)];
     }
 
     /// <summary>One slice's status; 404 when the model is unknown.</summary>
@@ -176,13 +168,8 @@ public sealed class DeploymentService
         _registry.RequireModel(model);
         var keys = _catalog.ListSlices(model);
         var page = keys.Skip(Math.Max(0, offset)).Take(Math.Clamp(limit, 1, 10_000)).ToArray();
-        var statuses = new SliceStatus[page.Length];
-        await Parallel.ForEachAsync(Enumerable.Range(0, page.Length), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
-        {
-            var slice = new SliceId(model, page[i]);
-            statuses[i] = ToStatus(slice, await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetSnapshot());
-        });
-        return new SliceList(model, keys.Count, statuses);
+        var snapshots = await ForSlicesAsync(model, page, slice => slice.GetSnapshot(), cancellationToken);
+        return new SliceList(model, keys.Count, [.. page.Select((key, i) => ToStatus(new SliceId(model, key), snapshots[i]))]);
     }
 
     private SliceStatus ToStatus(SliceId slice, SliceSnapshot s) =>
@@ -230,12 +217,16 @@ public sealed class DeploymentService
         return targets;
     }
 
-    private async Task<SliceDeployment[]> ForEachSliceAsync(string model, List<string> targets, DeployCommand command, CancellationToken cancellationToken)
+    private Task<SliceDeployment[]> ForEachSliceAsync(string model, List<string> targets, DeployCommand command, CancellationToken cancellationToken) =>
+        ForSlicesAsync(model, targets, slice => slice.Deploy(command), cancellationToken);
+
+    // Calls every slice's grain, a bounded number at a time; results in the order of the keys.
+    private async Task<T[]> ForSlicesAsync<T>(string model, IReadOnlyList<string> keys, Func<ISliceGrain, Task<T>> call, CancellationToken cancellationToken)
     {
-        var results = new SliceDeployment[targets.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, targets.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
+        var results = new T[keys.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
         {
-            results[i] = await _grains.GetGrain<ISliceGrain>(new SliceId(model, targets[i]).ToString()).Deploy(command);
+            results[i] = await call(_grains.GetGrain<ISliceGrain>(new SliceId(model, keys[i]).ToString()));
         });
         return results;
     }
