@@ -109,48 +109,20 @@ public sealed class FleetClient : IDisposable
     }
 
     /// <summary>Deploys a version to slices; idempotent.</summary>
-    public async Task<DeployResult> DeployAsync(string model, DeployRequest request, CancellationToken cancellationToken = default)
-    {
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/deployments")
-        {
-            Content = JsonContent.Create(request, options: Json),
-        };
-        using var response = await SendAsync(message, cancellationToken);
-        return await ReadAsync<DeployResult>(response, cancellationToken);
-    }
+    public Task<DeployResult> DeployAsync(string model, DeployRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<DeployResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/deployments", request, cancellationToken);
 
     /// <summary>Pauses, resumes, promotes or rolls back rollouts (<see cref="RolloutActions"/>) of the slices the request names.</summary>
-    public async Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, CancellationToken cancellationToken = default)
-    {
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/rollouts/{Uri.EscapeDataString(action)}")
-        {
-            Content = JsonContent.Create(request, options: Json),
-        };
-        using var response = await SendAsync(message, cancellationToken);
-        return await ReadAsync<RolloutActionResult>(response, cancellationToken);
-    }
+    public Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<RolloutActionResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/rollouts/{Uri.EscapeDataString(action)}", request, cancellationToken);
 
     /// <summary>Sends true outcomes of earlier predictions, joined by prediction id.</summary>
-    public async Task<FeedbackResult> SendFeedbackAsync(IReadOnlyList<FeedbackItem> feedback, CancellationToken cancellationToken = default)
-    {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/feedback")
-        {
-            Content = JsonContent.Create(new FeedbackRequest { Feedback = feedback }, options: Json),
-        };
-        using var response = await SendAsync(message, cancellationToken);
-        return await ReadAsync<FeedbackResult>(response, cancellationToken);
-    }
+    public Task<FeedbackResult> SendFeedbackAsync(IReadOnlyList<FeedbackItem> feedback, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<FeedbackResult>(HttpMethod.Post, "api/v1/feedback", new FeedbackRequest { Feedback = feedback }, cancellationToken);
 
     /// <summary>Sets the model's default rollout plan (used by deployments that give none).</summary>
-    public async Task<RolloutRequest> SetRolloutDefaultsAsync(string model, RolloutRequest defaults, CancellationToken cancellationToken = default)
-    {
-        using var message = new HttpRequestMessage(HttpMethod.Put, $"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults")
-        {
-            Content = JsonContent.Create(defaults, options: Json),
-        };
-        using var response = await SendAsync(message, cancellationToken);
-        return await ReadAsync<RolloutRequest>(response, cancellationToken);
-    }
+    public Task<RolloutRequest> SetRolloutDefaultsAsync(string model, RolloutRequest defaults, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<RolloutRequest>(HttpMethod.Put, $"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults", defaults, cancellationToken);
 
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
@@ -189,6 +161,13 @@ public sealed class FleetClient : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         using var response = await SendAsync(request, cancellationToken);
+        return await ReadAsync<T>(response, cancellationToken);
+    }
+
+    private async Task<T> SendJsonAsync<T>(HttpMethod method, string path, object body, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, body.GetType(), options: Json) };
+        using var response = await SendAsync(message, cancellationToken);
         return await ReadAsync<T>(response, cancellationToken);
     }
 

@@ -2,6 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Runtime.Registry;
 
 namespace Fleet.Runtime.Grains;
 
@@ -39,7 +40,7 @@ internal sealed partial class SliceGrain
     public async Task<SliceDeployment> Act(RolloutCommand command)
     {
         var key = _id.Key;
-        var running = _record.Rollout is { } r && !r.IsFinished ? r : null;
+        var running = RunningRollout;
         if (running is null)
         {
             return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, "no rollout is running");
@@ -128,7 +129,7 @@ internal sealed partial class SliceGrain
             RolloutAction.Resume => SliceEventTypes.RolloutResumed,
             _ => SliceEventTypes.RolloutAdvanced,
         };
-        return Event(type, now, actor, decision.Message, decision.State.Candidate, decision.State.Id, Results(verdicts));
+        return Event(type, now, actor, decision.Message, decision.State.Candidate, decision.State.Id, RolloutPlans.Results(verdicts));
     }
 
     // Ends the rollout in the record: a promotion makes the candidate stable. Returns the event that says so.
@@ -149,7 +150,7 @@ internal sealed partial class SliceGrain
 
         _metrics.RolloutEnded(_id.Model, state.Phase == RolloutPhase.Promoted ? "promoted" : "rolled_back");
         var type = state.Phase == RolloutPhase.Promoted ? SliceEventTypes.RolloutPromoted : SliceEventTypes.RolloutRolledBack;
-        return Event(type, now, actor, decision.Message, state.Candidate, state.Id, Results(verdicts));
+        return Event(type, now, actor, decision.Message, state.Candidate, state.Id, RolloutPlans.Results(verdicts));
     }
 
     private void StartEvaluating()
@@ -181,33 +182,6 @@ internal sealed partial class SliceGrain
         _lastVerdicts = [];
     }
 
-    private RolloutStatus? RolloutStatusOf()
-    {
-        if (_record.Rollout is not { } r)
-        {
-            return null;
-        }
-
-        var phase = r.Phase switch
-        {
-            RolloutPhase.Shadow => RolloutPhases.Shadow,
-            RolloutPhase.Canary => RolloutPhases.Canary,
-            RolloutPhase.Paused => RolloutPhases.Paused,
-            RolloutPhase.Promoted => RolloutPhases.Promoted,
-            _ => RolloutPhases.RolledBack,
-        };
-        var strategy = r.Spec.Strategy switch
-        {
-            RolloutStrategy.Canary => RolloutStrategies.Canary,
-            RolloutStrategy.Shadow => RolloutStrategies.Shadow,
-            RolloutStrategy.ShadowThenCanary => RolloutStrategies.ShadowThenCanary,
-            _ => RolloutStrategies.Immediate,
-        };
-        return new RolloutStatus(r.Id, r.Candidate, r.Stable, strategy, phase, r.Step >= 0 ? r.Spec.Steps[r.Step] : null, r.CanaryShare, r.ShadowShare,
-            r.StartedAt, r.StepStartedAt, r.EndedAt, _record.RolloutActor, r.Reason, r.IsFinished ? null : Results(_lastVerdicts));
-    }
-
-    private static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
-        verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.ToString().ToLowerInvariant(), v.CandidateValue, v.StableValue,
-            v.CandidateSamples, v.StableSamples, v.Message)).ToList();
+    private RolloutStatus? RolloutStatusOf() =>
+        _record.Rollout is { } r ? RolloutPlans.ToStatus(r, _record.RolloutActor, _lastVerdicts) : null;
 }

@@ -8,6 +8,36 @@ namespace Fleet.Runtime.Registry;
 /// <summary>Turns the API's rollout request into the core's rollout spec, refusing (400) what is not valid and naming it.</summary>
 public static class RolloutPlans
 {
+    // The API's strategy names, both ways.
+    private static readonly Dictionary<string, RolloutStrategy> Strategies = new(StringComparer.Ordinal)
+    {
+        [RolloutStrategies.Immediate] = RolloutStrategy.Immediate,
+        [RolloutStrategies.Canary] = RolloutStrategy.Canary,
+        [RolloutStrategies.Shadow] = RolloutStrategy.Shadow,
+        [RolloutStrategies.ShadowThenCanary] = RolloutStrategy.ShadowThenCanary,
+    };
+
+    /// <summary>A rollout as the API shows it: names for strategy and phase, the current step, and the gates' latest verdicts.</summary>
+    public static RolloutStatus ToStatus(RolloutState r, string? startedBy, IReadOnlyList<GateVerdict> latestVerdicts)
+    {
+        var phase = r.Phase switch
+        {
+            RolloutPhase.Shadow => RolloutPhases.Shadow,
+            RolloutPhase.Canary => RolloutPhases.Canary,
+            RolloutPhase.Paused => RolloutPhases.Paused,
+            RolloutPhase.Promoted => RolloutPhases.Promoted,
+            _ => RolloutPhases.RolledBack,
+        };
+        var strategy = Strategies.First(s => s.Value == r.Spec.Strategy).Key;
+        return new RolloutStatus(r.Id, r.Candidate, r.Stable, strategy, phase, r.Step >= 0 ? r.Spec.Steps[r.Step] : null, r.CanaryShare, r.ShadowShare,
+            r.StartedAt, r.StepStartedAt, r.EndedAt, startedBy, r.Reason, r.IsFinished ? null : Results(latestVerdicts));
+    }
+
+    /// <summary>Gate verdicts as the API and the history show them.</summary>
+    public static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
+        verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.ToString().ToLowerInvariant(), v.CandidateValue, v.StableValue,
+            v.CandidateSamples, v.StableSamples, v.Message)).ToList();
+
     /// <summary>
     /// The plan a deployment runs: the request's, with the model's defaults filling what it leaves out; the defaults
     /// alone when the request gives none.
@@ -37,14 +67,11 @@ public static class RolloutPlans
             return null;
         }
 
-        var strategy = request.Strategy switch
+        if (!Strategies.TryGetValue(request.Strategy, out var strategy))
         {
-            RolloutStrategies.Immediate => RolloutStrategy.Immediate,
-            RolloutStrategies.Canary => RolloutStrategy.Canary,
-            RolloutStrategies.Shadow => RolloutStrategy.Shadow,
-            RolloutStrategies.ShadowThenCanary => RolloutStrategy.ShadowThenCanary,
-            _ => throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of immediate, canary, shadow, shadow_canary"),
-        };
+            throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of {string.Join(", ", Strategies.Keys)}");
+        }
+
         if (strategy == RolloutStrategy.Immediate)
         {
             return null;
