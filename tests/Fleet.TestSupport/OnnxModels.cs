@@ -122,7 +122,7 @@ public static class OnnxModels
         .Message(8, new ProtoWriter().String(1, "").Varint(2, 13))
         .ToArray();
 
-    private static ProtoWriter Node(string op, string[] inputs, string[] outputs)
+    internal static ProtoWriter Node(string op, string[] inputs, string[] outputs)
     {
         var node = new ProtoWriter();
         foreach (var i in inputs)
@@ -138,20 +138,20 @@ public static class OnnxModels
         return node.String(3, op + "_" + outputs[0]).String(4, op);
     }
 
-    private static ProtoWriter FloatTensor(string name, long[] dims, float[] values) => new ProtoWriter()
+    internal static ProtoWriter FloatTensor(string name, long[] dims, float[] values) => new ProtoWriter()
         .PackedInt64(1, dims)
         .Varint(2, (int)OnnxType.Float)
         .String(8, name)
         .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
 
-    private static ProtoWriter Int64Tensor(string name, long[] dims, long[] values) => new ProtoWriter()
+    internal static ProtoWriter Int64Tensor(string name, long[] dims, long[] values) => new ProtoWriter()
         .PackedInt64(1, dims)
         .Varint(2, (int)OnnxType.Int64)
         .String(8, name)
         .Bytes(9, MemoryMarshal.AsBytes(values.AsSpan()));
 
     // Dimensions: a string is a symbolic dimension (dim_param), a number a fixed one (dim_value).
-    private static ProtoWriter ValueInfo(string name, OnnxType type, object[] dims)
+    internal static ProtoWriter ValueInfo(string name, OnnxType type, object[] dims)
     {
         var shape = new ProtoWriter();
         foreach (var d in dims)

@@ -32,16 +32,7 @@ internal sealed partial class ModelHost : IDisposable
         _options = options.Value;
         _metrics = metrics;
         _logger = logger;
-        _sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = _options.IntraOpThreads,
-            InterOpNumThreads = _options.InterOpThreads,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            // Thousands of small models: a per-session arena would hold memory each model never gives back.
-            EnableCpuMemArena = false,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        _sessionOptions = OnnxSessions.ForServing(_options);
         metrics.ObserveModelHost(() => Interlocked.Read(ref _bytes), () => Volatile.Read(ref _count));
     }
 

@@ -22,7 +22,7 @@ public sealed class InvalidModelException : Exception
     }
 }
 
-/// <summary>Opens ONNX bytes in ONNX Runtime to prove they load, and reads their signature.</summary>
+/// <summary>Checks uploaded ONNX bytes (a full parse, no external data) and opens them in ONNX Runtime to prove they load; reads their signature.</summary>
 public static class ModelInspector
 {
     /// <summary>Validates <paramref name="onnx"/> and returns its signature; throws <see cref="InvalidModelException"/> when ONNX Runtime cannot load it.</summary>
@@ -33,13 +33,8 @@ public static class ModelInspector
             throw new InvalidModelException("the file is empty");
         }
 
-        if (OnnxExternalData.FindReference(onnx) is { } location)
-        {
-            throw new InvalidModelException(
-                $"the model references external data '{location}'; Fleet stores one self-contained file per version: embed the tensors in the model");
-        }
-
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+        OnnxModelGuard.Check(onnx);
+        using var options = OnnxSessions.ForInspection();
         try
         {
             using var session = new InferenceSession(onnx, options);
