@@ -12,6 +12,9 @@ public sealed class ServerProcessFixture : IAsyncLifetime
     private readonly TempDirectory _data = new("fleet-process");
     private ServerProcess? _process;
 
+    /// <summary>The server's data folder.</summary>
+    public string DataDirectory => _data.Path;
+
     /// <summary>The server's base address.</summary>
     public Uri BaseAddress => _process!.Address;
 
