@@ -26,7 +26,7 @@ public sealed class ModelHostTests : IDisposable
     }
 
     private ModelHost Host(long budget = 1L << 30, long overhead = 0) => new(_store,
-        Options.Create(new ModelHostOptions { MemoryBudgetBytes = budget, SessionOverheadBytes = overhead, BytesPerFileByte = 1, LowWatermark = 1 }),
+        Options.Create(new ModelHostOptions { MemoryBudgetBytes = budget, MaxModelBytes = budget, SessionOverheadBytes = overhead, BytesPerFileByte = 1, LowWatermark = 1, MeasureSessionMemory = false }),
         new FleetMetrics(_services.GetRequiredService<IMeterFactory>()), NullLogger<ModelHost>.Instance);
 
     private async Task<(string Version, int Size)> StoreModel(int seed)

@@ -78,6 +78,28 @@ public static class HostileModels
         .Message(11, OnnxModels.ValueInfo("x", OnnxType.Float, [SecretFloats]))
         .Message(12, Output()));
 
+    /// <summary>
+    /// A memory bomb of a few hundred bytes: <paramref name="nodes"/> ConstantOfShape nodes, each an FP32 output
+    /// <c>y{i}</c> of <paramref name="floatsPerNode"/> ones, which ONNX Runtime folds into constants at load.
+    /// </summary>
+    public static byte[] Bomb(int nodes, long floatsPerNode)
+    {
+        var graph = new ProtoWriter();
+        for (var i = 0; i < nodes; i++)
+        {
+            graph.Message(1, OnnxModels.Node("ConstantOfShape", ["shape"], [$"y{i}"])
+                .Message(5, new ProtoWriter().String(1, "value").Message(5, OnnxModels.FloatTensor("one", [1], [1f])).Varint(20, 4)));
+        }
+
+        graph.String(2, "bomb").Message(5, OnnxModels.Int64Tensor("shape", [1], [floatsPerNode]));
+        for (var i = 0; i < nodes; i++)
+        {
+            graph.Message(12, OnnxModels.ValueInfo($"y{i}", OnnxType.Float, [floatsPerNode]));
+        }
+
+        return Model(graph);
+    }
+
     /// <summary>The bytes written to the secret file the crafted models point at.</summary>
     public static byte[] Secret { get; } = Encoding.ASCII.GetBytes("FLEET-SECRET-0123456789abcdefXYZ");
 

@@ -88,6 +88,7 @@ internal sealed class LoadedModel : IDisposable
         if (Interlocked.Decrement(ref _references) == 0)
         {
             Session.Dispose();
+            NativeHeap.Trim();
         }
     }
 

@@ -112,22 +112,23 @@ internal sealed partial class ModelHost : IDisposable
         var started = Stopwatch.GetTimestamp();
         var bytes = await _artifacts.ReadAsync(version);
         InferenceSession session;
+        long measured;
         try
         {
-            session = new InferenceSession(bytes, _sessionOptions);
+            (session, measured) = SessionMeter.Create(bytes, _sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
             throw new ModelExecutionException($"version {version} failed to load in ONNX Runtime: {e.Message}", e);
         }
 
-        var charged = _options.SessionOverheadBytes + (long)(bytes.Length * _options.BytesPerFileByte);
+        var charged = _options.Charge(measured, bytes.Length);
         var model = new LoadedModel(version, session, charged) { LastUsed = Stopwatch.GetTimestamp() };
         Interlocked.Add(ref _bytes, charged);
         Interlocked.Increment(ref _count);
         var elapsed = Stopwatch.GetElapsedTime(started);
         _metrics.ModelHostLoaded(elapsed);
-        LogLoaded(_logger, version, bytes.Length, elapsed.TotalMilliseconds);
+        LogLoaded(_logger, version, bytes.Length, charged, elapsed.TotalMilliseconds);
         return model;
     }
 
@@ -183,6 +184,6 @@ internal sealed partial class ModelHost : IDisposable
         _sessionOptions.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded version {Version} ({Bytes} bytes) in {Milliseconds:F1} ms")]
-    private static partial void LogLoaded(ILogger logger, string version, int bytes, double milliseconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded version {Version} ({Bytes} bytes, charged {Charged} bytes of memory) in {Milliseconds:F1} ms")]
+    private static partial void LogLoaded(ILogger logger, string version, int bytes, long charged, double milliseconds);
 }

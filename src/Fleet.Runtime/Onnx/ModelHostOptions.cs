@@ -9,10 +9,16 @@ public sealed class ModelHostOptions
     /// <summary>Eviction frees down to this fraction of the budget, so it runs in batches rather than on every load (default 0.9).</summary>
     public double LowWatermark { get; set; } = 0.9;
 
-    /// <summary>Memory charged per model on top of its file size, for the session's own structures (default 96 KiB; about 84 KiB measured per small session on ONNX Runtime 1.31 with the arena off).</summary>
+    /// <summary>The most memory one model's session may take once loaded; a larger model is refused at push (default 256 MiB).</summary>
+    public long MaxModelBytes { get; set; } = 256L << 20;
+
+    /// <summary>Charge each session the resident memory measured while it loads, not only the file-size estimate below (default true).</summary>
+    public bool MeasureSessionMemory { get; set; } = true;
+
+    /// <summary>Memory charged per model on top of its file size in the estimate that is the least a session is charged (default 96 KiB; about 84 KiB measured per small session on ONNX Runtime 1.31 with the arena off).</summary>
     public long SessionOverheadBytes { get; set; } = 96 * 1024;
 
-    /// <summary>How many times its file size a model is charged for, for the weights ONNX Runtime copies and pre-packs (default 2).</summary>
+    /// <summary>How many times its file size a model is charged for at least, for the weights ONNX Runtime copies and pre-packs (default 2).</summary>
     public double BytesPerFileByte { get; set; } = 2;
 
     /// <summary>Threads ONNX Runtime may use inside one operator (default 1: Fleet runs many small models in parallel).</summary>
@@ -21,12 +27,24 @@ public sealed class ModelHostOptions
     /// <summary>Threads ONNX Runtime may use across operators (default 1).</summary>
     public int InterOpThreads { get; set; } = 1;
 
+    /// <summary>The least a session of a file of <paramref name="fileBytes"/> is charged.</summary>
+    public long EstimateBytes(long fileBytes) => SessionOverheadBytes + (long)(fileBytes * BytesPerFileByte);
+
+    /// <summary>What a session is charged against the budget and the per-model limit: the memory measured at its load, at least the estimate.</summary>
+    public long Charge(long measuredBytes, long fileBytes) =>
+        MeasureSessionMemory ? Math.Max(measuredBytes, EstimateBytes(fileBytes)) : EstimateBytes(fileBytes);
+
     /// <summary>Checks the options; returns the problems, each naming the option.</summary>
     public IEnumerable<string> Validate()
     {
         if (MemoryBudgetBytes <= 0)
         {
             yield return $"{nameof(MemoryBudgetBytes)} must be positive (is {MemoryBudgetBytes})";
+        }
+
+        if (MaxModelBytes <= 0 || MaxModelBytes > MemoryBudgetBytes)
+        {
+            yield return $"{nameof(MaxModelBytes)} must be positive and at most {nameof(MemoryBudgetBytes)} ({MemoryBudgetBytes}) (is {MaxModelBytes})";
         }
 
         if (LowWatermark is <= 0 or > 1)

@@ -4,7 +4,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Fleet.Runtime.Onnx;
 
 /// <summary>An uploaded file is not a model Fleet can serve; the message says why.</summary>
-public sealed class InvalidModelException : Exception
+public class InvalidModelException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public InvalidModelException(string message) : base(message)
@@ -22,23 +22,57 @@ public sealed class InvalidModelException : Exception
     }
 }
 
+/// <summary>A model's session takes more memory than one model may.</summary>
+public sealed class ModelTooLargeException : InvalidModelException
+{
+    /// <summary>Creates the exception for a session of <paramref name="neededBytes"/> over a limit of <paramref name="limitBytes"/>.</summary>
+    public ModelTooLargeException(long neededBytes, long limitBytes)
+        : base($"the model takes {neededBytes:N0} bytes of memory once loaded (constants folded), more than this server's per-model limit of {limitBytes:N0} bytes (Fleet:ModelHost:MaxModelBytes)")
+    {
+        NeededBytes = neededBytes;
+        LimitBytes = limitBytes;
+    }
+
+    /// <summary>The memory the session took.</summary>
+    public long NeededBytes { get; }
+
+    /// <summary>The per-model limit.</summary>
+    public long LimitBytes { get; }
+}
+
 /// <summary>Checks uploaded ONNX bytes (a full parse, no external data) and opens them in ONNX Runtime to prove they load; reads their signature.</summary>
 public static class ModelInspector
 {
-    /// <summary>Validates <paramref name="onnx"/> and returns its signature; throws <see cref="InvalidModelException"/> when ONNX Runtime cannot load it.</summary>
-    public static ModelSignature Inspect(byte[] onnx)
+    /// <summary>
+    /// Validates <paramref name="onnx"/> and returns its signature; throws <see cref="InvalidModelException"/> when it is
+    /// unsafe or ONNX Runtime cannot load it, and <see cref="ModelTooLargeException"/> when its session would take more
+    /// than <see cref="ModelHostOptions.MaxModelBytes"/> of <paramref name="host"/> (the defaults when null).
+    /// </summary>
+    public static ModelSignature Inspect(byte[] onnx, ModelHostOptions? host = null)
     {
+        host ??= new ModelHostOptions();
         if (onnx.Length == 0)
         {
             throw new InvalidModelException("the file is empty");
         }
 
         OnnxModelGuard.Check(onnx);
-        using var options = OnnxSessions.ForInspection();
+        // The serving options, so the session folds constants as it will when served, and a model that grows at
+        // load is measured (and refused) here rather than at its first prediction.
+        using var options = OnnxSessions.ForServing(host);
         try
         {
-            using var session = new InferenceSession(onnx, options);
-            return SignatureOf(session);
+            var (session, measured) = SessionMeter.Create(onnx, options);
+            using (session)
+            {
+                var charge = host.Charge(measured, onnx.LongLength);
+                if (charge > host.MaxModelBytes)
+                {
+                    throw new ModelTooLargeException(charge, host.MaxModelBytes);
+                }
+
+                return SignatureOf(session);
+            }
         }
         catch (OnnxRuntimeException e)
         {

@@ -16,6 +16,7 @@ namespace Fleet.Runtime.Onnx;
 internal static class OnnxSessions
 {
     private const string ExternalDataFolderKey = "session.model_external_initializers_file_folder_path";
+    private const string ConstantFoldingLimitKey = "optimization.constant_folding_max_output_size_in_bytes";
 
     private static readonly Lazy<string> EmptyFolder = new(CreateEmptyFolder, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -32,19 +33,14 @@ internal static class OnnxSessions
         // Thousands of small models: a per-session arena would hold memory each model never gives back.
         EnableCpuMemArena = false,
         LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-    });
+    }, host);
 
-    /// <summary>Options of the session that proves an upload loads.</summary>
-    public static SessionOptions ForInspection() => WithoutExternalData(new SessionOptions
-    {
-        IntraOpNumThreads = 1,
-        InterOpNumThreads = 1,
-        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,
-    });
-
-    private static SessionOptions WithoutExternalData(SessionOptions options)
+    private static SessionOptions WithoutExternalData(SessionOptions options, ModelHostOptions host)
     {
         options.AddSessionConfigEntry(ExternalDataFolderKey, EmptyFolder.Value);
+        // ONNX Runtime folds constants at session creation (a ConstantOfShape of a few bytes becomes hundreds of MB).
+        // No folded node may produce more than a whole model may take; a larger one stays a node that runs per request.
+        options.AddSessionConfigEntry(ConstantFoldingLimitKey, host.MaxModelBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return options;
     }
 

@@ -3,6 +3,7 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Registry;
 
@@ -12,10 +13,12 @@ public sealed class ModelRegistry
     private readonly IArtifactStore _artifacts;
     private readonly IModelCatalog _catalog;
     private readonly TimeProvider _clock;
+    private readonly ModelHostOptions _host;
 
     /// <summary>Creates the registry.</summary>
-    public ModelRegistry(IArtifactStore artifacts, IModelCatalog catalog, TimeProvider clock)
+    public ModelRegistry(IArtifactStore artifacts, IModelCatalog catalog, TimeProvider clock, IOptions<ModelHostOptions> host)
     {
+        _host = host.Value;
         _artifacts = artifacts;
         _catalog = catalog;
         _clock = clock;
@@ -42,7 +45,7 @@ public sealed class ModelRegistry
         ModelSignature signature;
         try
         {
-            signature = ModelInspector.Inspect(onnx);
+            signature = ModelInspector.Inspect(onnx, _host);
         }
         catch (InvalidModelException e)
         {

@@ -1,0 +1,49 @@
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Fleet.Runtime.Onnx;
+
+/// <summary>Creates ONNX Runtime sessions one at a time and measures the process memory each one keeps.</summary>
+/// <remarks>
+/// The measure is the growth of the process's resident memory across the session's creation, which includes what
+/// ONNX Runtime's constant folding and weight pre-packing keep. Creations are serialised so two loads do not count
+/// each other's memory. It is not exact: other threads (predictions, the GC) allocate or free meanwhile, and memory
+/// the native heap had already freed but kept can be reused without growing the resident set, so a small session
+/// may measure less than it takes. Large allocations (a folded constant, big weights) come from fresh pages and are
+/// counted in full, and those are the ones a budget has to see; callers add the file-size estimate as a floor.
+/// </remarks>
+internal static class SessionMeter
+{
+    private static readonly Lock Gate = new();
+
+    /// <summary>A session on <paramref name="model"/> and the resident memory its creation kept.</summary>
+    public static (InferenceSession Session, long Bytes) Create(byte[] model, SessionOptions options)
+    {
+        lock (Gate)
+        {
+            var before = ResidentBytes();
+            var session = new InferenceSession(model, options);
+            var after = ResidentBytes();
+            return (session, Math.Max(0, after - before));
+        }
+    }
+
+    /// <summary>The process's resident memory now.</summary>
+    public static long ResidentBytes()
+    {
+        // /proc/self/statm is one short read, cheaper than Process's full parse; elsewhere the working set.
+        try
+        {
+            var fields = File.ReadAllText("/proc/self/statm").Split(' ');
+            return long.Parse(fields[1], CultureInfo.InvariantCulture) * Environment.SystemPageSize;
+        }
+        catch (IOException)
+        {
+            return Environment.WorkingSet;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return Environment.WorkingSet;
+        }
+    }
+}
