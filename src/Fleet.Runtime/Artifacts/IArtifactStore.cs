@@ -9,6 +9,16 @@ public interface IArtifactStore
     /// <summary>Stores the bytes under their version id; storing existing bytes again is a no-op. Atomic: readers never see part of a file.</summary>
     Task PutAsync(string version, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default);
 
+    /// <summary>A path for a new temporary upload file, placed so that <see cref="CommitUploadAsync"/> can move it into the store.</summary>
+    string NewUploadPath() => Path.Combine(Path.GetTempPath(), $"fleet-upload-{Guid.NewGuid():N}.tmp");
+
+    /// <summary>Stores the upload at <paramref name="uploadPath"/> (whose sha256 is <paramref name="version"/>) and removes the upload file.</summary>
+    async Task CommitUploadAsync(string version, string uploadPath, CancellationToken cancellationToken = default)
+    {
+        await PutAsync(version, await File.ReadAllBytesAsync(uploadPath, cancellationToken), cancellationToken);
+        File.Delete(uploadPath);
+    }
+
     /// <summary>Reads the bytes and checks them against the version id; throws <see cref="ArtifactCorruptException"/> when they differ.</summary>
     Task<byte[]> ReadAsync(string version, CancellationToken cancellationToken = default);
 }

@@ -49,6 +49,30 @@ public sealed class LocalArtifactStore : IArtifactStore
     }
 
     /// <inheritdoc />
+    public string NewUploadPath()
+    {
+        // Inside the store's own folder, so committing is a rename on one file system: atomic, and no copy.
+        var folder = Path.Combine(_root, "uploads");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, $"{Guid.NewGuid():N}.upload");
+    }
+
+    /// <inheritdoc />
+    public Task CommitUploadAsync(string version, string uploadPath, CancellationToken cancellationToken = default)
+    {
+        var path = PathOf(version);
+        if (File.Exists(path))
+        {
+            File.Delete(uploadPath);
+            return Task.CompletedTask;
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Move(uploadPath, path, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async Task<byte[]> ReadAsync(string version, CancellationToken cancellationToken = default)
     {
         var path = PathOf(version);

@@ -50,22 +50,40 @@ public static class ModelInspector
     /// </summary>
     public static ModelSignature Inspect(byte[] onnx, ModelHostOptions? host = null)
     {
-        host ??= new ModelHostOptions();
         if (onnx.Length == 0)
         {
             throw new InvalidModelException("the file is empty");
         }
 
         OnnxModelGuard.Check(onnx);
+        return Load(options => SessionMeter.Create(onnx, options), onnx.LongLength, host ?? new ModelHostOptions());
+    }
+
+    /// <summary>As <see cref="Inspect(byte[], ModelHostOptions?)"/>, for a model in a file, without reading it into one buffer.</summary>
+    public static ModelSignature InspectFile(string path, ModelHostOptions? host = null)
+    {
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            throw new InvalidModelException("the file is empty");
+        }
+
+        OnnxModelGuard.CheckFile(path);
+        // Loading from a path is as safe as from bytes: the external-data folder option overrides the file's folder.
+        return Load(options => SessionMeter.CreateFromFile(path, options), length, host ?? new ModelHostOptions());
+    }
+
+    private static ModelSignature Load(Func<SessionOptions, (InferenceSession, long)> create, long fileBytes, ModelHostOptions host)
+    {
         // The serving options, so the session folds constants as it will when served, and a model that grows at
         // load is measured (and refused) here rather than at its first prediction.
         using var options = OnnxSessions.ForServing(host);
         try
         {
-            var (session, measured) = SessionMeter.Create(onnx, options);
+            var (session, measured) = create(options);
             using (session)
             {
-                var charge = host.Charge(measured, onnx.LongLength);
+                var charge = host.Charge(measured, fileBytes);
                 if (charge > host.MaxModelBytes)
                 {
                     throw new ModelTooLargeException(charge, host.MaxModelBytes);

@@ -20,14 +20,25 @@ internal static class OnnxModelGuard
     private static readonly MessageParser<ModelProto> Lenient = ModelProto.Parser.WithDiscardUnknownFields(true);
 
     /// <summary>Throws <see cref="InvalidModelException"/> naming what was found and where, unless the model is safe to hand to ONNX Runtime.</summary>
-    public static void Check(byte[] model)
+    public static void Check(byte[] model) => Check(() => Strict.ParseFrom(model), () => Lenient.ParseFrom(model));
+
+    /// <summary>As <see cref="Check(byte[])"/>, for a model in a file (read twice, never whole into one buffer).</summary>
+    public static void CheckFile(string path) => Check(() => ParseFile(Strict, path), () => ParseFile(Lenient, path));
+
+    private static ModelProto ParseFile(MessageParser<ModelProto> parser, string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return parser.ParseFrom(stream);
+    }
+
+    private static void Check(Func<ModelProto> strict, Func<ModelProto> lenient)
     {
         ModelProto parsed, known;
         try
         {
-            // The parser reads to the end of the buffer: trailing bytes either parse as fields or fail here.
-            parsed = Strict.ParseFrom(model);
-            known = Lenient.ParseFrom(model);
+            // The parser reads to the end of the input: trailing bytes either parse as fields or fail here.
+            parsed = strict();
+            known = lenient();
         }
         catch (InvalidProtocolBufferException e)
         {

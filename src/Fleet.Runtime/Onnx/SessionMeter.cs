@@ -17,12 +17,19 @@ internal static class SessionMeter
     private static readonly Lock Gate = new();
 
     /// <summary>A session on <paramref name="model"/> and the resident memory its creation kept.</summary>
-    public static (InferenceSession Session, long Bytes) Create(byte[] model, SessionOptions options)
+    public static (InferenceSession Session, long Bytes) Create(byte[] model, SessionOptions options) =>
+        Measure(() => new InferenceSession(model, options));
+
+    /// <summary>A session on the model file at <paramref name="path"/> and the resident memory its creation kept.</summary>
+    public static (InferenceSession Session, long Bytes) CreateFromFile(string path, SessionOptions options) =>
+        Measure(() => new InferenceSession(path, options));
+
+    private static (InferenceSession Session, long Bytes) Measure(Func<InferenceSession> create)
     {
         lock (Gate)
         {
             var before = ResidentBytes();
-            var session = new InferenceSession(model, options);
+            var session = create();
             var after = ResidentBytes();
             return (session, Math.Max(0, after - before));
         }

@@ -58,6 +58,47 @@ public sealed class ModelRegistry
         return new PushResult(stored, created);
     }
 
+    /// <summary>
+    /// Pushes a version uploaded to <paramref name="uploadPath"/> (from <see cref="IArtifactStore.NewUploadPath"/>),
+    /// whose sha256 the caller computed while streaming it. The store takes the file over; a refused upload is deleted.
+    /// </summary>
+    public async Task<PushResult> PushUploadAsync(string model, string uploadPath, string version, VersionMetadata? metadata, string actor, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (ModelName.Validate(model) is { } invalid)
+            {
+                throw new BadRequestException(invalid);
+            }
+
+            var existing = _catalog.FindVersions(model, version, 1);
+            if (existing.Count == 1)
+            {
+                return new PushResult(existing[0], Created: false);
+            }
+
+            ModelSignature signature;
+            try
+            {
+                signature = ModelInspector.InspectFile(uploadPath, _host);
+            }
+            catch (InvalidModelException e)
+            {
+                throw new BadRequestException($"the file is not a model Fleet can serve: {e.Message}", e);
+            }
+
+            var length = new FileInfo(uploadPath).Length;
+            await _artifacts.CommitUploadAsync(version, uploadPath, cancellationToken);
+            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor);
+            var (stored, created) = await _catalog.AddVersionAsync(info);
+            return new PushResult(stored, created);
+        }
+        finally
+        {
+            File.Delete(uploadPath);
+        }
+    }
+
     /// <summary>Every model.</summary>
     public IReadOnlyList<ModelSummary> ListModels() => _catalog.ListModels();
 

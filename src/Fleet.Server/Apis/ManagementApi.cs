@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
+using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Registry;
 using Fleet.Runtime.Serving;
 using Fleet.Server.Hosting;
@@ -63,7 +64,7 @@ internal static class ManagementApi
     }
 
     private static async Task<Results<Created<PushResult>, Ok<PushResult>>> PushAsync(
-        string model, HttpContext context, ModelRegistry registry, IOptions<ServerOptions> options)
+        string model, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, IOptions<ServerOptions> options)
     {
         if (Core.Identity.ModelName.Validate(model) is { } invalid)
         {
@@ -76,59 +77,11 @@ internal static class ManagementApi
             throw new BadHttpRequestException($"the upload is {context.Request.ContentLength} bytes; this server accepts models of at most {limit}", StatusCodes.Status413PayloadTooLarge);
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
-        {
-            feature.MaxRequestBodySize = limit + (1 << 20);
-        }
-
-        if (!context.Request.HasFormContentType)
-        {
-            throw new BadRequestException("push a version as multipart/form-data with the ONNX bytes in a part named 'file'");
-        }
-
-        context.Features.Set<IFormFeature>(new FormFeature(context.Request, new FormOptions { MultipartBodyLengthLimit = limit, ValueLengthLimit = 1 << 20 }));
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
-        var file = form.Files.GetFile("file") ?? throw new BadRequestException("the form has no part named 'file' holding the ONNX bytes");
-        if (file.Length > limit)
-        {
-            throw new BadHttpRequestException($"the model is {file.Length} bytes; this server accepts at most {limit}", StatusCodes.Status413PayloadTooLarge);
-        }
-
-        var metadata = ReadMetadata(form);
-        var bytes = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
-        {
-            await stream.ReadExactlyAsync(bytes, context.RequestAborted);
-        }
-
-        var result = await registry.PushAsync(model, bytes, metadata, Actor(context), context.RequestAborted);
+        var upload = await ModelUpload.ReadAsync(context.Request, limit, artifacts, context.RequestAborted);
+        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, Actor(context), context.RequestAborted);
         return result.Created
             ? TypedResults.Created($"/api/v1/models/{model}/versions/{result.Version.Version}", result)
             : TypedResults.Ok(result);
-    }
-
-    private static VersionMetadata? ReadMetadata(IFormCollection form)
-    {
-        string? json = form.TryGetValue("metadata", out var value) ? value.ToString() : null;
-        if (json is null && form.Files.GetFile("metadata") is { } part)
-        {
-            using var reader = new StreamReader(part.OpenReadStream());
-            json = reader.ReadToEnd();
-        }
-
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize<VersionMetadata>(json) ?? throw new BadRequestException("'metadata' must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new BadRequestException($"'metadata' is not valid JSON for version metadata: {e.Message}", e);
-        }
     }
 
     private static async Task<Ok<DeployResult>> DeployAsync(string model, HttpContext context, DeploymentService deployments)
