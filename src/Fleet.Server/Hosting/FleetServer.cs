@@ -63,7 +63,11 @@ public static class FleetServer
         var app = builder.Build();
         app.UseFleetErrors();
         app.MapInferenceApi();
-        app.MapManagementApi();
+        app.MapModelsApi();
+        app.MapDeploymentsApi();
+        app.MapRolloutsApi();
+        app.MapSlicesApi();
+        app.MapFeedbackApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
