@@ -60,6 +60,7 @@ public static class FleetServer
             return Task.CompletedTask;
         }));
 
+        builder.Services.AddSingleton<Readiness>();
         var app = builder.Build();
         app.UseFleetErrors();
         app.MapInferenceApi();
