@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
+using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Routing;
@@ -312,7 +313,7 @@ internal static class InProcessBenchmark
                 using var l = lease.IsCompletedSuccessfully ? lease.Result : lease.AsTask().GetAwaiter().GetResult();
             }),
             ("InferenceEngine.Run (checks, OrtValue per input, Run, outputs copied to arrays)", () => InferenceEngine.Run(model, parsed.Inputs, parsed.RequestedOutputs)),
-            ("FleetMetrics.Predicted (counters and histogram with model/version/role tags)", () => metrics.Predicted(Model, version, Roles.Stable, 1, elapsed)),
+            ("FleetMetrics.Predicted (counters and histogram with model/version/role tags)", () => metrics.Predicted(Model, version, VersionRole.Stable, 1, elapsed)),
             ("SliceTrafficCounters.Count", () => traffic.Count(slice, failed: false)),
         };
 

@@ -141,6 +141,23 @@ public sealed class RolloutTests : IClassFixture<RolloutTests.FastRollouts>
     }
 
     [Fact]
+    public async Task A_manual_rollback_answers_rolled_back_and_the_deploy_answer_carries_the_rollout_id()
+    {
+        var (model, stable, candidate) = await Setup("manual-rollback", Model(0.2f));
+        var started = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = Canary(stepSeconds: 600) });
+        var id = Assert.Single(started.Slices).RolloutId;
+        Assert.Equal((await Client.GetSliceAsync(model, "s=1")).Rollout!.Id, id);
+        var repeat = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = Canary(stepSeconds: 600) });
+        Assert.Equal((DeployOutcomes.Unchanged, id), (repeat.Slices[0].Outcome, repeat.Slices[0].RolloutId));
+
+        var rolledBack = await Client.ActAsync(model, RolloutActions.Rollback, new RolloutActionRequest { Slices = ["s=1"], Reason = "by hand" });
+        var slice = Assert.Single(rolledBack.Slices);
+        Assert.Equal((RolloutPhases.RolledBack, id), (slice.Outcome, slice.RolloutId));
+        var status = await Client.GetSliceAsync(model, "s=1");
+        Assert.Equal((slice.Outcome, stable), (status.Rollout!.Phase, status.StableVersion));
+    }
+
+    [Fact]
     public async Task Manual_actions_pause_resume_and_promote_thousands_of_slices_by_version()
     {
         var model = UniqueModel("bulk");

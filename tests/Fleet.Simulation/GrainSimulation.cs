@@ -3,6 +3,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Core.Vocabulary;
 using Fleet.Runtime.Grains;
 using Fleet.Runtime.Hosting;
 using Fleet.TestSupport;
@@ -277,7 +278,7 @@ internal static class GrainSimulation
         var status = (await r.Grain.GetSnapshot()).Rollout!;
         var spec = r.Scenario.Spec;
         var grainStep = status.StepPercent is { } percent ? spec.Steps.ToList().IndexOf(percent) : -1;
-        var mirrorPhase = PhaseName(mirror.State.Phase);
+        var mirrorPhase = mirror.State.Phase.Name();
         if (r.FirstDivergence is null && (status.Phase != mirrorPhase || grainStep != mirror.State.Step))
         {
             r.FirstDivergence = Fmt.Inv($"at {to.TotalSeconds:0} s the grain is {status.Phase} step {grainStep}, the mirror {mirrorPhase} step {mirror.State.Step}");
@@ -298,15 +299,6 @@ internal static class GrainSimulation
             r.Outcome = new RolloutOutcome(rolledBack, grainStep, seconds, cause, r.Traffic.Requests);
         }
     }
-
-    private static string PhaseName(RolloutPhase phase) => phase switch
-    {
-        RolloutPhase.Shadow => RolloutPhases.Shadow,
-        RolloutPhase.Canary => RolloutPhases.Canary,
-        RolloutPhase.Paused => RolloutPhases.Paused,
-        RolloutPhase.Promoted => RolloutPhases.Promoted,
-        _ => RolloutPhases.RolledBack,
-    };
 
     /// <summary>One grain rollout and its mirror.</summary>
     private sealed class GrainRollout(Scenario scenario, int index, ISliceGrain grain, TrafficSource traffic)

@@ -68,7 +68,8 @@ internal static class DeployCommand
             };
             var modelName = parse.GetRequiredValue(model);
             var result = await session.Client.DeployAsync(modelName, request, cancellationToken);
-            if (!parse.GetValue(wait) || result.RolloutsStarted == 0 && !result.Slices.Any(s => s.Detail?.StartsWith("rollout ", StringComparison.Ordinal) == true))
+            var watched = result.Slices.Where(Watched).Select(s => s.Slice).ToList();
+            if (!parse.GetValue(wait) || watched.Count == 0)
             {
                 if (session.Json)
                 {
@@ -87,13 +88,15 @@ internal static class DeployCommand
                 Write(session.Output, result);
             }
 
-            var watched = result.Slices.Where(s => s.Outcome == DeployOutcomes.RolloutStarted || s.Detail?.StartsWith("rollout ", StringComparison.Ordinal) == true)
-                .Select(s => s.Slice).ToList();
             return await RolloutWaiter.WaitAsync(session, modelName, watched, TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 3600),
                 TimeSpan.FromSeconds(parse.GetValue(poll) ?? 2), cancellationToken);
         }));
         return command;
     }
+
+    // A slice is worth waiting for when this deploy started a rollout there, or found one of this version running.
+    private static bool Watched(SliceDeployment slice) =>
+        slice.RolloutId is not null && slice.Outcome is DeployOutcomes.RolloutStarted or DeployOutcomes.Unchanged;
 
     private static double[] ParseSteps(string list)
     {

@@ -79,12 +79,18 @@ public sealed record DeployRequest
     [JsonPropertyName("supersede")] public bool Supersede { get; init; }
 }
 
-/// <summary>What a deployment did to one slice.</summary>
+/// <summary>What a deployment (or a manual rollout action) did to one slice.</summary>
+/// <param name="Slice">The slice key.</param>
+/// <param name="Outcome">What happened: a <see cref="DeployOutcomes"/> name, or for a manual action the <see cref="RolloutPhases"/> name it left the rollout in.</param>
+/// <param name="PreviousVersion">The stable version before.</param>
+/// <param name="Detail">A human-readable note; never parsed by Fleet's own tools.</param>
+/// <param name="RolloutId">The rollout the answer is about: the one started, the one of this version already running, or the one in the way.</param>
 public sealed record SliceDeployment(
     [property: JsonPropertyName("slice")] string Slice,
     [property: JsonPropertyName("outcome")] string Outcome,
     [property: JsonPropertyName("previous_version")] string? PreviousVersion,
-    [property: JsonPropertyName("detail")] string? Detail);
+    [property: JsonPropertyName("detail")] string? Detail,
+    [property: JsonPropertyName("rollout_id")] string? RolloutId = null);
 
 /// <summary>The answer to a deployment: counts and one line per slice.</summary>
 public sealed record DeployResult(

@@ -1,3 +1,5 @@
+using Fleet.Core.Vocabulary;
+
 namespace Fleet.Core.Rollouts;
 
 /// <summary>The gates' combined verdict on the candidate, as the state machine sees it.</summary>
@@ -170,8 +172,8 @@ public static class RolloutMachine
     {
         RolloutPhase.Shadow => "shadow",
         RolloutPhase.Canary when state.Step >= 0 => $"canary {state.Spec.Steps[state.Step]}%",
-        RolloutPhase.Paused => $"paused {state.PausedPhase?.ToString().ToLowerInvariant()}",
-        _ => state.Phase.ToString().ToLowerInvariant(),
+        RolloutPhase.Paused => $"paused {state.PausedPhase?.Name()}",
+        _ => state.Phase.Name(),
     };
 
     private static string Format(TimeSpan t) => t.TotalSeconds < 120 ? $"{t.TotalSeconds:0.#} s" : $"{t.TotalMinutes:0.#} min";

@@ -2,6 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Core.Vocabulary;
 using Fleet.Runtime.Registry;
 
 namespace Fleet.Runtime.Grains;
@@ -58,11 +59,11 @@ internal sealed partial class SliceGrain
         };
         if (decision.Action == RolloutAction.Hold)
         {
-            return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, $"rollout {running.Id} is {running.Phase.ToString().ToLowerInvariant()}");
+            return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, $"rollout {running.Id} is {running.Phase.Name()}", running.Id);
         }
 
         await ApplyAsync(decision, command.Actor, _lastVerdicts);
-        return new SliceDeployment(key, decision.State.Phase.ToString().ToLowerInvariant(), _record.StableVersion, decision.Message);
+        return new SliceDeployment(key, decision.State.Phase.Name(), _record.StableVersion, decision.Message, running.Id);
     }
 
     public Task Evaluate() => EvaluateAsync();
@@ -148,7 +149,7 @@ internal sealed partial class SliceGrain
             _record.Reason = decision.Message;
         }
 
-        _metrics.RolloutEnded(_id.Model, state.Phase == RolloutPhase.Promoted ? "promoted" : "rolled_back");
+        _metrics.RolloutEnded(_id.Model, state.Phase);
         var type = state.Phase == RolloutPhase.Promoted ? SliceEventTypes.RolloutPromoted : SliceEventTypes.RolloutRolledBack;
         return Event(type, now, actor, decision.Message, state.Candidate, state.Id, RolloutPlans.Results(verdicts));
     }

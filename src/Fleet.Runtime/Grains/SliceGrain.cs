@@ -78,13 +78,13 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         {
             if (running.Candidate == command.Version)
             {
-                return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, $"rollout {running.Id} of this version is running");
+                return new SliceDeployment(key, DeployOutcomes.Unchanged, _record.StableVersion, $"rollout {running.Id} of this version is running", running.Id);
             }
 
             if (!command.Supersede)
             {
                 return new SliceDeployment(key, DeployOutcomes.RolloutRunning, _record.StableVersion,
-                    $"rollout {running.Id} of {VersionId.Short(running.Candidate)} is running; deploy with supersede to replace it");
+                    $"rollout {running.Id} of {VersionId.Short(running.Candidate)} is running; deploy with supersede to replace it", running.Id);
             }
         }
 
@@ -117,7 +117,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             // Superseded by the stable version itself: the rollout ends, what is served does not change.
             await CommitAsync(events);
             await StopEvaluatingAsync();
-            return new SliceDeployment(key, DeployOutcomes.Unchanged, previous, $"rollout {running.Id} rolled back; {VersionId.Short(previous)} stays stable");
+            return new SliceDeployment(key, DeployOutcomes.Unchanged, previous, $"rollout {running.Id} rolled back; {VersionId.Short(previous)} stays stable", running.Id);
         }
 
         if (gradual)
@@ -134,7 +134,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             ResetWindow();
             StartEvaluating();
             await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            return new SliceDeployment(key, DeployOutcomes.RolloutStarted, previous, id);
+            return new SliceDeployment(key, DeployOutcomes.RolloutStarted, previous, id, id);
         }
 
         _record.StableVersion = command.Version;

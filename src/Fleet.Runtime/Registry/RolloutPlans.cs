@@ -2,40 +2,23 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Core.Vocabulary;
 
 namespace Fleet.Runtime.Registry;
 
 /// <summary>Turns the API's rollout request into the core's rollout spec, refusing (400) what is not valid and naming it.</summary>
 public static class RolloutPlans
 {
-    // The API's strategy names, both ways.
-    private static readonly Dictionary<string, RolloutStrategy> Strategies = new(StringComparer.Ordinal)
-    {
-        [RolloutStrategies.Immediate] = RolloutStrategy.Immediate,
-        [RolloutStrategies.Canary] = RolloutStrategy.Canary,
-        [RolloutStrategies.Shadow] = RolloutStrategy.Shadow,
-        [RolloutStrategies.ShadowThenCanary] = RolloutStrategy.ShadowThenCanary,
-    };
-
     /// <summary>A rollout as the API shows it: names for strategy and phase, the current step, and the gates' latest verdicts.</summary>
     public static RolloutStatus ToStatus(RolloutState r, string? startedBy, IReadOnlyList<GateVerdict> latestVerdicts)
     {
-        var phase = r.Phase switch
-        {
-            RolloutPhase.Shadow => RolloutPhases.Shadow,
-            RolloutPhase.Canary => RolloutPhases.Canary,
-            RolloutPhase.Paused => RolloutPhases.Paused,
-            RolloutPhase.Promoted => RolloutPhases.Promoted,
-            _ => RolloutPhases.RolledBack,
-        };
-        var strategy = Strategies.First(s => s.Value == r.Spec.Strategy).Key;
-        return new RolloutStatus(r.Id, r.Candidate, r.Stable, strategy, phase, r.Step >= 0 ? r.Spec.Steps[r.Step] : null, r.CanaryShare, r.ShadowShare,
+        return new RolloutStatus(r.Id, r.Candidate, r.Stable, r.Spec.Strategy.Name(), r.Phase.Name(), r.Step >= 0 ? r.Spec.Steps[r.Step] : null, r.CanaryShare, r.ShadowShare,
             r.StartedAt, r.StepStartedAt, r.EndedAt, startedBy, r.Reason, r.IsFinished ? null : Results(latestVerdicts));
     }
 
     /// <summary>Gate verdicts as the API and the history show them.</summary>
     public static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
-        verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.ToString().ToLowerInvariant(), v.CandidateValue, v.StableValue,
+        verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.Name(), v.CandidateValue, v.StableValue,
             v.CandidateSamples, v.StableSamples, v.Message)).ToList();
 
     /// <summary>
@@ -67,9 +50,9 @@ public static class RolloutPlans
             return null;
         }
 
-        if (!Strategies.TryGetValue(request.Strategy, out var strategy))
+        if (!WireNames.Strategies.TryParse(request.Strategy, out var strategy))
         {
-            throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of {string.Join(", ", Strategies.Keys)}");
+            throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of {string.Join(", ", WireNames.Strategies.Names)}");
         }
 
         if (strategy == RolloutStrategy.Immediate)
@@ -87,12 +70,9 @@ public static class RolloutPlans
             ShadowDuration = Seconds(request.ShadowSeconds, defaults.ShadowDuration, "shadow_seconds"),
             WaitDeadline = Seconds(request.WaitDeadlineSeconds, defaults.WaitDeadline, "wait_deadline_seconds"),
             EvaluationInterval = Seconds(request.EvaluationSeconds, defaults.EvaluationInterval, "evaluation_seconds"),
-            OnDeadline = request.OnDeadline switch
-            {
-                null or "rollback" => DeadlineAction.Rollback,
-                "pause" => DeadlineAction.Pause,
-                _ => throw new BadRequestException($"rollout.on_deadline '{request.OnDeadline}' is not rollback or pause"),
-            },
+            OnDeadline = request.OnDeadline is null ? DeadlineAction.Rollback
+                : WireNames.DeadlineActions.TryParse(request.OnDeadline, out var onDeadline) ? onDeadline
+                : throw new BadRequestException($"rollout.on_deadline '{request.OnDeadline}' is not rollback or pause"),
             Gates = request.Gates?.Select(Gate).ToList(),
         };
         var problems = spec.Validate().ToList();
@@ -101,23 +81,11 @@ public static class RolloutPlans
 
     private static GateSpec Gate(GateRequest gate)
     {
-        var metric = gate.Metric switch
+        if (!WireNames.Metrics.TryParse(gate.Metric, out var metric))
         {
-            "error_rate" => GateMetric.ErrorRate,
-            "latency_p50" => GateMetric.LatencyP50,
-            "latency_p99" => GateMetric.LatencyP99,
-            "output_divergence" => GateMetric.OutputDivergence,
-            "label_disagreement" => GateMetric.LabelDisagreement,
-            "output_absolute_difference" => GateMetric.OutputAbsoluteDifference,
-            "output_relative_difference" => GateMetric.OutputRelativeDifference,
-            "output_distribution" => GateMetric.OutputDistribution,
-            "accuracy" => GateMetric.Accuracy,
-            "auc" => GateMetric.Auc,
-            "log_loss" => GateMetric.LogLoss,
-            "mae" => GateMetric.Mae,
-            "rmse" => GateMetric.Rmse,
-            _ => throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric"),
-        };
+            throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric");
+        }
+
         var defaults = new GateSpec { Metric = metric };
         return new GateSpec
         {
@@ -125,13 +93,9 @@ public static class RolloutPlans
             RelativeMargin = gate.RelativeMargin ?? defaults.RelativeMargin,
             AbsoluteMargin = gate.AbsoluteMargin ?? defaults.AbsoluteMargin,
             Limit = gate.Limit ?? defaults.Limit,
-            Distance = gate.Distance switch
-            {
-                null => defaults.Distance,
-                "ks" => DistanceMeasure.Ks,
-                "psi" => DistanceMeasure.Psi,
-                _ => throw new BadRequestException($"rollout.gates: distance '{gate.Distance}' is not ks or psi"),
-            },
+            Distance = gate.Distance is null ? defaults.Distance
+                : WireNames.Distances.TryParse(gate.Distance, out var distance) ? distance
+                : throw new BadRequestException($"rollout.gates: distance '{gate.Distance}' is not ks or psi"),
             MinSamples = gate.MinSamples ?? defaults.MinSamples,
             Confidence = gate.Confidence ?? defaults.Confidence,
         };

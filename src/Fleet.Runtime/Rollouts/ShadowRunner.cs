@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Fleet.Core.Identity;
+using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Telemetry;
@@ -89,13 +90,13 @@ internal sealed class ShadowRunner : BackgroundService
 
             var elapsed = Stopwatch.GetElapsedTime(started);
             _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), job.StableOutput, failed: false);
-            _metrics.Predicted(job.Slice.Model, job.Candidate, Roles.Shadow, 1, elapsed);
+            _metrics.Predicted(job.Slice.Model, job.Candidate, VersionRole.Shadow, 1, elapsed);
         }
         catch (Exception e) when (e is ModelExecutionException or InferRequestException or Artifacts.ArtifactCorruptException)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, null, job.StableOutput, failed: true);
-            _metrics.Failed(job.Slice.Model, job.Candidate, Roles.Shadow, elapsed);
+            _metrics.Failed(job.Slice.Model, job.Candidate, VersionRole.Shadow, elapsed);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Fleet.Core.Identity;
+using Fleet.Core.Serving;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
@@ -53,7 +54,7 @@ public sealed class PredictionJournal
     /// <summary>The journal's limits.</summary>
     public FeedbackOptions Limits => _options;
 
-    internal void Record(string id, SliceId slice, string version, string role, string? rolloutId, double output)
+    internal void Record(string id, SliceId slice, string version, VersionRole role, string? rolloutId, double output)
     {
         var now = _clock.GetTimestamp();
         if (_pending.TryAdd(id, new Entry(slice, version, role, rolloutId, output)))
@@ -79,7 +80,7 @@ public sealed class PredictionJournal
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
             if (entry.RolloutId is not null)
             {
-                _telemetry.RecordFeedback(entry.Slice, entry.RolloutId, entry.Role == Roles.Canary, entry.Output, actual, binary);
+                _telemetry.RecordFeedback(entry.Slice, entry.RolloutId, entry.Role == VersionRole.Canary, entry.Output, actual, binary);
             }
         }
 
@@ -99,5 +100,5 @@ public sealed class PredictionJournal
         }
     }
 
-    private sealed record Entry(SliceId Slice, string Version, string Role, string? RolloutId, double Output);
+    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, string? RolloutId, double Output);
 }

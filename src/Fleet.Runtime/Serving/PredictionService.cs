@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
+using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Grains;
@@ -20,7 +21,7 @@ namespace Fleet.Runtime.Serving;
 /// <param name="Role">The role the version played.</param>
 /// <param name="Outputs">The output tensors.</param>
 /// <param name="Id">The prediction id feedback joins on: the request's, or one Fleet made during a rollout.</param>
-public sealed record Prediction(SliceId Slice, string Version, string Role, IReadOnlyList<Tensor> Outputs, string? Id = null);
+public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null);
 
 /// <summary>
 /// The prediction path: resolve the slice, read its route from the silo-local cache, lease the version's session from
@@ -70,14 +71,14 @@ public sealed class PredictionService
         if (pinnedVersion is not null)
         {
             var pinned = ResolvePinned(slice.Model, pinnedVersion);
-            return await RunAsync(slice, pinned, Roles.Pinned, request, null, cancellationToken);
+            return await RunAsync(slice, pinned, VersionRole.Pinned, request, null, cancellationToken);
         }
 
         var route = await _routes.GetAsync(slice);
         var stable = route.StableVersion ?? throw NotDeployed(slice);
         var prediction = route.HasRollout
             ? await PredictDuringRolloutAsync(slice, route, request, cancellationToken)
-            : await RunAsync(slice, stable, Roles.Stable, request, null, cancellationToken);
+            : await RunAsync(slice, stable, VersionRole.Stable, request, null, cancellationToken);
         if (request.Id is null && !route.HasRollout)
         {
             return prediction;
@@ -106,7 +107,7 @@ public sealed class PredictionService
             }
         }
 
-        var prediction = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, rolloutId, cancellationToken);
+        var prediction = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, rolloutId, cancellationToken);
         if (route.ShadowShare > 0 && Random.Shared.NextDouble() < route.ShadowShare)
         {
             _shadow.TryEnqueue(new ShadowJob(slice, rolloutId, candidate, request.Inputs, PrimaryOutput.Of(prediction.Outputs)));
@@ -125,15 +126,15 @@ public sealed class PredictionService
             var outputs = await RunModelAsync(candidate, request, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             _telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
-            _metrics.Predicted(slice.Model, candidate, Roles.Canary, RowsOf(request), elapsed);
+            _metrics.Predicted(slice.Model, candidate, VersionRole.Canary, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
-            return new Prediction(slice, candidate, Roles.Canary, outputs);
+            return new Prediction(slice, candidate, VersionRole.Canary, outputs);
         }
         catch (InferRequestException)
         {
             // The candidate refused the input. If stable refuses it too, the mistake is the caller's: its 400 stands
             // and the candidate is not blamed; if stable answers, the candidate failed a request stable serves.
-            var answer = await RunAsync(slice, route.StableVersion!, Roles.Stable, request, null, cancellationToken);
+            var answer = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
             CandidateFailed(slice, rolloutId, candidate, started);
             return answer;
         }
@@ -144,7 +145,7 @@ public sealed class PredictionService
 
         // Stable answers, so a bad canary never fails the caller. Not as evidence for stable, though: these are exactly
         // the inputs the candidate failed on, not a fair sample of stable's traffic.
-        return await RunAsync(slice, route.StableVersion!, Roles.Stable, request, null, cancellationToken);
+        return await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
     }
 
     private void CandidateFailed(SliceId slice, string rolloutId, string candidate, long started)
@@ -155,11 +156,11 @@ public sealed class PredictionService
             _reporter.Nudge();
         }
 
-        _metrics.Failed(slice.Model, candidate, Roles.Canary, elapsed);
+        _metrics.Failed(slice.Model, candidate, VersionRole.Canary, elapsed);
         _metrics.CanaryFellBack(slice.Model);
     }
 
-    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, string role, ParsedInferRequest request, string? rolloutId, CancellationToken cancellationToken)
+    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, VersionRole role, ParsedInferRequest request, string? rolloutId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try

@@ -52,6 +52,30 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return work(connection);
     }
 
+    /// <summary>Whether the database file can be opened and read now, on a fresh connection; the problem when not.</summary>
+    public string? Probe()
+    {
+        if (!File.Exists(FilePath))
+        {
+            return $"the state database {Path.GetFileName(FilePath)} is missing";
+        }
+
+        try
+        {
+            // A fresh, unpooled connection: a pooled one could still hold a file that has since gone.
+            var builder = new SqliteConnectionStringBuilder(_readConnectionString) { Pooling = false };
+            using var connection = new SqliteConnection(builder.ToString());
+            connection.Open();
+            using var command = Command(connection, "SELECT count(*) FROM sqlite_master");
+            command.ExecuteScalar();
+            return null;
+        }
+        catch (SqliteException e)
+        {
+            return $"the state database cannot be read: {e.Message}";
+        }
+    }
+
     /// <summary>Creates a command with parameters named @p0, @p1, ... bound to <paramref name="args"/>.</summary>
     public static SqliteCommand Command(SqliteConnection connection, string sql, params object?[] args)
     {

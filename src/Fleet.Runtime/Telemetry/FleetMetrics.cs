@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Fleet.Core.Identity;
+using Fleet.Core.Rollouts;
+using Fleet.Core.Serving;
+using Fleet.Core.Vocabulary;
 
 namespace Fleet.Runtime.Telemetry;
 
@@ -82,7 +85,7 @@ public sealed class FleetMetrics
         [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     /// <summary>Records one answered request.</summary>
-    public void Predicted(string model, string version, string role, int rows, TimeSpan elapsed)
+    public void Predicted(string model, string version, VersionRole role, int rows, TimeSpan elapsed)
     {
         var tags = Tags(model, version, role);
         _predictions.Add(1, tags);
@@ -91,7 +94,7 @@ public sealed class FleetMetrics
     }
 
     /// <summary>Records a request a version failed on.</summary>
-    public void Failed(string model, string version, string role, TimeSpan elapsed)
+    public void Failed(string model, string version, VersionRole role, TimeSpan elapsed)
     {
         var tags = Tags(model, version, role);
         _predictions.Add(1, tags);
@@ -109,11 +112,11 @@ public sealed class FleetMetrics
     public void CanaryFellBack(string model) => _fallbacks.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a finished rollout.</summary>
-    public void RolloutEnded(string model, string outcome) =>
-        _rolloutOutcomes.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", outcome));
+    public void RolloutEnded(string model, RolloutPhase outcome) =>
+        _rolloutOutcomes.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", outcome.Name()));
 
     /// <summary>Records a prediction joined to its outcome.</summary>
-    public void FeedbackJoined(string model, string version, string role, double absoluteError)
+    public void FeedbackJoined(string model, string version, VersionRole role, double absoluteError)
     {
         var tags = Tags(model, version, role);
         _feedbackJoined.Add(1, tags);
@@ -144,11 +147,11 @@ public sealed class FleetMetrics
         _hostModels = models;
     }
 
-    private TagList Tags(string model, string version, string role) => new()
+    private TagList Tags(string model, string version, VersionRole role) => new()
     {
         { "model", model },
         { "version", VersionLabel(model, version) },
-        { "role", role },
+        { "role", role.Name() },
     };
 
     // A model whose every slice runs its own version would otherwise make one series per slice: past the limit,
@@ -170,20 +173,4 @@ public sealed class MetricsOptions
 {
     /// <summary>Distinct version labels per model (default 100); later versions are labelled "other".</summary>
     public int MaxVersionsPerModel { get; set; } = 100;
-}
-
-/// <summary>The roles a version plays for a slice, as metric labels.</summary>
-public static class Roles
-{
-    /// <summary>The slice's stable version.</summary>
-    public const string Stable = "stable";
-
-    /// <summary>A version the caller pinned with /versions/{v}.</summary>
-    public const string Pinned = "pinned";
-
-    /// <summary>A rollout candidate answering a share of traffic.</summary>
-    public const string Canary = "canary";
-
-    /// <summary>A rollout candidate answering copies that are never returned.</summary>
-    public const string Shadow = "shadow";
 }

@@ -19,26 +19,26 @@ internal static class InferenceApi
     {
         var v2 = app.MapGroup("/v2").WithTags("Inference (OIP V2)");
         v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness");
-        v2.MapGet("/health/ready", (IHostApplicationLifetime lifetime) => lifetime.ApplicationStarted.IsCancellationRequested
-            ? Results.Ok(new { ready = true })
-            : Results.Json(new { ready = false }, statusCode: StatusCodes.Status503ServiceUnavailable)).WithSummary("Readiness");
+        v2.MapGet("/health/ready", ReadyAsync).WithSummary("Readiness: the silo answers a grain call and the state store is readable")
+            .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable);
         v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [])))
             .WithSummary("Server metadata");
         v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version");
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version");
         v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve");
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served");
-        v2.MapPost("/models/{name}/infer", (HttpContext context, string name) => InferAsync(context, name, null))
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options) =>
+                InferAsync(context, name, null, predictions, options))
             .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
-        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version) => InferAsync(context, name, version))
+        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options) =>
+                InferAsync(context, name, version, predictions, options))
             .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
         return app;
     }
 
-    private static async Task InferAsync(HttpContext context, string name, string? version)
+    private static async Task InferAsync(HttpContext context, string name, string? version, PredictionService predictions, IOptions<ServerOptions> options)
     {
-        var limits = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value;
-        var predictions = context.RequestServices.GetRequiredService<PredictionService>();
+        var limits = options.Value;
         Prediction prediction;
         string? id;
         using (var body = await RequestBody.ReadAsync(context.Request, limits.MaxInferenceRequestBytes, context.RequestAborted))
@@ -53,6 +53,11 @@ internal static class InferenceApi
         InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, prediction.Id ?? id, prediction.Slice.Key, prediction.Outputs);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
+
+    private static async Task<Results<Ok<ReadinessAnswer>, JsonHttpResult<ReadinessAnswer>>> ReadyAsync(Readiness readiness, CancellationToken cancellationToken) =>
+        await readiness.ProblemAsync(cancellationToken) is { } problem
+            ? TypedResults.Json(new ReadinessAnswer(false, problem), statusCode: StatusCodes.Status503ServiceUnavailable)
+            : TypedResults.Ok(new ReadinessAnswer(true));
 
     private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry)
     {

@@ -60,10 +60,15 @@ public static class FleetServer
             return Task.CompletedTask;
         }));
 
+        builder.Services.AddSingleton<Readiness>();
         var app = builder.Build();
         app.UseFleetErrors();
         app.MapInferenceApi();
-        app.MapManagementApi();
+        app.MapModelsApi();
+        app.MapDeploymentsApi();
+        app.MapRolloutsApi();
+        app.MapSlicesApi();
+        app.MapFeedbackApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json"));

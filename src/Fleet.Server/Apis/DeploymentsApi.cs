@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Runtime.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>Deployments (<c>/api/v1/models/{model}/deployments</c>): a version to slices, a list of slices, or all of them.</summary>
+internal static class DeploymentsApi
+{
+    /// <summary>Maps the deployments group and returns it, so the host can attach policies.</summary>
+    public static RouteGroupBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
+    {
+        var deployments = app.MapGroup("/api/v1/models/{model}/deployments").WithTags("Deployments");
+        deployments.MapPost("", DeployAsync)
+            .WithSummary("Deploy a version to slices, a list of slices, or all slices of the model. Idempotent.")
+            .WithJsonBody<DeployRequest>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        return deployments;
+    }
+
+    private static async Task<Ok<DeployResult>> DeployAsync(
+        string model, HttpContext context, DeploymentService deployments, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        DeployRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<DeployRequest>(context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"the deploy request is not valid: {e.Message}", e);
+        }
+
+        if (request is null)
+        {
+            throw new BadRequestException("the deploy request is empty: give at least {\"version\": \"...\"}");
+        }
+
+        return TypedResults.Ok(await deployments.DeployAsync(model, request, Actors.Of(actor), context.RequestAborted));
+    }
+}

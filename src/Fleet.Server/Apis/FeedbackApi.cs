@@ -1,0 +1,43 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Runtime.Serving;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>Feedback (<c>/api/v1/feedback</c>): true outcomes of earlier predictions, joined by prediction id.</summary>
+internal static class FeedbackApi
+{
+    /// <summary>Maps the feedback group and returns it, so the host can attach policies.</summary>
+    public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
+    {
+        var feedback = app.MapGroup("/api/v1/feedback").WithTags("Feedback");
+        feedback.MapPost("", Join)
+            .WithSummary("True outcomes of earlier predictions, joined by prediction id; they feed quality gates and metrics")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        return feedback;
+    }
+
+    private static Ok<FeedbackResult> Join(FeedbackRequest request, PredictionJournal journal)
+    {
+        var items = new List<(string, double, bool)>(request.Feedback.Count);
+        foreach (var item in request.Feedback)
+        {
+            if (string.IsNullOrEmpty(item.Id))
+            {
+                throw new BadRequestException("every feedback item needs the prediction's 'id'");
+            }
+
+            items.Add((item.Value, item.Label) switch
+            {
+                ({ } value, null) when double.IsFinite(value) => (item.Id, value, false),
+                (null, { } label) => (item.Id, label ? 1 : 0, true),
+                _ => throw new BadRequestException($"feedback for '{item.Id}' needs exactly one of a finite 'value' or a 'label'"),
+            });
+        }
+
+        var outcome = journal.Join(items);
+        var limits = journal.Limits;
+        return TypedResults.Ok(new FeedbackResult(outcome.Joined, outcome.Unmatched, journal.Pending, limits.Capacity, limits.MaxAge.TotalSeconds, journal.Evicted));
+    }
+}

@@ -1,0 +1,67 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Registry;
+using Fleet.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>Models and their versions (<c>/api/v1/models</c>): list and read them, push a version.</summary>
+internal static class ModelsApi
+{
+    /// <summary>Maps the models group and returns it, so the host can attach policies.</summary>
+    public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var models = app.MapGroup("/api/v1/models").WithTags("Models");
+        models.MapGet("", ListModels)
+            .WithSummary("List models");
+        models.MapGet("/{model}", GetModel)
+            .WithSummary("Get a model")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapGet("/{model}/versions", ListVersions)
+            .WithSummary("List a model's versions, oldest first")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapGet("/{model}/versions/{version}", GetVersion)
+            .WithSummary("Get a version by id or unique prefix")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapPost("/{model}/versions", PushAsync)
+            .WithSummary("Push a version: multipart form with an ONNX 'file' and optional JSON 'metadata'. Idempotent.")
+            .DisableAntiforgery()
+            .Accepts<IFormFile>("multipart/form-data")
+            .WithPushForm()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        return models;
+    }
+
+    private static Ok<IReadOnlyList<ModelSummary>> ListModels(ModelRegistry registry) => TypedResults.Ok(registry.ListModels());
+
+    private static Ok<ModelSummary> GetModel(string model, ModelRegistry registry) => TypedResults.Ok(registry.GetModel(model));
+
+    private static Ok<IReadOnlyList<VersionInfo>> ListVersions(string model, ModelRegistry registry) => TypedResults.Ok(registry.ListVersions(model));
+
+    private static Ok<VersionInfo> GetVersion(string model, string version, ModelRegistry registry) => TypedResults.Ok(registry.ResolveVersion(model, version));
+
+    private static async Task<Results<Created<PushResult>, Ok<PushResult>>> PushAsync(
+        string model, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, IOptions<ServerOptions> options, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        if (Core.Identity.ModelName.Validate(model) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        var limit = options.Value.MaxArtifactBytes;
+        if (context.Request.ContentLength > limit + (1 << 20))
+        {
+            throw new BadHttpRequestException($"the upload is {context.Request.ContentLength} bytes; this server accepts models of at most {limit}", StatusCodes.Status413PayloadTooLarge);
+        }
+
+        var upload = await ModelUpload.ReadAsync(context.Request, limit, artifacts, context.RequestAborted);
+        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, Actors.Of(actor), context.RequestAborted);
+        return result.Created
+            ? TypedResults.Created($"/api/v1/models/{model}/versions/{result.Version.Version}", result)
+            : TypedResults.Ok(result);
+    }
+}

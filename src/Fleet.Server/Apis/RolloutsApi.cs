@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Runtime.Registry;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Fleet.Server.Apis;
+
+/// <summary>Rollouts of a model (<c>/api/v1/models/{model}</c>): its default plan, and manual actions on running rollouts.</summary>
+internal static class RolloutsApi
+{
+    /// <summary>Maps the rollouts group and returns it, so the host can attach policies.</summary>
+    public static RouteGroupBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
+    {
+        var rollouts = app.MapGroup("/api/v1/models/{model}").WithTags("Rollouts");
+        rollouts.MapGet("/rollout-defaults", GetDefaults)
+            .WithSummary("The model's default rollout plan, used by deployments that give none and filling what a given plan leaves out")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        rollouts.MapPut("/rollout-defaults", SetDefaultsAsync)
+            .WithSummary("Set the model's default rollout plan")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        rollouts.MapDelete("/rollout-defaults", RemoveDefaultsAsync)
+            .WithSummary("Remove the model's default rollout plan (deployments are immediate unless they give a plan)")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        rollouts.MapPost("/rollouts/{action}", ActAsync)
+            .WithSummary("Pause, resume, promote or roll back the rollouts of named slices, all slices, or every slice running a version")
+            .WithJsonBody<RolloutActionRequest>(required: false)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        return rollouts;
+    }
+
+    private static Ok<RolloutRequest> GetDefaults(string model, DeploymentService deployments) => TypedResults.Ok(deployments.GetRolloutDefaults(model));
+
+    private static async Task<Ok<RolloutRequest>> SetDefaultsAsync(string model, RolloutRequest defaults, DeploymentService deployments)
+    {
+        await deployments.SetRolloutDefaultsAsync(model, defaults);
+        return TypedResults.Ok(defaults);
+    }
+
+    private static async Task<NoContent> RemoveDefaultsAsync(string model, DeploymentService deployments)
+    {
+        await deployments.SetRolloutDefaultsAsync(model, null);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<RolloutActionResult>> ActAsync(
+        string model, string action, HttpContext context, DeploymentService deployments, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        RolloutActionRequest? request;
+        try
+        {
+            request = await context.Request.ReadFromJsonAsync<RolloutActionRequest>(context.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"the rollout action request is not valid: {e.Message}", e);
+        }
+
+        return TypedResults.Ok(await deployments.ActAsync(model, action, request ?? new RolloutActionRequest(), Actors.Of(actor), context.RequestAborted));
+    }
+}
