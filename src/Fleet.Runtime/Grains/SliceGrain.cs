@@ -4,6 +4,7 @@ using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Runtime.Rollouts;
+using Fleet.Runtime.Routing;
 using Fleet.Runtime.Storage;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     private readonly ISliceStore _store;
     private readonly TimeProvider _clock;
     private readonly FleetMetrics _metrics;
-    private readonly HashSet<IRouteObserver> _observers = [];
+    private readonly ExpiringObservers<IRouteObserver> _observers;
     private SliceId _id;
     private readonly RolloutOptions _rolloutOptions;
     private SliceRecord _record = new();
@@ -29,8 +30,9 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     private long _version;
     private SliceRoute _route = null!;
 
-    public SliceGrain(ISliceStore store, TimeProvider clock, FleetMetrics metrics, IOptions<RolloutOptions> rolloutOptions)
+    public SliceGrain(ISliceStore store, TimeProvider clock, FleetMetrics metrics, IOptions<RolloutOptions> rolloutOptions, IOptions<RouteOptions> routeOptions)
     {
+        _observers = new ExpiringObservers<IRouteObserver>(clock, routeOptions.Value.ObserverExpiry);
         _rolloutOptions = rolloutOptions.Value;
         _store = store;
         _clock = clock;
@@ -53,10 +55,8 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        foreach (var observer in _observers)
-        {
-            observer.OnRouteRetired(_id.ToString()).Ignore();
-        }
+        var retired = _id.ToString();
+        _observers.Notify(observer => observer.OnRouteRetired(retired).Ignore());
 
         try
         {
@@ -72,7 +72,8 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     {
         if (observer is not null)
         {
-            _observers.Add(observer);
+            // Asking again renews the subscription: route caches do so on a timer, so live ones never expire.
+            _observers.Subscribe(observer);
         }
 
         return Task.FromResult(_route);
@@ -203,9 +204,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         }
 
         _route = BuildRoute();
-        foreach (var observer in _observers)
-        {
-            observer.OnRouteChanged(_route).Ignore();
-        }
+        var route = _route;
+        _observers.Notify(observer => observer.OnRouteChanged(route).Ignore());
     }
 }

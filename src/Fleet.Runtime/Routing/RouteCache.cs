@@ -35,6 +35,26 @@ internal sealed class RouteCache : IRouteObserver
         return route.StableVersion is null ? route : Store(slice, route);
     }
 
+    /// <summary>
+    /// Subscribes again to every cached route, so that the grains' subscriptions (which expire) stay alive, and takes
+    /// the answer as a route change. A slice that could not be asked is dropped: the next request asks again.
+    /// </summary>
+    public async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(_routes.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (slice, _) =>
+        {
+            try
+            {
+                var route = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(_self.Value);
+                Store(slice, route);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _routes.TryRemove(slice, out SliceRoute? _);
+            }
+        });
+    }
+
     /// <summary>Drops every route (after a silo left the cluster: its grains' subscriptions went with it).</summary>
     public void Clear() => _routes.Clear();
 
