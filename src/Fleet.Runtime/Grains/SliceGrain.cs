@@ -27,6 +27,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     private readonly RolloutOptions _rolloutOptions;
     private SliceRecord _record = new();
     private RolloutEngine _engine = null!;
+    private bool _unstored;
     private long _version;
     private SliceRoute _route = null!;
 
@@ -57,6 +58,11 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     {
         var retired = _id.ToString();
         _observers.Notify(observer => observer.OnRouteRetired(retired).Ignore());
+
+        if (_unstored)
+        {
+            return; // memory holds changes the store refused: storing its evidence now could store them without their events
+        }
 
         try
         {
@@ -186,6 +192,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         catch
         {
             // What is in memory was never stored: start again from what is.
+            _unstored = true;
             DeactivateOnIdle();
             throw;
         }
