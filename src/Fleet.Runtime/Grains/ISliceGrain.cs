@@ -7,7 +7,7 @@ namespace Fleet.Runtime.Grains;
 /// <summary>One slice of a model: owns its deployment and publishes an immutable route snapshot. Keyed by <c>model/slice</c>.</summary>
 public interface ISliceGrain : IRolloutTargetGrain
 {
-    /// <summary>The slice's current route; <paramref name="observer"/> (a silo's route cache) is told of every later change.</summary>
+    /// <summary>The slice's current route; <paramref name="observer"/> (a silo's route cache) is told of later changes until its subscription expires unless asked again.</summary>
     [ReadOnly]
     Task<SliceRoute> GetRoute(IRouteObserver? observer);
 

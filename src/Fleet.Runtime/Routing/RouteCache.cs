@@ -7,7 +7,8 @@ namespace Fleet.Runtime.Routing;
 /// <summary>
 /// The silo-local cache of slice routes that keeps the prediction path off the slice grains: a hit is a dictionary
 /// read of an immutable snapshot. On a miss the slice grain answers and subscribes this cache; the grain then pushes
-/// every change, and says when its activation goes away. A cache keeps the highest generation it has seen.
+/// every change, and says when its activation goes away. Subscriptions expire, so the cache renews them on a timer
+/// (<see cref="RouteCacheRenewer"/>). A cache keeps the highest generation it has seen.
 /// </summary>
 internal sealed class RouteCache : IRouteObserver
 {
