@@ -66,6 +66,34 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task Shadow_then_canary_judges_shadow_copies_first_then_gives_the_first_canary_step_its_own_observation()
+    {
+        var spec = Canary with
+        {
+            Strategy = RolloutStrategy.ShadowThenCanary, ShadowFraction = 0.2, ShadowDuration = TimeSpan.FromSeconds(30),
+            Gates = [new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20 }],
+        };
+        var host = new FakeHost();
+        var engine = new RolloutEngine(host);
+        var started = await engine.StartAsync(Start(spec), []);
+        Assert.Equal((RolloutPhase.Shadow, 0.2, 0), (started.Phase, started.ShadowShare, engine.CurrentStep));
+
+        var shadow = new ShadowObservation();
+        for (var i = 0; i < 50; i++)
+        {
+            shadow.Record(1.0, 1.0);
+        }
+
+        await engine.ReportAsync("r-1", 0, Successes(50), Successes(250), shadow);
+        host.Now += TimeSpan.FromSeconds(31);
+        await engine.LookAsync();
+
+        Assert.Equal((RolloutPhase.Canary, 0, 1), (engine.Running!.Phase, engine.Running.Step, engine.CurrentStep));
+        Assert.Equal(50, engine.Record!.Evidence!.Shadow.Requests);
+        Assert.Equal([50L, 0L], engine.Record.Evidence.Steps.Select(s => s.Candidate.Requests));
+    }
+
+    [Fact]
     public async Task A_step_holds_until_its_bake_time_even_when_every_gate_passes()
     {
         var host = new FakeHost();
