@@ -9,12 +9,13 @@ using Orleans.TestingHost;
 
 namespace Fleet.Runtime.Tests;
 
-/// <summary>Route subscriptions that expire unless renewed, on a real Orleans test cluster with short expiry.</summary>
-public sealed class RouteObserverTests : IAsyncLifetime
+/// <summary>One Orleans test cluster with short route-subscription expiry, shared by the tests of a class.</summary>
+public sealed class ShortExpiryCluster : IAsyncLifetime
 {
-    private static readonly ModelSignature Signature = new([new TensorSpec("x", "FP32", [-1, 3])], [new TensorSpec("y", "FP32", [-1, 1])]);
     private readonly TempDirectory _data = new("fleet-observers");
-    private TestCluster _cluster = null!;
+
+    /// <summary>The cluster.</summary>
+    public TestCluster Cluster { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -22,14 +23,14 @@ public sealed class RouteObserverTests : IAsyncLifetime
         builder.Properties["Fleet:DataDirectory"] = _data.Path;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
     }
 
     public async Task DisposeAsync()
     {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
         _data.Dispose();
     }
 
@@ -51,6 +52,13 @@ public sealed class RouteObserverTests : IAsyncLifetime
         public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) =>
             clientBuilder.Services.AddFleetSerializer();
     }
+}
+
+/// <summary>Route subscriptions that expire unless renewed, on a real Orleans test cluster with short expiry.</summary>
+public sealed class RouteObserverTests(ShortExpiryCluster fixture) : IClassFixture<ShortExpiryCluster>
+{
+    private static readonly ModelSignature Signature = new([new TensorSpec("x", "FP32", [-1, 3])], [new TensorSpec("y", "FP32", [-1, 1])]);
+    private readonly TestCluster _cluster = fixture.Cluster;
 
     private ISliceGrain Slice(string key) => _cluster.GrainFactory.GetGrain<ISliceGrain>(new SliceId("bike", key).ToString());
 
