@@ -119,4 +119,70 @@ public sealed class RolloutRestartTests
         Assert.Single(history, e => e.Type == SliceEventTypes.RolloutPromoted);
         Assert.Equal(2, history.Count(e => e.Type == SliceEventTypes.RolloutAdvanced));
     }
+
+    [Fact]
+    public async Task A_canary_keeps_the_evidence_of_its_step_through_a_killed_server_and_continues_with_the_same_sample_counts()
+    {
+        using var data = new TempDirectory("fleet-evidence-restart");
+        var port = ServerProcess.FreePort();
+        // Evidence is stored at most every second while it grows (10 s by default): what a crash can lose.
+        string[] settings = ["--Fleet:Rollouts:EvidenceSaveInterval=00:00:01"];
+        GateResult before;
+        using (var first = await ServerProcess.StartAsync(data.Path, port, settings))
+        {
+            using var client = new FleetClient(first.Address) { Actor = "pipeline" };
+            var stable = (await client.PushAsync("bike", Model(0.1f))).Version.Version;
+            var candidate = (await client.PushAsync("bike", Model(0.2f))).Version.Version;
+            await client.DeployAsync("bike", new DeployRequest { Version = stable, Slices = ["s=1"] });
+            var rollout = new RolloutRequest
+            {
+                // A long step and a gate that cannot be satisfied: the rollout stays at its step, gathering evidence.
+                Strategy = RolloutStrategies.Canary, Steps = [50, 100], StepSeconds = 3600, WaitDeadlineSeconds = 3600, EvaluationSeconds = 0.2,
+                Gates = [new GateRequest { Metric = "error_rate", MinSamples = 1_000_000 }],
+            };
+            await client.DeployAsync("bike", new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = rollout });
+            for (var i = 0; i < 10; i++)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 20).Select(k => client.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"u{i}-{k}")));
+            }
+
+            before = await SettledGateAsync(client, atLeast: 200);
+            // Past the save interval with no new evidence: the last of it is stored by now.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.Equal(before, await SettledGateAsync(client, atLeast: 200));
+            first.Kill();
+        }
+
+        Assert.True(before.CandidateSamples > 0 && before.StableSamples > 0, $"both versions saw traffic: {before}");
+        using var second = await ServerProcess.StartAsync(data.Path, port, settings);
+        using var restarted = new FleetClient(second.Address);
+        var after = await SettledGateAsync(restarted, atLeast: 1);
+        Assert.Equal((before.CandidateSamples, before.StableSamples), (after.CandidateSamples, after.StableSamples));
+
+        // And it goes on from there: new traffic adds to what it had.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(k => restarted.PredictAsync("bike", "s=1", [X(1, 2, 3)], routingKey: $"w{k}")));
+        var more = await SettledGateAsync(restarted, atLeast: before.CandidateSamples + before.StableSamples + 20);
+        Assert.Equal(before.CandidateSamples + before.StableSamples + 20, more.CandidateSamples + more.StableSamples);
+        Assert.Equal(RolloutPhases.Canary, (await restarted.GetSliceAsync("bike", "s=1")).Rollout!.Phase);
+    }
+
+    // The error-rate gate once both versions' sample counts reached atLeast and stopped moving (reports every 250 ms, looks every 200 ms).
+    private static async Task<GateResult> SettledGateAsync(FleetClient client, long atLeast)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        GateResult? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var gate = (await client.GetSliceAsync("bike", "s=1")).Rollout?.Gates?.SingleOrDefault();
+            if (gate is not null && gate.CandidateSamples + gate.StableSamples >= atLeast && gate == last)
+            {
+                return gate;
+            }
+
+            last = gate;
+            await Task.Delay(600);
+        }
+
+        throw new TimeoutException($"the gate did not settle at {atLeast} samples or more: {last}");
+    }
 }

@@ -17,10 +17,10 @@ public sealed class ServerProcess : IDisposable
 
     public Uri Address { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port)
+    public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Fleet.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0"])
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0", .. settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

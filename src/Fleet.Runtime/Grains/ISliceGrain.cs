@@ -1,14 +1,13 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
-using Fleet.Core.Rollouts.Gates;
 using Orleans.Concurrency;
 
 namespace Fleet.Runtime.Grains;
 
 /// <summary>One slice of a model: owns its deployment and publishes an immutable route snapshot. Keyed by <c>model/slice</c>.</summary>
-public interface ISliceGrain : IGrainWithStringKey
+public interface ISliceGrain : IRolloutTargetGrain
 {
-    /// <summary>The slice's current route; <paramref name="observer"/> (a silo's route cache) is told of every later change.</summary>
+    /// <summary>The slice's current route; <paramref name="observer"/> (a silo's route cache) is told of later changes until its subscription expires unless asked again.</summary>
     [ReadOnly]
     Task<SliceRoute> GetRoute(IRouteObserver? observer);
 
@@ -19,27 +18,12 @@ public interface ISliceGrain : IGrainWithStringKey
     [ReadOnly]
     Task<SliceSnapshot> GetSnapshot();
 
-    /// <summary>A silo's observations of the running rollout since its last report.</summary>
-    Task Report(RolloutReport report);
-
     /// <summary>A manual action on the running rollout: pause, resume, promote or rollback.</summary>
     Task<SliceDeployment> Act(RolloutCommand command);
 
     /// <summary>Judges the running rollout now (its timer does this every evaluation interval).</summary>
     Task Evaluate();
 }
-
-/// <summary>What one silo saw of a rollout since its last report.</summary>
-/// <param name="RolloutId">The rollout.</param>
-/// <param name="Candidate">The candidate's observations (canary answers and shadow runs).</param>
-/// <param name="Stable">The stable version's observations over the same time.</param>
-/// <param name="Shadow">Paired candidate/stable outputs of shadow copies.</param>
-[GenerateSerializer, Immutable, Alias("fleet.rollout-report")]
-public sealed record RolloutReport(
-    [property: Id(0)] string RolloutId,
-    [property: Id(1)] VersionObservation Candidate,
-    [property: Id(2)] VersionObservation Stable,
-    [property: Id(3)] ShadowObservation Shadow);
 
 /// <summary>A manual rollout action.</summary>
 /// <param name="Action">pause, resume, promote or rollback.</param>
@@ -69,6 +53,7 @@ public interface IRouteObserver : IGrainObserver
 /// <param name="Candidate">The rollout's candidate version, or null.</param>
 /// <param name="CanaryShare">The candidate's share of answered traffic (0 to 1).</param>
 /// <param name="ShadowShare">The fraction of requests copied to the candidate (0 to 1).</param>
+/// <param name="ObservationStep">The rollout's observation step: what is measured on this route counts in it, even if reported after the step ended.</param>
 [GenerateSerializer, Immutable, Alias("fleet.slice-route")]
 public sealed record SliceRoute(
     [property: Id(0)] string Model,
@@ -78,7 +63,8 @@ public sealed record SliceRoute(
     [property: Id(4)] string? RolloutId = null,
     [property: Id(5)] string? Candidate = null,
     [property: Id(6)] double CanaryShare = 0,
-    [property: Id(7)] double ShadowShare = 0)
+    [property: Id(7)] double ShadowShare = 0,
+    [property: Id(8)] int ObservationStep = 0)
 {
     /// <summary>True when a rollout sends the candidate traffic or copies.</summary>
     public bool HasRollout => RolloutId is not null && Candidate is not null && (CanaryShare > 0 || ShadowShare > 0);

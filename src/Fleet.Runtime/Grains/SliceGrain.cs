@@ -3,8 +3,11 @@ using Fleet.Core.Deployments;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Runtime.Rollouts;
+using Fleet.Runtime.Routing;
 using Fleet.Runtime.Storage;
 using Fleet.Runtime.Telemetry;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Grains;
 
@@ -19,20 +22,25 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     private readonly ISliceStore _store;
     private readonly TimeProvider _clock;
     private readonly FleetMetrics _metrics;
-    private readonly HashSet<IRouteObserver> _observers = [];
+    private readonly ExpiringObservers<IRouteObserver> _observers;
     private SliceId _id;
+    private readonly RolloutOptions _rolloutOptions;
     private SliceRecord _record = new();
+    private RolloutEngine _engine = null!;
+    private bool _unstored;
     private long _version;
     private SliceRoute _route = null!;
 
-    public SliceGrain(ISliceStore store, TimeProvider clock, FleetMetrics metrics)
+    public SliceGrain(ISliceStore store, TimeProvider clock, FleetMetrics metrics, IOptions<RolloutOptions> rolloutOptions, IOptions<RouteOptions> routeOptions)
     {
+        _observers = new ExpiringObservers<IRouteObserver>(clock, routeOptions.Value.ObserverExpiry);
+        _rolloutOptions = rolloutOptions.Value;
         _store = store;
         _clock = clock;
         _metrics = metrics;
     }
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = SliceId.Parse(this.GetPrimaryKeyString());
         if (_store.Load(_id.ToString()) is { } stored)
@@ -40,31 +48,38 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             (_record, _version) = (stored.Record, stored.Version);
         }
 
+        _engine = new RolloutEngine(this, _rolloutOptions.EvidenceSaveInterval);
+        // Back after a restart or a move: a running rollout resumes at its step, with its evidence, on its own clock.
+        await _engine.RestoreAsync(_record.RolloutRecord);
         _route = BuildRoute();
-        if (RunningRollout is not null)
-        {
-            // Back after a restart or a move: the rollout resumes at its step, on its own clock.
-            StartEvaluating();
-        }
-
-        return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        foreach (var observer in _observers)
+        var retired = _id.ToString();
+        _observers.Notify(observer => observer.OnRouteRetired(retired).Ignore());
+
+        if (_unstored)
         {
-            observer.OnRouteRetired(_id.ToString()).Ignore();
+            return; // memory holds changes the store refused: storing its evidence now could store them without their events
         }
 
-        return Task.CompletedTask;
+        try
+        {
+            await _engine.FlushAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Evidence is bounded loss by design (see RolloutEngine): the state it belongs to is already stored.
+        }
     }
 
     public Task<SliceRoute> GetRoute(IRouteObserver? observer)
     {
         if (observer is not null)
         {
-            _observers.Add(observer);
+            // Asking again renews the subscription: route caches do so on a timer, so live ones never expire.
+            _observers.Subscribe(observer);
         }
 
         return Task.FromResult(_route);
@@ -73,7 +88,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     public async Task<SliceDeployment> Deploy(DeployCommand command)
     {
         var key = _id.Key;
-        var running = RunningRollout;
+        var running = _engine.Running;
         if (running is not null)
         {
             if (running.Candidate == command.Version)
@@ -104,53 +119,37 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             return new SliceDeployment(key, gradual ? DeployOutcomes.RolloutStarted : DeployOutcomes.Deployed, previous, "check only");
         }
 
-        var now = _clock.GetUtcNow();
-        var events = new List<SliceEvent>();
-        if (running is not null)
-        {
-            // Superseded: the running candidate goes; the stable version stays until the new one earns its place.
-            events.Add(Finish(RolloutMachine.Rollback(running, now, $"superseded by {VersionId.Short(command.Version)}"), command.Actor, []));
-        }
-
+        // Superseded: the running candidate goes; the stable version stays until the new one earns its place.
+        var superseded = _engine.Supersede($"superseded by {VersionId.Short(command.Version)}", command.Actor);
         if (running is not null && previous == command.Version)
         {
             // Superseded by the stable version itself: the rollout ends, what is served does not change.
-            await CommitAsync(events);
-            await StopEvaluatingAsync();
+            await CommitAsync(_engine.Record, superseded, []);
+            await _engine.StopAsync();
             return new SliceDeployment(key, DeployOutcomes.Unchanged, previous, $"rollout {running.Id} rolled back; {VersionId.Short(previous)} stays stable", running.Id);
         }
 
         if (gradual)
         {
             var id = "r-" + Guid.NewGuid().ToString("N")[..12];
-            var started = RolloutMachine.Start(id, command.Version, previous!, command.Rollout!, now);
-            _record.Rollout = started.State;
             _record.CandidateSignature = command.Signature;
-            _record.RolloutActor = command.Actor;
-            _record.Generation++;
-            var message = command.Reason is null ? started.Message : $"{started.Message}: {command.Reason}";
-            events.Add(Event(SliceEventTypes.RolloutStarted, now, command.Actor, message, command.Version, id, null));
-            await CommitAsync(events);
-            ResetWindow();
-            StartEvaluating();
-            await this.RegisterOrUpdateReminder(RolloutReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await _engine.StartAsync(new RolloutStart(id, command.Version, previous!, command.Rollout!, command.Actor, command.Reason), superseded);
             return new SliceDeployment(key, DeployOutcomes.RolloutStarted, previous, id, id);
         }
 
+        var now = _clock.GetUtcNow();
         _record.StableVersion = command.Version;
         _record.StableSignature = command.Signature;
         _record.DeployedAt = now;
         _record.DeployedBy = command.Actor;
         _record.Reason = command.Reason;
-        _record.Generation++;
         var deployed = previous is null
             ? $"deployed {VersionId.Short(command.Version)}"
             : $"deployed {VersionId.Short(command.Version)} in place of {VersionId.Short(previous)}";
-        events.Add(Event(SliceEventTypes.Deployed, now, command.Actor, command.Reason is null ? deployed : $"{deployed}: {command.Reason}", command.Version, null, null));
-        await CommitAsync(events);
+        await CommitAsync(_engine.Record, superseded, [(SliceEventTypes.Deployed, now, command.Actor, command.Reason is null ? deployed : $"{deployed}: {command.Reason}", command.Version)]);
         if (running is not null)
         {
-            await StopEvaluatingAsync();
+            await _engine.StopAsync();
         }
 
         return new SliceDeployment(key, DeployOutcomes.Deployed, previous, null);
@@ -159,21 +158,33 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     public Task<SliceSnapshot> GetSnapshot()
     {
         var s = _record;
-        return Task.FromResult(new SliceSnapshot(s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, RolloutStatusOf()));
+        return Task.FromResult(new SliceSnapshot(s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _engine.Status));
     }
 
-    private SliceRoute BuildRoute() => RunningRollout is { } r
-        ? new SliceRoute(_id.Model, _id.Key, _record.StableVersion, _record.Generation, r.Id, r.Candidate, r.CanaryShare, r.ShadowShare)
+    private SliceRoute BuildRoute() => _engine.Running is { } r
+        ? new SliceRoute(_id.Model, _id.Key, _record.StableVersion, _record.Generation, r.Id, r.Candidate, r.CanaryShare, r.ShadowShare, _engine.CurrentStep)
         : new SliceRoute(_id.Model, _id.Key, _record.StableVersion, _record.Generation);
 
-    private RolloutState? RunningRollout => _record.Rollout is { IsFinished: false } r ? r : null;
-
-    private SliceEvent Event(string type, DateTimeOffset time, string actor, string message, string? version, string? rolloutId, IReadOnlyList<GateResult>? gates) =>
-        new(_id.Model, _id.Key, ++_record.LastEventSeq, time, type, actor, message, version, rolloutId, gates);
-
-    // The record and the events that explain its change land together or not at all; then the route caches hear of it.
-    private async Task CommitAsync(IReadOnlyList<SliceEvent> events)
+    // The record, the rollout and the events that explain their change land together or not at all; then the route
+    // caches hear of it. Every event is one change of what the slice serves (one generation).
+    private async Task CommitAsync(RolloutRecord? rollout, IReadOnlyList<RolloutEvent> rolloutEvents, IReadOnlyList<(string Type, DateTimeOffset Time, string Actor, string Message, string Version)> sliceEvents)
     {
+        _record.SchemaVersion = SliceRecord.CurrentSchema;
+        _record.Rollout = rollout?.State;
+        _record.RolloutActor = rollout?.StartedBy;
+        _record.RolloutEvidence = rollout?.Evidence;
+        var events = new List<SliceEvent>(rolloutEvents.Count + sliceEvents.Count);
+        foreach (var e in rolloutEvents)
+        {
+            events.Add(new SliceEvent(_id.Model, _id.Key, ++_record.LastEventSeq, e.Time, e.Type, e.Actor, e.Message, e.Version, e.RolloutId, e.Gates));
+        }
+
+        foreach (var e in sliceEvents)
+        {
+            events.Add(new SliceEvent(_id.Model, _id.Key, ++_record.LastEventSeq, e.Time, e.Type, e.Actor, e.Message, e.Version, null, null));
+        }
+
+        _record.Generation += events.Count;
         try
         {
             _version = await _store.SaveAsync(_id.ToString(), _record, _version, events);
@@ -181,14 +192,26 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         catch
         {
             // What is in memory was never stored: start again from what is.
+            _unstored = true;
             DeactivateOnIdle();
             throw;
         }
 
-        _route = BuildRoute();
-        foreach (var observer in _observers)
+        foreach (var e in rolloutEvents)
         {
-            observer.OnRouteChanged(_route).Ignore();
+            if (e.Type is SliceEventTypes.RolloutPromoted or SliceEventTypes.RolloutRolledBack)
+            {
+                _metrics.RolloutEnded(_id.Model, e.Type == SliceEventTypes.RolloutPromoted ? RolloutPhase.Promoted : RolloutPhase.RolledBack);
+            }
         }
+
+        if (events.Count == 0)
+        {
+            return; // evidence only: what the slice serves did not change
+        }
+
+        _route = BuildRoute();
+        var route = _route;
+        _observers.Notify(observer => observer.OnRouteChanged(route).Ignore());
     }
 }

@@ -1,11 +1,18 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
+using Fleet.Runtime.Rollouts;
 
 namespace Fleet.Runtime.Grains;
 
 /// <summary>The durable record of a slice: its stable version and its current (or last) rollout.</summary>
 public sealed class SliceRecord
 {
+    /// <summary>The schema records are written in now: 2 added <see cref="RolloutEvidence"/>.</summary>
+    public const int CurrentSchema = 2;
+
+    /// <summary>The schema the record was written in; records from before schema 2 carry none and read as 1.</summary>
+    public int SchemaVersion { get; set; } = 1;
+
     /// <summary>The stable version.</summary>
     public string? StableVersion { get; set; }
 
@@ -35,4 +42,10 @@ public sealed class SliceRecord
 
     /// <summary>Who started the rollout.</summary>
     public string? RolloutActor { get; set; }
+
+    /// <summary>What the running rollout's gates have seen (schema 2; null in older records and after the rollout ended).</summary>
+    public RolloutEvidence? RolloutEvidence { get; set; }
+
+    /// <summary>The rollout as its engine sees it, or null.</summary>
+    internal RolloutRecord? RolloutRecord => Rollout is { } state ? new RolloutRecord(state, RolloutActor, RolloutEvidence) : null;
 }

@@ -58,7 +58,10 @@ public static class FleetSiloBuilderExtensions
         services.AddOptions<MetricsOptions>().BindConfiguration("Fleet:Metrics");
         services.AddSingleton(sp => new FleetMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<MetricsOptions>>()));
         services.AddSingleton<ModelHost>();
+        services.AddOptions<RouteOptions>().BindConfiguration("Fleet:Routes").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RouteOptions>>(new NamedProblems<RouteOptions>(o => o.Validate()));
         services.AddSingleton<RouteCache>();
+        services.AddHostedService<RouteCacheRenewer>();
         services.AddSingleton<SliceTrafficCounters>();
         services.AddOptions<RolloutOptions>().BindConfiguration("Fleet:Rollouts");
         services.AddOptions<ShadowOptions>().BindConfiguration("Fleet:Shadow");

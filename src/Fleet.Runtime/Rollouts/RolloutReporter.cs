@@ -10,9 +10,12 @@ public sealed class RolloutOptions
 {
     /// <summary>How often a silo hands its rollout observations to the slice grains (default 250 ms): the delay of a hard-failure rollback.</summary>
     public TimeSpan ReportInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a running rollout's evidence may grow before it is stored (default 10 s): what a crash can lose of it.</summary>
+    public TimeSpan EvidenceSaveInterval { get; set; } = RolloutEngine.DefaultEvidenceSaveInterval;
 }
 
-/// <summary>Hands each silo's rollout observations to the slice grains, in batches, off the prediction path.</summary>
+/// <summary>Hands each silo's rollout observations to their targets' grains, in batches, off the prediction path.</summary>
 internal sealed partial class RolloutReporter(RolloutTelemetry telemetry, IGrainFactory grains, IOptions<RolloutOptions> options, ILogger<RolloutReporter> logger)
     : BackgroundService
 {
@@ -65,16 +68,16 @@ internal sealed partial class RolloutReporter(RolloutTelemetry telemetry, IGrain
         {
             try
             {
-                await grains.GetGrain<ISliceGrain>(w.Slice.ToString()).Report(new RolloutReport(w.RolloutId, w.Candidate, w.Stable, w.Shadow));
+                await RolloutTargets.Grain(grains, w.Key.Target).Report(new RolloutReport(w.Key.RolloutId, w.Candidate, w.Stable, w.Shadow, w.Key.Step));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Observations are evidence, not state: losing one report delays a verdict, it does not corrupt one.
-                LogReportFailed(logger, e, w.Slice.ToString());
+                LogReportFailed(logger, e, w.Key.Target.ToString());
             }
         }));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report rollout observations of {Slice}")]
-    private static partial void LogReportFailed(ILogger logger, Exception e, string slice);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report rollout observations of {Target}")]
+    private static partial void LogReportFailed(ILogger logger, Exception e, string target);
 }

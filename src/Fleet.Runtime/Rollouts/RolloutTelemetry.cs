@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Fleet.Core.Identity;
 using Fleet.Core.Rollouts.Gates;
 
 namespace Fleet.Runtime.Rollouts;
@@ -7,15 +6,13 @@ namespace Fleet.Runtime.Rollouts;
 /// <summary>What a silo saw of one rollout since its last report: candidate, stable and shadow observations.</summary>
 internal sealed class RolloutWindow
 {
-    public RolloutWindow(SliceId slice, string rolloutId)
+    public RolloutWindow(RolloutKey key)
     {
-        Slice = slice;
-        RolloutId = rolloutId;
+        Key = key;
     }
 
-    public SliceId Slice { get; }
-
-    public string RolloutId { get; }
+    /// <summary>The target, rollout and observation step the window's observations count in.</summary>
+    public RolloutKey Key { get; }
 
     public Lock Gate { get; } = new();
 
@@ -38,7 +35,7 @@ internal sealed class RolloutWindow
 
 /// <summary>
 /// Silo-local observations of running rollouts, filled on the prediction path under a per-rollout lock and handed
-/// to the slice grains in batches by <see cref="RolloutReporter"/>. The candidate's consecutive failures on this silo
+/// to their targets' grains in batches by <see cref="RolloutReporter"/>. The candidate's consecutive failures on this silo
 /// trip a local breaker, so a candidate that fails everything stops getting traffic here even if reports stall.
 /// </summary>
 internal sealed class RolloutTelemetry
@@ -50,22 +47,22 @@ internal sealed class RolloutTelemetry
     /// </summary>
     public const int BreakerThreshold = 20;
 
-    private readonly ConcurrentDictionary<(SliceId Slice, string RolloutId), RolloutWindow> _windows = new();
+    // One window per observation step: what is measured in a step is reported for that step, even after it ended.
+    private readonly ConcurrentDictionary<RolloutKey, RolloutWindow> _windows = new();
 
-    public RolloutWindow Window(SliceId slice, string rolloutId) =>
-        _windows.GetOrAdd((slice, rolloutId), static key => new RolloutWindow(key.Slice, key.RolloutId));
+    public RolloutWindow Window(RolloutKey key) => _windows.GetOrAdd(key, static k => new RolloutWindow(k));
 
     /// <summary>True while the candidate may take canary traffic on this silo.</summary>
-    public bool CandidateAllowed(SliceId slice, string rolloutId) =>
-        !_windows.TryGetValue((slice, rolloutId), out var w) || Volatile.Read(ref w.ConsecutiveCandidateFailures) < BreakerThreshold;
+    public bool CandidateAllowed(RolloutKey key) =>
+        !_windows.TryGetValue(key, out var w) || Volatile.Read(ref w.ConsecutiveCandidateFailures) < BreakerThreshold;
 
     /// <summary>Consecutive candidate failures after which the silo reports at once rather than at its next tick (the hard-failure rule's default minimum).</summary>
     public const int UrgentAfter = 5;
 
     /// <summary>Records a canary answer (or failure); true when the candidate's consecutive failures make a report urgent.</summary>
-    public bool RecordCandidate(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
+    public bool RecordCandidate(RolloutKey key, double latencySeconds, double? output, bool failed)
     {
-        var window = Window(slice, rolloutId);
+        var window = Window(key);
         lock (window.Gate)
         {
             Record(window.Candidate, latencySeconds, output, failed);
@@ -84,18 +81,18 @@ internal sealed class RolloutTelemetry
         return false;
     }
 
-    public void RecordStable(SliceId slice, string rolloutId, double latencySeconds, double? output, bool failed)
+    public void RecordStable(RolloutKey key, double latencySeconds, double? output, bool failed)
     {
-        var window = Window(slice, rolloutId);
+        var window = Window(key);
         lock (window.Gate)
         {
             Record(window.Stable, latencySeconds, output, failed);
         }
     }
 
-    public void RecordShadow(SliceId slice, string rolloutId, double latencySeconds, double? candidateOutput, double? stableOutput, bool failed)
+    public void RecordShadow(RolloutKey key, double latencySeconds, double? candidateOutput, double? stableOutput, bool failed)
     {
-        var window = Window(slice, rolloutId);
+        var window = Window(key);
         lock (window.Gate)
         {
             if (failed)
@@ -115,9 +112,9 @@ internal sealed class RolloutTelemetry
         }
     }
 
-    public void RecordFeedback(SliceId slice, string rolloutId, bool candidate, double predicted, double actual, bool binary)
+    public void RecordFeedback(RolloutKey key, bool candidate, double predicted, double actual, bool binary)
     {
-        var window = Window(slice, rolloutId);
+        var window = Window(key);
         lock (window.Gate)
         {
             var quality = candidate ? window.Candidate.Quality : window.Stable.Quality;
@@ -139,7 +136,7 @@ internal sealed class RolloutTelemetry
         var now = Environment.TickCount64;
         foreach (var (key, window) in _windows)
         {
-            var snapshot = new RolloutWindow(window.Slice, window.RolloutId);
+            var snapshot = new RolloutWindow(window.Key);
             lock (window.Gate)
             {
                 if (window.IsEmpty)

@@ -21,7 +21,7 @@ public sealed class ShadowOptions
 }
 
 /// <summary>A copy of an answered request for the candidate: the same inputs, and the stable version's primary output.</summary>
-internal sealed record ShadowJob(SliceId Slice, string RolloutId, string Candidate, IReadOnlyList<Tensor> Inputs, double? StableOutput);
+internal sealed record ShadowJob(SliceId Slice, RolloutKey Rollout, string Candidate, IReadOnlyList<Tensor> Inputs, double? StableOutput);
 
 /// <summary>
 /// Runs shadow copies off the request path: the caller's answer never waits for the candidate, and never fails because
@@ -89,13 +89,13 @@ internal sealed class ShadowRunner : BackgroundService
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), job.StableOutput, failed: false);
+            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), job.StableOutput, failed: false);
             _metrics.Predicted(job.Slice.Model, job.Candidate, VersionRole.Shadow, 1, elapsed);
         }
         catch (Exception e) when (e is ModelExecutionException or InferRequestException or Artifacts.ArtifactCorruptException)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            _telemetry.RecordShadow(job.Slice, job.RolloutId, elapsed.TotalSeconds, null, job.StableOutput, failed: true);
+            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, null, job.StableOutput, failed: true);
             _metrics.Failed(job.Slice.Model, job.Candidate, VersionRole.Shadow, elapsed);
         }
     }

@@ -7,7 +7,8 @@ namespace Fleet.Runtime.Routing;
 /// <summary>
 /// The silo-local cache of slice routes that keeps the prediction path off the slice grains: a hit is a dictionary
 /// read of an immutable snapshot. On a miss the slice grain answers and subscribes this cache; the grain then pushes
-/// every change, and says when its activation goes away. A cache keeps the highest generation it has seen.
+/// every change, and says when its activation goes away. Subscriptions expire, so the cache renews them on a timer
+/// (<see cref="RouteCacheRenewer"/>). A cache keeps the highest generation it has seen.
 /// </summary>
 internal sealed class RouteCache : IRouteObserver
 {
@@ -33,6 +34,26 @@ internal sealed class RouteCache : IRouteObserver
         var route = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(_self.Value);
         // Only deployed slices are cached: unknown names from callers must not grow the cache.
         return route.StableVersion is null ? route : Store(slice, route);
+    }
+
+    /// <summary>
+    /// Subscribes again to every cached route, so that the grains' subscriptions (which expire) stay alive, and takes
+    /// the answer as a route change. A slice that could not be asked is dropped: the next request asks again.
+    /// </summary>
+    public async Task RenewAsync(CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(_routes.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (slice, _) =>
+        {
+            try
+            {
+                var route = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(_self.Value);
+                Store(slice, route);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _routes.TryRemove(slice, out SliceRoute? _);
+            }
+        });
     }
 
     /// <summary>Drops every route (after a silo left the cluster: its grains' subscriptions went with it).</summary>

@@ -54,10 +54,10 @@ public sealed class PredictionJournal
     /// <summary>The journal's limits.</summary>
     public FeedbackOptions Limits => _options;
 
-    internal void Record(string id, SliceId slice, string version, VersionRole role, string? rolloutId, double output)
+    internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output)
     {
         var now = _clock.GetTimestamp();
-        if (_pending.TryAdd(id, new Entry(slice, version, role, rolloutId, output)))
+        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output)))
         {
             _order.Enqueue((id, now));
             Trim(now);
@@ -78,9 +78,10 @@ public sealed class PredictionJournal
 
             joined++;
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
-            if (entry.RolloutId is not null)
+            if (entry.Rollout is { } rollout)
             {
-                _telemetry.RecordFeedback(entry.Slice, entry.RolloutId, entry.Role == VersionRole.Canary, entry.Output, actual, binary);
+                // Counted in the step the prediction was served in, however late its label comes.
+                _telemetry.RecordFeedback(rollout, entry.Role == VersionRole.Canary, entry.Output, actual, binary);
             }
         }
 
@@ -100,5 +101,5 @@ public sealed class PredictionJournal
         }
     }
 
-    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, string? RolloutId, double Output);
+    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output);
 }

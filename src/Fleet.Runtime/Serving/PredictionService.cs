@@ -88,7 +88,7 @@ public sealed class PredictionService
         var id = request.Id ?? Guid.NewGuid().ToString("N");
         if (PrimaryOutput.Of(prediction.Outputs) is { } output)
         {
-            _journal.Record(id, slice, prediction.Version, prediction.Role, route.RolloutId, output);
+            _journal.Record(id, slice, prediction.Version, prediction.Role, RolloutOf(slice, route), output);
         }
 
         return prediction with { Id = id };
@@ -96,36 +96,35 @@ public sealed class PredictionService
 
     private async ValueTask<Prediction> PredictDuringRolloutAsync(SliceId slice, SliceRoute route, ParsedInferRequest request, CancellationToken cancellationToken)
     {
-        var rolloutId = route.RolloutId!;
+        var rollout = RolloutOf(slice, route)!.Value;
         var candidate = route.Candidate!;
-        if (route.CanaryShare > 0 && _telemetry.CandidateAllowed(slice, rolloutId))
+        if (route.CanaryShare > 0 && _telemetry.CandidateAllowed(rollout))
         {
-            var bucket = request.RoutingKey is { } key ? TrafficSplit.Bucket(key, rolloutId) : Random.Shared.Next(TrafficSplit.Buckets);
+            var bucket = request.RoutingKey is { } key ? TrafficSplit.Bucket(key, rollout.RolloutId) : Random.Shared.Next(TrafficSplit.Buckets);
             if (TrafficSplit.ToCandidate(bucket, route.CanaryShare))
             {
-                return await CanaryAsync(slice, route, request, cancellationToken);
+                return await CanaryAsync(slice, rollout, route, request, cancellationToken);
             }
         }
 
-        var prediction = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, rolloutId, cancellationToken);
+        var prediction = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, rollout, cancellationToken);
         if (route.ShadowShare > 0 && Random.Shared.NextDouble() < route.ShadowShare)
         {
-            _shadow.TryEnqueue(new ShadowJob(slice, rolloutId, candidate, request.Inputs, PrimaryOutput.Of(prediction.Outputs)));
+            _shadow.TryEnqueue(new ShadowJob(slice, rollout, candidate, request.Inputs, PrimaryOutput.Of(prediction.Outputs)));
         }
 
         return prediction;
     }
 
-    private async ValueTask<Prediction> CanaryAsync(SliceId slice, SliceRoute route, ParsedInferRequest request, CancellationToken cancellationToken)
+    private async ValueTask<Prediction> CanaryAsync(SliceId slice, RolloutKey rollout, SliceRoute route, ParsedInferRequest request, CancellationToken cancellationToken)
     {
-        var rolloutId = route.RolloutId!;
         var candidate = route.Candidate!;
         var started = Stopwatch.GetTimestamp();
         try
         {
             var outputs = await RunModelAsync(candidate, request, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            _telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
+            _telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
             _metrics.Predicted(slice.Model, candidate, VersionRole.Canary, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
             return new Prediction(slice, candidate, VersionRole.Canary, outputs);
@@ -135,12 +134,12 @@ public sealed class PredictionService
             // The candidate refused the input. If stable refuses it too, the mistake is the caller's: its 400 stands
             // and the candidate is not blamed; if stable answers, the candidate failed a request stable serves.
             var answer = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
-            CandidateFailed(slice, rolloutId, candidate, started);
+            CandidateFailed(slice, rollout, candidate, started);
             return answer;
         }
         catch (Exception e) when (e is ModelExecutionException or ArtifactCorruptException)
         {
-            CandidateFailed(slice, rolloutId, candidate, started);
+            CandidateFailed(slice, rollout, candidate, started);
         }
 
         // Stable answers, so a bad canary never fails the caller. Not as evidence for stable, though: these are exactly
@@ -148,10 +147,10 @@ public sealed class PredictionService
         return await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
     }
 
-    private void CandidateFailed(SliceId slice, string rolloutId, string candidate, long started)
+    private void CandidateFailed(SliceId slice, RolloutKey rollout, string candidate, long started)
     {
         var elapsed = Stopwatch.GetElapsedTime(started);
-        if (_telemetry.RecordCandidate(slice, rolloutId, elapsed.TotalSeconds, null, failed: true))
+        if (_telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, null, failed: true))
         {
             _reporter.Nudge();
         }
@@ -160,7 +159,7 @@ public sealed class PredictionService
         _metrics.CanaryFellBack(slice.Model);
     }
 
-    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, VersionRole role, ParsedInferRequest request, string? rolloutId, CancellationToken cancellationToken)
+    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, VersionRole role, ParsedInferRequest request, RolloutKey? rollout, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
@@ -169,9 +168,9 @@ public sealed class PredictionService
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.Predicted(slice.Model, version, role, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
-            if (rolloutId is not null)
+            if (rollout is { } observed)
             {
-                _telemetry.RecordStable(slice, rolloutId, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
+                _telemetry.RecordStable(observed, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
             }
 
             return new Prediction(slice, version, role, outputs);
@@ -181,9 +180,9 @@ public sealed class PredictionService
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.Failed(slice.Model, version, role, elapsed);
             _traffic.Count(slice, failed: true);
-            if (rolloutId is not null)
+            if (rollout is { } observed)
             {
-                _telemetry.RecordStable(slice, rolloutId, elapsed.TotalSeconds, null, failed: true);
+                _telemetry.RecordStable(observed, elapsed.TotalSeconds, null, failed: true);
             }
 
             throw;
@@ -227,6 +226,10 @@ public sealed class PredictionService
     private NotFoundException NotDeployed(SliceId slice) => new(_catalog.ModelExists(slice.Model)
         ? $"model '{slice.Model}' has no deployment for slice '{slice.Key}'"
         : $"model '{slice.Model}' not found");
+
+    // What is measured on this route counts in the rollout's step at the time it was served.
+    private static RolloutKey? RolloutOf(SliceId slice, SliceRoute route) =>
+        route.RolloutId is { } id ? new RolloutKey(RolloutTargetId.Slice(slice), id, route.ObservationStep) : null;
 
     private static int RowsOf(ParsedInferRequest request) =>
         request.Inputs.Count > 0 && request.Inputs[0].Shape.Length > 0 ? (int)Math.Min(int.MaxValue, request.Inputs[0].Shape[0]) : 1;
