@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Fleet.Core.Identity;
+using Fleet.Core.Serving;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Telemetry;
@@ -23,7 +24,7 @@ public sealed class RolloutTelemetryTests : IDisposable
         var telemetry = new RolloutTelemetry();
         var journal = new PredictionJournal(Options.Create(new FeedbackOptions()), telemetry,
             new FleetMetrics(_services.GetRequiredService<IMeterFactory>()), TimeProvider.System);
-        journal.Record("p1", Slice, "cand", Roles.Canary, new RolloutKey(Target, "r-1", 0), 3);
+        journal.Record("p1", Slice, "cand", VersionRole.Canary, new RolloutKey(Target, "r-1", 0), 3);
         telemetry.RecordCandidate(new RolloutKey(Target, "r-1", 1), 0.01, 4, failed: false);
         telemetry.Drain();
 
