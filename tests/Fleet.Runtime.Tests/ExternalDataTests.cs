@@ -77,6 +77,20 @@ public sealed class ExternalDataTests : IDisposable
         Assert.True(Contains(leaked, HostileModels.Secret.AsSpan(0, HostileModels.SecretFloats * 4)));
     }
 
+    [Fact]
+    public void A_model_loaded_from_a_path_reads_nothing_from_its_own_folder()
+    {
+        // Push inspects the upload from its file: the file's folder, with the secret beside it, must not be the base.
+        using var folder = new TempDirectory();
+        File.WriteAllBytes(Path.Combine(folder.Path, _secretName), HostileModels.Secret);
+        var model = Path.Combine(folder.Path, "model.onnx");
+        File.WriteAllBytes(model, HostileModels.Build("function-constant", _secretName));
+        using var plain = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+        Assert.NotNull(RunFileIgnoringFailures(model, plain)); // without the option the file is read
+        using var serving = OnnxSessions.ForServing(new ModelHostOptions());
+        Assert.Null(RunFileIgnoringFailures(model, serving));
+    }
+
     [Theory]
     [InlineData("diabetes-linreg-double.onnx")]
     [InlineData("digits-lr.onnx")]
@@ -103,6 +117,20 @@ public sealed class ExternalDataTests : IDisposable
             using var results = session.Run(Array.Empty<NamedOnnxValue>());
             var values = results[0].AsTensor<float>().ToArray();
             return System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        }
+        catch (OnnxRuntimeException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[]? RunFileIgnoringFailures(string path, SessionOptions options)
+    {
+        try
+        {
+            using var session = new InferenceSession(path, options);
+            using var results = session.Run(Array.Empty<NamedOnnxValue>());
+            return System.Runtime.InteropServices.MemoryMarshal.AsBytes(results[0].AsTensor<float>().ToArray().AsSpan()).ToArray();
         }
         catch (OnnxRuntimeException)
         {

@@ -68,9 +68,17 @@ public static class ModelInspector
             throw new InvalidModelException("the file is empty");
         }
 
-        OnnxModelGuard.CheckFile(path);
-        // Loading from a path is as safe as from bytes: the external-data folder option overrides the file's folder.
-        return Load(options => SessionMeter.CreateFromFile(path, options), length, host ?? new ModelHostOptions());
+        try
+        {
+            OnnxModelGuard.CheckFile(path);
+            // Loading from a path is as safe as from bytes: the external-data folder option overrides the file's folder.
+            return Load(options => SessionMeter.CreateFromFile(path, options), length, host ?? new ModelHostOptions());
+        }
+        finally
+        {
+            // The check session's weights were freed natively; give the pages back rather than keep the push's peak.
+            NativeHeap.Trim();
+        }
     }
 
     private static ModelSignature Load(Func<SessionOptions, (InferenceSession, long)> create, long fileBytes, ModelHostOptions host)
