@@ -67,7 +67,8 @@ public static class RolloutPlans
             return null;
         }
 
-        if (!Strategies.TryGetValue(request.Strategy, out var strategy))
+        // A JSON null reaches here despite the non-nullable contract: it names no strategy.
+        if (request.Strategy is null || !Strategies.TryGetValue(request.Strategy, out var strategy))
         {
             throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of {string.Join(", ", Strategies.Keys)}");
         }

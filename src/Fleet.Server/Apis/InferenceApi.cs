@@ -38,12 +38,13 @@ internal static class InferenceApi
     private static async Task InferAsync(HttpContext context, string name, string? version)
     {
         var limits = context.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value;
+        var requestLimits = context.RequestServices.GetRequiredService<IOptions<InferRequestLimits>>().Value;
         var predictions = context.RequestServices.GetRequiredService<PredictionService>();
         Prediction prediction;
         string? id;
         using (var body = await RequestBody.ReadAsync(context.Request, limits.MaxInferenceRequestBytes, context.RequestAborted))
         {
-            var request = InferRequestParser.Parse(body.Span);
+            var request = InferRequestParser.Parse(body.Span, requestLimits);
             id = request.Id;
             prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
         }

@@ -87,7 +87,7 @@ internal static class ManagementApi
         }
 
         context.Features.Set<IFormFeature>(new FormFeature(context.Request, new FormOptions { MultipartBodyLengthLimit = limit, ValueLengthLimit = 1 << 20 }));
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var form = await RequestBody.ReadFormAsync(context.Request, context.RequestAborted);
         var file = form.Files.GetFile("file") ?? throw new BadRequestException("the form has no part named 'file' holding the ONNX bytes");
         if (file.Length > limit)
         {
@@ -136,7 +136,7 @@ internal static class ManagementApi
         DeployRequest? request;
         try
         {
-            request = await context.Request.ReadFromJsonAsync<DeployRequest>(context.RequestAborted);
+            request = await RequestBody.ReadJsonAsync<DeployRequest>(context.Request, context.RequestAborted);
         }
         catch (JsonException e)
         {
@@ -156,7 +156,7 @@ internal static class ManagementApi
         RolloutActionRequest? request;
         try
         {
-            request = await context.Request.ReadFromJsonAsync<RolloutActionRequest>(context.RequestAborted);
+            request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, context.RequestAborted);
         }
         catch (JsonException e)
         {
@@ -168,10 +168,11 @@ internal static class ManagementApi
 
     private static Ok<FeedbackResult> Feedback(FeedbackRequest request, PredictionJournal journal)
     {
-        var items = new List<(string, double, bool)>(request.Feedback.Count);
-        foreach (var item in request.Feedback)
+        var given = request.Feedback ?? throw new BadRequestException("'feedback' must be an array of outcomes, each with an 'id' and a 'value' or 'label'");
+        var items = new List<(string, double, bool)>(given.Count);
+        foreach (var item in given)
         {
-            if (string.IsNullOrEmpty(item.Id))
+            if (string.IsNullOrEmpty(item?.Id))
             {
                 throw new BadRequestException("every feedback item needs the prediction's 'id'");
             }
