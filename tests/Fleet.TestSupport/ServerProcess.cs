@@ -8,14 +8,41 @@ namespace Fleet.TestSupport;
 public sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _output;
 
-    private ServerProcess(Process process, Uri address)
+    private ServerProcess(Process process, Uri address, System.Text.StringBuilder output)
     {
         _process = process;
         Address = address;
+        _output = output;
     }
 
     public Uri Address { get; }
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's resident memory now, in bytes.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
+    /// <summary>Everything the process has written to standard output and error so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
 
     public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings)
     {
@@ -46,7 +73,7 @@ public sealed class ServerProcess : IDisposable
             {
                 if ((await http.GetAsync("v2/health/ready")).StatusCode == HttpStatusCode.OK)
                 {
-                    return new ServerProcess(process, address);
+                    return new ServerProcess(process, address, output);
                 }
             }
             catch (HttpRequestException)

@@ -16,28 +16,37 @@ public sealed record ParsedInferRequest(
 /// <summary>
 /// Parses OIP V2 JSON inference requests straight into typed arrays, with one pass per tensor and messages
 /// that name the input and the problem. Data may be flat or nested and may come before or after the
-/// datatype and shape in the object.
+/// datatype and shape in the object. Every check is linear in the request's size and every limit of
+/// <see cref="InferRequestLimits"/> is checked before anything is allocated for it: a request is caller input,
+/// possibly hostile.
 /// </summary>
 public static class InferRequestParser
 {
-    private const int MaxNesting = 32;
+    /// <summary>Parses a UTF-8 JSON request body under the default limits.</summary>
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json) => Parse(json, InferRequestLimits.Default);
 
     /// <summary>Parses a UTF-8 JSON request body; throws <see cref="InferRequestException"/> naming what is wrong.</summary>
-    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json)
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json, InferRequestLimits limits)
     {
         try
         {
-            return ParseCore(json);
+            return ParseCore(json, limits);
         }
         catch (JsonException e)
         {
-            throw new InferRequestException($"the request body is not valid JSON: {e.Message}", e);
+            throw new InferRequestException($"the request body is not valid JSON (or is nested more than {limits.MaxDepth} levels deep): {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader checks structure, not text: undecodable bytes or escapes surface only when a string
+            // is compared or decoded. The reads that can name the field do so; this catches the rest.
+            throw new InferRequestException("the request body holds a string that is not valid UTF-8 or has a lone surrogate escape", e);
         }
     }
 
-    private static ParsedInferRequest ParseCore(ReadOnlySpan<byte> json)
+    private static ParsedInferRequest ParseCore(ReadOnlySpan<byte> json, InferRequestLimits limits)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 * MaxNesting });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw new InferRequestException("the request body must be a JSON object with an 'inputs' array");
@@ -52,22 +61,22 @@ public static class InferRequestParser
             if (reader.ValueTextEquals("id"u8))
             {
                 reader.Read();
-                id = ReadScalarAsString(ref reader, "id");
+                id = ReadScalarAsString(ref reader, "id", limits);
             }
             else if (reader.ValueTextEquals("parameters"u8))
             {
                 reader.Read();
-                ReadParameters(ref reader, ref slice, ref routingKey);
+                ReadParameters(ref reader, ref slice, ref routingKey, limits);
             }
             else if (reader.ValueTextEquals("inputs"u8))
             {
                 reader.Read();
-                inputs = ReadInputs(ref reader, json);
+                inputs = ReadInputs(ref reader, json, limits);
             }
             else if (reader.ValueTextEquals("outputs"u8))
             {
                 reader.Read();
-                outputs = ReadOutputs(ref reader);
+                outputs = ReadOutputs(ref reader, limits);
             }
             else
             {
@@ -84,15 +93,37 @@ public static class InferRequestParser
         return new ParsedInferRequest(id, slice, routingKey, inputs, outputs);
     }
 
-    private static string? ReadScalarAsString(ref Utf8JsonReader reader, string what) => reader.TokenType switch
+    private static string? ReadScalarAsString(ref Utf8JsonReader reader, string what, InferRequestLimits limits) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => ReadString(ref reader, $"'{what}'", limits),
         JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
         JsonTokenType.Null => null,
         _ => throw new InferRequestException($"'{what}' must be a string"),
     };
 
-    private static void ReadParameters(ref Utf8JsonReader reader, ref string? slice, ref string? routingKey)
+    /// <summary>Reads a string token, refusing one that is too long or does not decode.</summary>
+    private static string ReadString(ref Utf8JsonReader reader, string what, InferRequestLimits limits)
+    {
+        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        if (length > limits.MaxStringBytes)
+        {
+            throw new InferRequestException($"{what} is longer than {limits.MaxStringBytes} bytes, the most this server accepts in one string");
+        }
+
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InferRequestException($"{what} is not valid text: it holds invalid UTF-8 or a lone surrogate escape", e);
+        }
+    }
+
+    private static string? ReadOptionalString(ref Utf8JsonReader reader, string what, InferRequestLimits limits) =>
+        reader.TokenType == JsonTokenType.String ? ReadString(ref reader, what, limits) : null;
+
+    private static void ReadParameters(ref Utf8JsonReader reader, ref string? slice, ref string? routingKey, InferRequestLimits limits)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -109,12 +140,12 @@ public static class InferRequestParser
             if (reader.ValueTextEquals(InferParameters.Slice))
             {
                 reader.Read();
-                slice = ReadScalarAsString(ref reader, "parameters.slice");
+                slice = ReadScalarAsString(ref reader, "parameters.slice", limits);
             }
             else if (reader.ValueTextEquals(InferParameters.RoutingKey))
             {
                 reader.Read();
-                routingKey = ReadScalarAsString(ref reader, "parameters.routing_key");
+                routingKey = ReadScalarAsString(ref reader, "parameters.routing_key", limits);
             }
             else
             {
@@ -124,7 +155,7 @@ public static class InferRequestParser
         }
     }
 
-    private static List<string>? ReadOutputs(ref Utf8JsonReader reader)
+    private static List<string>? ReadOutputs(ref Utf8JsonReader reader, InferRequestLimits limits)
     {
         if (reader.TokenType == JsonTokenType.Null)
         {
@@ -137,11 +168,17 @@ public static class InferRequestParser
         }
 
         var names = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new InferRequestException("'outputs' must be an array of objects with a 'name'");
+            }
+
+            if (names.Count == limits.MaxOutputs)
+            {
+                throw new InferRequestException($"'outputs' has more than {limits.MaxOutputs} entries, the most this server accepts");
             }
 
             string? name = null;
@@ -150,7 +187,7 @@ public static class InferRequestParser
                 if (reader.ValueTextEquals("name"u8))
                 {
                     reader.Read();
-                    name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    name = ReadOptionalString(ref reader, $"the name of outputs[{names.Count}]", limits);
                 }
                 else
                 {
@@ -164,9 +201,9 @@ public static class InferRequestParser
                 throw new InferRequestException("every entry of 'outputs' needs a string 'name'");
             }
 
-            if (names.Contains(name))
+            if (!seen.Add(name))
             {
-                throw new InferRequestException($"output '{name}' is requested twice");
+                throw new InferRequestException($"output '{Truncate(name)}' is requested twice");
             }
 
             names.Add(name);
@@ -175,7 +212,7 @@ public static class InferRequestParser
         return names;
     }
 
-    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, InferRequestLimits limits)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -183,6 +220,8 @@ public static class InferRequestParser
         }
 
         var inputs = new List<Tensor>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long elements = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -190,19 +229,25 @@ public static class InferRequestParser
                 throw new InferRequestException($"inputs[{inputs.Count}] must be an object with name, shape, datatype and data");
             }
 
-            var tensor = ReadInput(ref reader, json, inputs.Count);
-            if (inputs.Exists(t => t.Name == tensor.Name))
+            if (inputs.Count == limits.MaxInputs)
             {
-                throw new InferRequestException($"input '{tensor.Name}' is given twice");
+                throw new InferRequestException($"'inputs' has more than {limits.MaxInputs} tensors, the most this server accepts");
             }
 
+            var tensor = ReadInput(ref reader, json, inputs.Count, limits, limits.MaxElements - elements);
+            if (!seen.Add(tensor.Name))
+            {
+                throw new InferRequestException($"input '{Truncate(tensor.Name)}' is given twice");
+            }
+
+            elements += tensor.Data.Length;
             inputs.Add(tensor);
         }
 
         return inputs;
     }
 
-    private static Tensor ReadInput(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int index)
+    private static Tensor ReadInput(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int index, InferRequestLimits limits, long elementsLeft)
     {
         string? name = null, dataType = null;
         long[]? shape = null;
@@ -212,17 +257,17 @@ public static class InferRequestParser
             if (reader.ValueTextEquals("name"u8))
             {
                 reader.Read();
-                name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                name = ReadOptionalString(ref reader, $"the name of inputs[{index}]", limits);
             }
             else if (reader.ValueTextEquals("datatype"u8))
             {
                 reader.Read();
-                dataType = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                dataType = ReadOptionalString(ref reader, $"the datatype of inputs[{index}]", limits);
             }
             else if (reader.ValueTextEquals("shape"u8))
             {
                 reader.Read();
-                shape = ReadShape(ref reader, name ?? $"inputs[{index}]");
+                shape = ReadShape(ref reader, name is null ? $"inputs[{index}]" : $"input '{Truncate(name)}'", limits);
             }
             else if (reader.ValueTextEquals("data"u8))
             {
@@ -250,7 +295,7 @@ public static class InferRequestParser
             }
         }
 
-        var label = name is null ? $"inputs[{index}]" : $"input '{name}'";
+        var label = name is null ? $"inputs[{index}]" : $"input '{Truncate(name)}'";
         if (string.IsNullOrEmpty(name))
         {
             throw new InferRequestException($"{label} has no 'name'");
@@ -264,7 +309,7 @@ public static class InferRequestParser
         if (TensorTypes.ElementType(dataType) is null)
         {
             throw new InferRequestException(
-                $"{label} has datatype '{dataType}', which Fleet does not accept; use one of {string.Join(", ", TensorTypes.Supported)}");
+                $"{label} has datatype '{Truncate(dataType)}', which Fleet does not accept; use one of {string.Join(", ", TensorTypes.Supported)}");
         }
 
         if (shape is null)
@@ -278,16 +323,28 @@ public static class InferRequestParser
         }
 
         var count = Tensor.ElementCount(shape);
+        if (count < 0)
+        {
+            throw new InferRequestException(
+                $"{label} has shape [{string.Join(",", shape)}], whose element count overflows a 64-bit integer");
+        }
+
         var dataBytes = dataEnd - dataStart;
         // Every JSON value takes at least one byte plus a separator: a shape that claims more elements than the
         // data could hold is refused before anything is allocated for it.
-        if (count < 0 || count > dataBytes)
+        if (count > dataBytes)
         {
             throw new InferRequestException(
                 $"{label} has shape [{string.Join(",", shape)}] with more elements than its data holds");
         }
 
-        var data = ReadData(json.Slice(dataStart, dataBytes), dataType, (int)count, label);
+        if (count > elementsLeft)
+        {
+            throw new InferRequestException(
+                $"{label} has shape [{string.Join(",", shape)}] with {count} elements; this server accepts at most {limits.MaxElements} elements in one request");
+        }
+
+        var data = ReadData(json.Slice(dataStart, dataBytes), dataType, (int)count, label, limits);
         return new Tensor(name, dataType, shape, data);
     }
 
@@ -306,7 +363,7 @@ public static class InferRequestParser
         return found;
     }
 
-    private static long[] ReadShape(ref Utf8JsonReader reader, string label)
+    private static long[] ReadShape(ref Utf8JsonReader reader, string label, InferRequestLimits limits)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -321,36 +378,41 @@ public static class InferRequestParser
                 throw new InferRequestException($"{label}: 'shape' must be an array of non-negative integers");
             }
 
+            if (dims.Count == limits.MaxShapeRank)
+            {
+                throw new InferRequestException($"{label}: 'shape' has more than {limits.MaxShapeRank} dimensions, the most this server accepts");
+            }
+
             dims.Add(d);
         }
 
         return [.. dims];
     }
 
-    private static Array ReadData(ReadOnlySpan<byte> data, string dataType, int count, string label)
+    private static Array ReadData(ReadOnlySpan<byte> data, string dataType, int count, string label, InferRequestLimits limits)
     {
-        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 2 * MaxNesting });
+        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         reader.Read();
         return dataType switch
         {
-            DataTypes.Fp32 => Fill(ref reader, new float[count], label, dataType, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
-            DataTypes.Fp64 => Fill(ref reader, new double[count], label, dataType, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
-            DataTypes.Int64 => Fill(ref reader, new long[count], label, dataType, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
-            DataTypes.Int32 => Fill(ref reader, new int[count], label, dataType, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
-            DataTypes.Int16 => Fill(ref reader, new short[count], label, dataType, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
-            DataTypes.Int8 => Fill(ref reader, new sbyte[count], label, dataType, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
-            DataTypes.UInt64 => Fill(ref reader, new ulong[count], label, dataType, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
-            DataTypes.UInt32 => Fill(ref reader, new uint[count], label, dataType, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
-            DataTypes.UInt16 => Fill(ref reader, new ushort[count], label, dataType, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
-            DataTypes.UInt8 => Fill(ref reader, new byte[count], label, dataType, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
-            DataTypes.Bool => Fill(ref reader, new bool[count], label, dataType, static (ref Utf8JsonReader r, out bool v) =>
+            DataTypes.Fp32 => Fill(ref reader, new float[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
+            DataTypes.Fp64 => Fill(ref reader, new double[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
+            DataTypes.Int64 => Fill(ref reader, new long[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
+            DataTypes.Int32 => Fill(ref reader, new int[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
+            DataTypes.Int16 => Fill(ref reader, new short[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
+            DataTypes.Int8 => Fill(ref reader, new sbyte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
+            DataTypes.UInt64 => Fill(ref reader, new ulong[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
+            DataTypes.UInt32 => Fill(ref reader, new uint[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
+            DataTypes.UInt16 => Fill(ref reader, new ushort[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
+            DataTypes.UInt8 => Fill(ref reader, new byte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
+            DataTypes.Bool => Fill(ref reader, new bool[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out bool v) =>
             {
                 v = r.TokenType == JsonTokenType.True;
                 return r.TokenType is JsonTokenType.True or JsonTokenType.False;
             }),
-            DataTypes.Bytes => Fill(ref reader, new string[count], label, dataType, static (ref Utf8JsonReader r, out string v) =>
+            DataTypes.Bytes => Fill(ref reader, new string[count], label, dataType, limits.MaxShapeRank, (ref Utf8JsonReader r, out string v) =>
             {
-                v = r.TokenType == JsonTokenType.String ? r.GetString()! : "";
+                v = r.TokenType == JsonTokenType.String ? ReadString(ref r, $"{label}: a BYTES element", limits) : "";
                 return r.TokenType == JsonTokenType.String;
             }),
             _ => throw new InferRequestException($"{label} has datatype '{dataType}', which Fleet does not accept"),
@@ -359,7 +421,7 @@ public static class InferRequestParser
 
     private delegate bool ElementReader<T>(ref Utf8JsonReader reader, out T value);
 
-    private static T[] Fill<T>(ref Utf8JsonReader reader, T[] target, string label, string dataType, ElementReader<T> read)
+    private static T[] Fill<T>(ref Utf8JsonReader reader, T[] target, string label, string dataType, int maxNesting, ElementReader<T> read)
     {
         var written = 0;
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -375,9 +437,10 @@ public static class InferRequestParser
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartArray:
-                        if (++depth > MaxNesting)
+                        // Nested data needs one level per dimension at most.
+                        if (++depth > maxNesting)
                         {
-                            throw new InferRequestException($"{label}: 'data' is nested more than {MaxNesting} levels deep");
+                            throw new InferRequestException($"{label}: 'data' is nested more than {maxNesting} levels deep");
                         }
 
                         break;
@@ -431,7 +494,8 @@ public static class InferRequestParser
 
         if (!valid)
         {
-            var text = reader.TokenType == JsonTokenType.String ? "\"" + reader.GetString() + "\"" : Encoding.UTF8.GetString(reader.ValueSpan);
+            // Decoded leniently: the value may be the undecodable text being reported.
+            var text = reader.TokenType == JsonTokenType.String ? "\"" + Encoding.UTF8.GetString(reader.ValueSpan) + "\"" : Encoding.UTF8.GetString(reader.ValueSpan);
             throw new InferRequestException($"{label}: value {Truncate(text)} at index {written} is not a valid {dataType}");
         }
 

@@ -50,7 +50,8 @@ public static class RolloutPlans
             return null;
         }
 
-        if (!WireNames.Strategies.TryParse(request.Strategy, out var strategy))
+        // A JSON null reaches here despite the non-nullable contract: it names no strategy.
+        if (request.Strategy is null || !WireNames.Strategies.TryParse(request.Strategy, out var strategy))
         {
             throw new BadRequestException($"rollout.strategy '{request.Strategy}' is not one of {string.Join(", ", WireNames.Strategies.Names)}");
         }

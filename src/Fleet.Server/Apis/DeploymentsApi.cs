@@ -28,7 +28,7 @@ internal static class DeploymentsApi
         DeployRequest? request;
         try
         {
-            request = await context.Request.ReadFromJsonAsync<DeployRequest>(context.RequestAborted);
+            request = await RequestBody.ReadJsonAsync<DeployRequest>(context.Request, context.RequestAborted);
         }
         catch (JsonException e)
         {

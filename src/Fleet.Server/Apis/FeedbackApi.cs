@@ -20,10 +20,11 @@ internal static class FeedbackApi
 
     private static Ok<FeedbackResult> Join(FeedbackRequest request, PredictionJournal journal)
     {
-        var items = new List<(string, double, bool)>(request.Feedback.Count);
-        foreach (var item in request.Feedback)
+        var given = request.Feedback ?? throw new BadRequestException("'feedback' must be an array of outcomes, each with an 'id' and a 'value' or 'label'");
+        var items = new List<(string, double, bool)>(given.Count);
+        foreach (var item in given)
         {
-            if (string.IsNullOrEmpty(item.Id))
+            if (string.IsNullOrEmpty(item?.Id))
             {
                 throw new BadRequestException("every feedback item needs the prediction's 'id'");
             }

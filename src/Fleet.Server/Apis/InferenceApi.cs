@@ -27,23 +27,24 @@ internal static class InferenceApi
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version");
         v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve");
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served");
-        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options) =>
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, null, predictions, options))
             .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
-        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options) =>
+        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, version, predictions, options))
             .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
         return app;
     }
 
-    private static async Task InferAsync(HttpContext context, string name, string? version, PredictionService predictions, IOptions<ServerOptions> options)
+    private static async Task InferAsync(HttpContext context, string name, string? version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions)
     {
         var limits = options.Value;
+        var requestLimits = requestLimitOptions.Value;
         Prediction prediction;
         string? id;
         using (var body = await RequestBody.ReadAsync(context.Request, limits.MaxInferenceRequestBytes, context.RequestAborted))
         {
-            var request = InferRequestParser.Parse(body.Span);
+            var request = InferRequestParser.Parse(body.Span, requestLimits);
             id = request.Id;
             prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
         }

@@ -21,14 +21,51 @@ internal readonly struct PooledBody : IDisposable
     public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 }
 
-/// <summary>Reads request bodies under a size limit, answering 413 past it.</summary>
+/// <summary>Reads request bodies under a size limit, answering 413 past it, and JSON bodies only when they say they are JSON.</summary>
 internal static class RequestBody
 {
+    /// <summary>
+    /// Reads a JSON body as <typeparamref name="T"/>: an empty body without a content type is null (nothing given);
+    /// any other body must be sent as JSON, else a 415 says so.
+    /// </summary>
+    public static async Task<T?> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+        {
+            if (request.ContentLength is 0 && string.IsNullOrEmpty(request.ContentType))
+            {
+                return default;
+            }
+
+            throw new BadHttpRequestException(
+                $"send the request body as JSON with 'Content-Type: application/json' (it was {(string.IsNullOrEmpty(request.ContentType) ? "sent without a content type" : $"'{request.ContentType}'")})",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        return await request.ReadFromJsonAsync<T>(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a multipart or URL-encoded form. A form that does not parse (a boundary that does not match, a body
+    /// that ends inside a part, malformed part headers) is the caller's mistake: a 400 naming it.
+    /// </summary>
+    public static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
+        {
+            throw new BadHttpRequestException($"the form could not be read: {e.Message.Trim()} (does the multipart boundary match the body?)", StatusCodes.Status400BadRequest, e);
+        }
+    }
+
     public static async Task<PooledBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
-            throw new BadHttpRequestException($"the request body is {request.ContentLength} bytes; this server accepts at most {limit}", StatusCodes.Status413PayloadTooLarge);
+            throw new BadHttpRequestException($"the request body is {request.ContentLength} bytes, larger than the {limit} this server accepts", StatusCodes.Status413PayloadTooLarge);
         }
 
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)

@@ -52,7 +52,7 @@ internal static class RolloutsApi
         RolloutActionRequest? request;
         try
         {
-            request = await context.Request.ReadFromJsonAsync<RolloutActionRequest>(context.RequestAborted);
+            request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, context.RequestAborted);
         }
         catch (JsonException e)
         {

@@ -3,70 +3,83 @@ using Fleet.Core.Errors;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Telemetry;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Fleet.Server.Hosting;
 
 /// <summary>
-/// Turns Fleet's exceptions into HTTP answers: the inference API answers <c>{"error": "..."}</c> as the Open Inference
-/// Protocol asks; the management API answers RFC 7807 problem details carrying the same <c>error</c> member.
+/// Every error answer goes through ASP.NET Core's problem-details service: exceptions through
+/// <see cref="FleetExceptionHandler"/>, bodiless 4xx answers of the framework (415, 405, a failed binding) through
+/// the status-code pages. The management API answers RFC 7807 problem details carrying an <c>error</c> member; the
+/// inference API answers <c>{"error": "..."}</c> as the Open Inference Protocol asks (<see cref="OipErrorWriter"/>).
 /// </summary>
-internal static partial class ErrorHandling
+internal static class ErrorHandling
 {
-    public static IApplicationBuilder UseFleetErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    /// <summary>Registers the problem-details service, Fleet's exception handler and the OIP error writer.</summary>
+    public static IServiceCollection AddFleetErrors(this IServiceCollection services)
     {
-        try
+        // Writers are asked in registration order: the OIP writer claims /v2 before the default one.
+        services.AddSingleton<IProblemDetailsWriter, OipErrorWriter>();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            await next(context);
-        }
-        catch (Exception e) when (!context.Response.HasStarted && Classify(e) is { } status)
-        {
-            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Fleet.Server");
-            if (status >= 500)
-            {
-                LogServerError(logger, e, context.Request.Path);
-            }
-            else if (context.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal))
-            {
-                context.RequestServices.GetRequiredService<FleetMetrics>().Rejected(status switch
-                {
-                    404 => "not_found",
-                    413 => "too_large",
-                    _ => "bad_request",
-                });
-            }
+            var problem = context.ProblemDetails;
+            problem.Extensions.TryAdd("error", problem.Detail ?? problem.Title);
+            // A trace id names nothing the caller can act on, and the inference body must stay {"error"}.
+            problem.Extensions.Remove("traceId");
+        });
+        services.AddExceptionHandler<FleetExceptionHandler>();
+        // Binding failures throw (naming the parameter and the JSON problem) instead of answering an empty 400.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        return services;
+    }
 
-            await WriteAsync(context, status, Message(e), e is Core.Errors.ConflictException c ? c.Details : null);
-        }
-    });
-
-    public static async Task WriteAsync(HttpContext context, int status, string message, IReadOnlyList<string>? details = null)
+    /// <summary>Adds the exception handler and the status-code pages to the pipeline.</summary>
+    public static IApplicationBuilder UseFleetErrors(this IApplicationBuilder app)
     {
-        context.Response.Clear();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app.UseMiddleware<CallerBodyMiddleware>();
+    }
+
+    /// <summary>Whether a request belongs to the inference API, whose errors are plain <c>{"error"}</c> bodies.</summary>
+    public static bool IsInference(HttpContext context) => context.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal);
+}
+
+/// <summary>Maps Fleet's exceptions, and the framework's for bad requests, to a status and a message for the caller.</summary>
+internal sealed partial class FleetExceptionHandler(IProblemDetailsService problems, FleetMetrics metrics, ILogger<FleetExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (Classify(exception) is not { } status)
+        {
+            return false;
+        }
+
+        if (status >= 500)
+        {
+            LogServerError(logger, exception, context.Request.Path);
+        }
+        else if (ErrorHandling.IsInference(context))
+        {
+            metrics.Rejected(status switch
+            {
+                404 => "not_found",
+                413 => "too_large",
+                _ => "bad_request",
+            });
+        }
+
+        var message = Message(exception);
+        var problem = new ProblemDetails { Status = status, Title = Title(status), Detail = message };
+        problem.Extensions["error"] = message;
+        if (exception is ConflictException { Details.Count: > 0 } conflict)
+        {
+            problem.Extensions["conflicts"] = conflict.Details;
+        }
+
         context.Response.StatusCode = status;
-        var isInference = context.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal);
-        context.Response.ContentType = isInference ? "application/json" : "application/problem+json";
-        await using var json = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        json.WriteStartObject();
-        json.WriteString("error", message);
-        if (!isInference)
-        {
-            json.WriteString("title", Title(status));
-            json.WriteNumber("status", status);
-            json.WriteString("detail", message);
-        }
-
-        if (details is { Count: > 0 })
-        {
-            json.WriteStartArray("conflicts");
-            foreach (var d in details)
-            {
-                json.WriteStringValue(d);
-            }
-
-            json.WriteEndArray();
-        }
-
-        json.WriteEndObject();
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
     private static int? Classify(Exception e) => e switch
@@ -82,7 +95,11 @@ internal static partial class ErrorHandling
 
     private static string Message(Exception e) => e switch
     {
-        BadHttpRequestException { StatusCode: 413 } => "the request body is larger than this server accepts",
+        // Kestrel's own message names its limit but not which one; Fleet's readers name theirs.
+        BadHttpRequestException { StatusCode: 413 } b when !b.Message.Contains("larger than", StringComparison.Ordinal) =>
+            "the request body is larger than this server accepts",
+        // The framework's binding message names the parameter; the JSON reader's names the position and the problem.
+        BadHttpRequestException { InnerException: JsonException j } b => $"{b.Message.TrimEnd('.')}: {j.Message}",
         JsonException j => $"the request body is not valid JSON: {j.Message}",
         _ => e.Message,
     };
@@ -93,9 +110,29 @@ internal static partial class ErrorHandling
         404 => "Not Found",
         409 => "Conflict",
         413 => "Payload Too Large",
-        _ => "Server Error",
+        415 => "Unsupported Media Type",
+        _ => status < 500 ? "Client Error" : "Server Error",
     };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Path} failed")]
     private static partial void LogServerError(ILogger logger, Exception e, string path);
+}
+
+/// <summary>Writes the inference API's errors as <c>{"error": "..."}</c>, the Open Inference Protocol's error body.</summary>
+internal sealed class OipErrorWriter : IProblemDetailsWriter
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public bool CanWrite(ProblemDetailsContext context) => ErrorHandling.IsInference(context.HttpContext);
+
+    public async ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        var response = context.HttpContext.Response;
+        response.ContentType = "application/json";
+        await using var json = new Utf8JsonWriter(response.Body, Options);
+        json.WriteStartObject();
+        json.WriteString("error", problem.Detail ?? problem.Title ?? $"the request failed with status {response.StatusCode}");
+        json.WriteEndObject();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Fleet.Core.Tensors;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Telemetry;
 using Fleet.Server.Apis;
@@ -37,7 +38,15 @@ public static class FleetServer
             .ValidateOnStart();
         var dataDirectory = Path.GetFullPath(builder.Configuration["Fleet:DataDirectory"] ?? Path.Combine(Environment.CurrentDirectory, "fleet-data"));
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(server.MaxArtifactBytes, server.MaxInferenceRequestBytes) + (1 << 20));
+        var limits = builder.Configuration.GetSection(InferRequestLimits.Section).Get<InferRequestLimits>() ?? new InferRequestLimits();
+        builder.Services.AddOptions<InferRequestLimits>().BindConfiguration(InferRequestLimits.Section)
+            .Validate(o => !o.Validate().Any(), "Fleet inference limits are invalid: " + string.Join("; ", limits.Validate()))
+            .ValidateOnStart();
+
+        // Every body is bounded by the management limit unless its endpoint raises it for itself (inference
+        // requests and pushes do, to their own limits), so a JSON body of a gigabyte is refused as it arrives.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxManagementRequestBytes);
+        builder.Services.AddFleetErrors();
         builder.UseOrleans(silo =>
         {
             var siloPort = server.SiloPort == 0 ? FreePort() : server.SiloPort;

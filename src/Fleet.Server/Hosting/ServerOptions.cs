@@ -9,6 +9,9 @@ public sealed class ServerOptions
     /// <summary>Largest model file accepted by a push, in bytes (default 1 GiB); larger uploads get a 413.</summary>
     public long MaxArtifactBytes { get; set; } = 1L << 30;
 
+    /// <summary>Largest body of any other request (management JSON), in bytes (default 1 MiB); larger bodies get a 413.</summary>
+    public long MaxManagementRequestBytes { get; set; } = 1L << 20;
+
     /// <summary>The silo-to-silo port (default 11111; 0 picks a free port).</summary>
     public int SiloPort { get; set; } = 11111;
 
@@ -26,6 +29,11 @@ public sealed class ServerOptions
         if (MaxArtifactBytes < 1024)
         {
             yield return $"Fleet:{nameof(MaxArtifactBytes)} must be at least 1024 (is {MaxArtifactBytes})";
+        }
+
+        if (MaxManagementRequestBytes < 1024)
+        {
+            yield return $"Fleet:{nameof(MaxManagementRequestBytes)} must be at least 1024 (is {MaxManagementRequestBytes})";
         }
 
         if (SiloPort is < 0 or > 65535 || GatewayPort is < 0 or > 65535)
