@@ -28,10 +28,10 @@ internal static class InferenceApi
         v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve");
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served");
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
-                InferAsync(context, name, null, predictions, options))
+                InferAsync(context, name, null, predictions, options, requestLimitOptions))
             .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
         v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
-                InferAsync(context, name, version, predictions, options))
+                InferAsync(context, name, version, predictions, options, requestLimitOptions))
             .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
         return app;
     }
