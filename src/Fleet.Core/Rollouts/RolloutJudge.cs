@@ -9,7 +9,7 @@ public static class RolloutJudge
     public static IReadOnlyList<GateSpec> GatesFor(RolloutSpec spec, RolloutPhase phase)
     {
         var shadow = phase == RolloutPhase.Shadow;
-        var gates = spec.Gates ?? (shadow ? DefaultGates.Shadow : DefaultGates.Canary);
+        var gates = spec.Gates ?? (shadow ? DefaultGates.Shadow : DefaultGates.CanaryFor(spec.ScoreOutput));
         return gates.Where(g => shadow || !g.NeedsShadow).ToList();
     }
 
