@@ -73,6 +73,26 @@ public sealed class ScoreGateTests
     }
 
     [Fact]
+    public void The_default_score_gate_does_not_judge_when_stable_scores_have_no_spread()
+    {
+        var candidate = new VersionObservation();
+        var stable = new VersionObservation();
+        for (var i = 0; i < 500; i++)
+        {
+            candidate.RecordSuccess(0.002, 0.9);
+            stable.RecordSuccess(0.002, 0.5);
+        }
+
+        var spec = new RolloutSpec { ScoreOutput = "probability" };
+        var (judgement, verdicts) = RolloutJudge.Judge(spec, RolloutPhase.Canary, [new StepObservation(candidate, stable)], new ShadowObservation());
+        Assert.Equal(JudgementOutcome.Pass, judgement.Outcome);
+        Assert.DoesNotContain(verdicts, v => v.Gate.Metric == GateMetric.OutputDistribution);
+
+        var explicitGate = spec with { Gates = [DefaultGates.Score("probability")] };
+        Assert.Equal(JudgementOutcome.Fail, RolloutJudge.Judge(explicitGate, RolloutPhase.Canary, [new StepObservation(candidate, stable)], new ShadowObservation()).Judgement.Outcome);
+    }
+
+    [Fact]
     public void The_default_canary_judges_the_score_only_of_a_candidate_that_has_one()
     {
         var spec = new RolloutSpec();
