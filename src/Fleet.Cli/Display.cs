@@ -39,4 +39,13 @@ internal static class Display
     /// <summary>Text on one line (newlines and tabs become spaces), or "-" when empty.</summary>
     public static string OneLine(string? text) =>
         string.IsNullOrWhiteSpace(text) ? "-" : text.ReplaceLineEndings(" ").Replace('\t', ' ').Trim();
+
+    /// <summary>The output gates judge, with its column: "Score.output", "probabilities[1]", "probabilities[predicted class]", or "-" when none.</summary>
+    public static string Score(Contracts.Management.VersionScore? score) => score switch
+    {
+        null => "-",
+        { Column: { } column } => $"{score.Output}[{column}]",
+        { PredictedClass: true } => $"{score.Output}[predicted class]",
+        _ => score.Output,
+    };
 }

@@ -221,6 +221,20 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
     }
 
     [Fact]
+    public async Task Versions_shows_the_score_output_gates_judge()
+    {
+        var model = NewModel("cli-score");
+        var (path, _) = WriteModel(TwoWeights, 0.1f);
+        Assert.Equal(0, (await RunAsync("push", model, path)).ExitCode);
+
+        var result = await RunAsync("versions", model);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("SCORE", result.Output);
+        Assert.Contains("probability[0]", result.Output);
+    }
+
+    [Fact]
     public async Task Unknown_model_exits_1_with_the_servers_not_found_message()
     {
         var model = NewModel("cli-unknown");

@@ -69,13 +69,24 @@ public sealed class HostileInputTests(FleetServerFixture server) : IClassFixture
         Assert.Contains("rollout.strategy", error);
     }
 
+    [Theory]
+    [InlineData("wrong")]
+    [InlineData("metadata")]
+    public async Task A_push_cut_short_inside_a_part_that_is_not_the_file_is_a_400(string part)
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes($"--b\r\nContent-Disposition: form-data; name=\"{part}\"\r\n\r\nabc\r\n--b");
+        var (status, error, _) = await Send(HttpMethod.Post, "api/v1/models/m/versions", body, "multipart/form-data; boundary=b");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("closing boundary is missing", error);
+    }
+
     [Fact]
     public async Task A_push_whose_multipart_boundary_does_not_match_is_a_400()
     {
         var body = "--one\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.onnx\"\r\n\r\nbytes\r\n--one--\r\n"u8.ToArray();
         var (status, error, _) = await Send(HttpMethod.Post, "api/v1/models/m/versions", body, "multipart/form-data; boundary=other");
         Assert.Equal(HttpStatusCode.BadRequest, status);
-        Assert.Contains("the form could not be read", error);
+        Assert.Contains("does not match the boundary", error);
     }
 
     [Fact]

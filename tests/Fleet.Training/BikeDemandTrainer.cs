@@ -14,8 +14,14 @@ public static class BikeDemandTrainer
     /// <summary>FastTree's default minimum rows per leaf is 10; with fewer than two leaves' worth it fits no split and predicts 0.</summary>
     internal const int MinimumRows = 20;
 
-    /// <summary>Trains a FastTree regressor on cnt (shuffleTargets permutes cnt across rows, deterministically from seed, for a deliberately broken model) and exports it to ONNX.</summary>
-    public static TrainedModel Train(IEnumerable<BikeHour> rows, int seed = 1, int trees = 50, bool shuffleTargets = false)
+    /// <summary>
+    /// Trains a FastTree regressor on cnt (shuffleTargets permutes cnt across rows, deterministically from seed, for a
+    /// deliberately broken model; targetOffset adds a constant to every target, for a model whose predictions are
+    /// shifted by it) and exports it to ONNX: only the score, or with everyColumn every column as ML.NET exports by
+    /// default (each input echoed, then the features, then the score).
+    /// </summary>
+    public static TrainedModel Train(
+        IEnumerable<BikeHour> rows, int seed = 1, int trees = 50, bool shuffleTargets = false, float targetOffset = 0, bool everyColumn = false)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentOutOfRangeException.ThrowIfLessThan(trees, 1);
@@ -27,7 +33,7 @@ public static class BikeDemandTrainer
                 nameof(rows));
         }
 
-        var labels = list.Select(r => (float)r.Count).ToArray();
+        var labels = list.Select(r => r.Count + targetOffset).ToArray();
         if (shuffleTargets)
         {
             Shuffle(labels, new Random(seed));
@@ -52,7 +58,14 @@ public static class BikeDemandTrainer
         byte[] onnx;
         using (var stream = new MemoryStream())
         {
-            ml.Model.ConvertToOnnx(model, exportSchema, stream, ScoreColumn);
+            if (everyColumn)
+            {
+                ml.Model.ConvertToOnnx(model, exportSchema, stream);
+            }
+            else
+            {
+                ml.Model.ConvertToOnnx(model, exportSchema, stream, ScoreColumn);
+            }
             onnx = stream.ToArray();
         }
 

@@ -19,10 +19,10 @@ internal static class VersionsCommand
                 return ExitCodes.Success;
             }
 
-            var table = new TextTable("VERSION", "SIZE", "PUSHED_AT", "PUSHED_BY", "DESCRIPTION");
+            var table = new TextTable("VERSION", "SIZE", "PUSHED_AT", "PUSHED_BY", "SCORE", "DESCRIPTION");
             foreach (var v in versions)
             {
-                table.Add(Display.ShortVersion(v.Version), Display.Size(v.SizeBytes), Display.Time(v.PushedAt), Display.OneLine(v.PushedBy), Display.OneLine(v.Metadata?.Description));
+                table.Add(Display.ShortVersion(v.Version), Display.Size(v.SizeBytes), Display.Time(v.PushedAt), Display.OneLine(v.PushedBy), Display.Score(v.Score), Display.OneLine(v.Metadata?.Description));
             }
 
             table.WriteTo(session.Output);

@@ -30,7 +30,26 @@ public sealed record VersionMetadata
 
     /// <summary>Free-form labels.</summary>
     [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
+
+    /// <summary>The output that carries the prediction, which gates judge; inferred when absent (never an echoed input).</summary>
+    [JsonPropertyName("score_output")] public string? ScoreOutput { get; init; }
+
+    /// <summary>For a probability tensor [N, K]: the class column gates judge (default: 1 for binary, the predicted class's otherwise).</summary>
+    [JsonPropertyName("score_class")] public int? ScoreClass { get; init; }
 }
+
+/// <summary>The output of a version that gates judge, and which element of each row.</summary>
+/// <param name="Output">The output's name.</param>
+/// <param name="Column">The column read (a class's probability), or null for the first element of each row.</param>
+/// <param name="LabelOutput">A classifier's label output, or null.</param>
+/// <param name="PredictedClass">Whether the predicted class's probability is read (multi-class).</param>
+/// <param name="Source">"metadata" when named at push, "inferred" otherwise.</param>
+public sealed record VersionScore(
+    [property: JsonPropertyName("output")] string Output,
+    [property: JsonPropertyName("column")] int? Column,
+    [property: JsonPropertyName("label_output")] string? LabelOutput,
+    [property: JsonPropertyName("predicted_class")] bool PredictedClass,
+    [property: JsonPropertyName("source")] string Source);
 
 /// <summary>An immutable model version: the sha256 of its ONNX bytes plus what Fleet knows of it.</summary>
 public sealed record VersionInfo(
@@ -40,7 +59,8 @@ public sealed record VersionInfo(
     [property: JsonPropertyName("signature")] ModelSignature Signature,
     [property: JsonPropertyName("metadata")] VersionMetadata Metadata,
     [property: JsonPropertyName("pushed_at")] DateTimeOffset PushedAt,
-    [property: JsonPropertyName("pushed_by")] string PushedBy);
+    [property: JsonPropertyName("pushed_by")] string PushedBy,
+    [property: JsonPropertyName("score")] VersionScore? Score = null);
 
 /// <summary>The answer to a push: the version, and whether these bytes were new.</summary>
 public sealed record PushResult(

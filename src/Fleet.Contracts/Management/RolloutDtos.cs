@@ -104,6 +104,9 @@ public sealed record GateRequest
 
     /// <summary>Confidence of a failure verdict (default 0.995).</summary>
     [JsonPropertyName("confidence")] public double? Confidence { get; init; }
+
+    /// <summary>The output an output gate judges: the candidate's score output (the default), named to be explicit.</summary>
+    [JsonPropertyName("output")] public string? Output { get; init; }
 }
 
 /// <summary>Strategy names of the API.</summary>

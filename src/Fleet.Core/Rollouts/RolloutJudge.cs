@@ -5,11 +5,26 @@ namespace Fleet.Core.Rollouts;
 /// <summary>Turns a rollout's observations into one judgement for the state machine, keeping every gate's verdict for the history.</summary>
 public static class RolloutJudge
 {
+    // The default score gate measures change in units of the stable's own spread: with none (every request the same
+    // input, or a constant stable) any difference at all would look infinite, so it judges only scores that vary.
+    private static bool IsDefaultScoreGate(GateSpec gate) => gate.Metric == GateMetric.OutputDistribution && gate == DefaultGates.Score(gate.Output ?? "");
+
+    private static bool StableScoresVary(IReadOnlyList<StepObservation> steps)
+    {
+        var moments = new Statistics.RunningMoments();
+        foreach (var step in steps)
+        {
+            moments.Merge(step.Stable.OutputMoments);
+        }
+
+        return moments.Count < 2 || moments.StandardDeviation > 0;
+    }
+
     /// <summary>The gates a phase is judged by: shadow gates need paired outputs, so a canary skips them.</summary>
     public static IReadOnlyList<GateSpec> GatesFor(RolloutSpec spec, RolloutPhase phase)
     {
         var shadow = phase == RolloutPhase.Shadow;
-        var gates = spec.Gates ?? (shadow ? DefaultGates.Shadow : DefaultGates.Canary);
+        var gates = spec.Gates ?? (shadow ? DefaultGates.Shadow : DefaultGates.CanaryFor(spec.ScoreOutput));
         return gates.Where(g => shadow || !g.NeedsShadow).ToList();
     }
 
@@ -32,7 +47,7 @@ public static class RolloutJudge
             return (new Judgement(JudgementOutcome.HardFailure, hard.Message), [hard]);
         }
 
-        var verdicts = GatesFor(spec, phase).Select(g => GateEvaluator.Evaluate(g, steps, phase == RolloutPhase.Shadow ? shadow : null)).ToList();
+        var verdicts = GatesFor(spec, phase).Where(g => spec.Gates is not null || !IsDefaultScoreGate(g) || StableScoresVary(steps)).Select(g => GateEvaluator.Evaluate(g, steps, phase == RolloutPhase.Shadow ? shadow : null)).ToList();
         var failed = verdicts.Where(v => v.Outcome == GateOutcome.Fail).ToList();
         if (failed.Count > 0)
         {

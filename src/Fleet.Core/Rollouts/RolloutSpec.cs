@@ -55,8 +55,14 @@ public sealed record RolloutSpec
     /// <summary>How often the gates are looked at (default 10 s); hard failures are checked on every report.</summary>
     public TimeSpan EvaluationInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The gates; null means the defaults of each phase (error rate and p99 latency for canary, output shift and errors for shadow).</summary>
+    /// <summary>
+    /// The gates; null means the defaults of each phase (error rate, p99 latency and, with a <see cref="ScoreOutput"/>,
+    /// the score's distribution for canary; output shift and errors for shadow).
+    /// </summary>
     public IReadOnlyList<GateSpec>? Gates { get; init; }
+
+    /// <summary>The candidate's score output, judged by the default canary gates; null when it has none.</summary>
+    public string? ScoreOutput { get; init; }
 
     /// <summary>When a candidate failing most requests is rolled back without waiting.</summary>
     public HardFailureSpec HardFailure { get; init; } = new();

@@ -66,6 +66,7 @@ public static class FleetSiloBuilderExtensions
         services.AddOptions<RolloutOptions>().BindConfiguration("Fleet:Rollouts");
         services.AddOptions<ShadowOptions>().BindConfiguration("Fleet:Shadow");
         services.AddSingleton<RolloutTelemetry>();
+        services.AddSingleton<VersionScores>();
         services.AddSingleton<ShadowRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
         services.AddSingleton<RolloutReporter>();
@@ -77,7 +78,7 @@ public static class FleetSiloBuilderExtensions
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IModelCatalog>(),
             sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
             sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
-            sp.GetRequiredService<RolloutReporter>()));
+            sp.GetRequiredService<RolloutReporter>(), sp.GetRequiredService<VersionScores>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();

@@ -31,6 +31,8 @@ internal static class InferenceEngine
             ordered[i] = tensor;
         }
 
+        CheckBatch(bindings, ordered);
+
         if (inputs.Count != bindings.Count)
         {
             var unknown = inputs.First(t => !bindings.Any(b => b.Name == t.Name));
@@ -137,6 +139,27 @@ internal static class InferenceEngine
                 }
 
                 symbolic[symbol] = tensor.Shape[d];
+            }
+        }
+    }
+
+    // Inputs whose first dimension is left open all take it as the batch (ML.NET and skl2onnx exports, one input per
+    // column or one feature matrix): rows of different inputs must line up, or ONNX Runtime fails mid-graph with a
+    // message about some internal node. Said up front, naming the inputs, it is the caller's mistake it is.
+    private static void CheckBatch(IReadOnlyList<InputBinding> bindings, Tensor[] ordered)
+    {
+        if (ordered.Length < 2 || bindings.Any(b => b.Dimensions.Length == 0 || b.Dimensions[0] >= 0))
+        {
+            return;
+        }
+
+        var first = ordered[0];
+        for (var i = 1; i < ordered.Length; i++)
+        {
+            if (ordered[i].Shape[0] != first.Shape[0])
+            {
+                throw new InferRequestException(
+                    $"inputs '{first.Name}' and '{ordered[i].Name}' have batch sizes {first.Shape[0]} and {ordered[i].Shape[0]}: every input needs one row per prediction");
             }
         }
     }

@@ -24,4 +24,8 @@ internal static class OnnxTypes
         TensorElementType.Float16 => DataTypes.Fp16,
         _ => null,
     };
+
+    /// <summary>Whether <paramref name="dataType"/> is an OIP tensor datatype (non-tensor outputs carry their ONNX value type instead).</summary>
+    public static bool IsOipDataType(string dataType) =>
+        Enum.GetValues<TensorElementType>().Any(t => ToDataType(t) == dataType);
 }

@@ -69,7 +69,9 @@ public sealed class DeploymentService
     {
         var version = _registry.ResolveVersion(model, request.Version);
         var targets = Targets(model, request);
-        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, _catalog.GetRolloutDefaults(model)));
+        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, _catalog.GetRolloutDefaults(model))) is { } plan
+            ? RolloutPlans.ForCandidate(plan, version)
+            : null;
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);

@@ -3,6 +3,7 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
+using Fleet.Runtime.Rollouts;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Registry;
@@ -52,8 +53,9 @@ public sealed class ModelRegistry
             throw new BadRequestException($"the file is not a model Fleet can serve: {e.Message}", e);
         }
 
+        var score = VersionScores.Resolve(onnx, signature, metadata);
         await _artifacts.PutAsync(version, onnx, cancellationToken);
-        var info = new VersionInfo(model, version, onnx.LongLength, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor);
+        var info = new VersionInfo(model, version, onnx.LongLength, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score);
         var (stored, created) = await _catalog.AddVersionAsync(info);
         return new PushResult(stored, created);
     }
@@ -88,8 +90,10 @@ public sealed class ModelRegistry
             }
 
             var length = new FileInfo(uploadPath).Length;
+            // The score rule reads the graph; the upload is already bounded by the artifact size limit.
+            var score = VersionScores.Resolve(await File.ReadAllBytesAsync(uploadPath, cancellationToken), signature, metadata);
             await _artifacts.CommitUploadAsync(version, uploadPath, cancellationToken);
-            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor);
+            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score);
             var (stored, created) = await _catalog.AddVersionAsync(info);
             return new PushResult(stored, created);
         }

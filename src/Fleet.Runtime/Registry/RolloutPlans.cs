@@ -42,6 +42,27 @@ public static class RolloutPlans
         },
     };
 
+    /// <summary>
+    /// The plan for one candidate: its score output is what output and quality gates judge (and name in their
+    /// messages). Fleet records one score per prediction, so a gate naming another output is refused, naming both.
+    /// </summary>
+    public static RolloutSpec ForCandidate(RolloutSpec spec, VersionInfo candidate)
+    {
+        var score = candidate.Score?.Output;
+        var gates = spec.Gates?.Select(gate =>
+        {
+            if (gate.Output is { } named && named != score)
+            {
+                throw new BadRequestException(score is null
+                    ? $"rollout.gates: {gate.DisplayName} names output '{named}', but version {candidate.Version[..12]} has no score output: push it with score_output '{named}'"
+                    : $"rollout.gates: {gate.DisplayName} names output '{named}', but gates judge version {candidate.Version[..12]}'s score output '{score}': push it with score_output '{named}' to judge that one");
+            }
+
+            return gate.UsesLimit ? gate with { Output = score } : gate;
+        }).ToList();
+        return spec with { ScoreOutput = score, Gates = gates };
+    }
+
     /// <summary>The spec of a request; null for an immediate deployment.</summary>
     public static RolloutSpec? FromRequest(RolloutRequest? request)
     {
@@ -99,6 +120,7 @@ public static class RolloutPlans
                 : throw new BadRequestException($"rollout.gates: distance '{gate.Distance}' is not ks or psi"),
             MinSamples = gate.MinSamples ?? defaults.MinSamples,
             Confidence = gate.Confidence ?? defaults.Confidence,
+            Output = gate.Output,
         };
     }
 

@@ -20,7 +20,7 @@ public sealed class ShadowOptions
     public int Workers { get; set; } = 1;
 }
 
-/// <summary>A copy of an answered request for the candidate: the same inputs, and the stable version's primary output.</summary>
+/// <summary>A copy of an answered request for the candidate: the same inputs, and the stable version's score.</summary>
 internal sealed record ShadowJob(SliceId Slice, RolloutKey Rollout, string Candidate, IReadOnlyList<Tensor> Inputs, double? StableOutput);
 
 /// <summary>
@@ -32,11 +32,13 @@ internal sealed class ShadowRunner : BackgroundService
     private readonly Channel<ShadowJob> _queue;
     private readonly ModelHost _host;
     private readonly RolloutTelemetry _telemetry;
+    private readonly VersionScores _scores;
     private readonly FleetMetrics _metrics;
     private readonly int _workers;
 
-    public ShadowRunner(ModelHost host, RolloutTelemetry telemetry, FleetMetrics metrics, IOptions<ShadowOptions> options)
+    public ShadowRunner(ModelHost host, RolloutTelemetry telemetry, FleetMetrics metrics, IOptions<ShadowOptions> options, VersionScores scores)
     {
+        _scores = scores;
         _host = host;
         _telemetry = telemetry;
         _metrics = metrics;
@@ -89,7 +91,8 @@ internal sealed class ShadowRunner : BackgroundService
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), job.StableOutput, failed: false);
+            var score = VersionScores.Read(outputs, _scores.Of(job.Slice.Model, job.Candidate));
+            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, score, job.StableOutput, failed: false);
             _metrics.Predicted(job.Slice.Model, job.Candidate, VersionRole.Shadow, 1, elapsed);
         }
         catch (Exception e) when (e is ModelExecutionException or InferRequestException or Artifacts.ArtifactCorruptException)

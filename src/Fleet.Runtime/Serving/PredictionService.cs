@@ -21,7 +21,8 @@ namespace Fleet.Runtime.Serving;
 /// <param name="Role">The role the version played.</param>
 /// <param name="Outputs">The output tensors.</param>
 /// <param name="Id">The prediction id feedback joins on: the request's, or one Fleet made during a rollout.</param>
-public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null);
+/// <param name="Score">The version's score for the first row, which gates judge (null when not tracked or not a number).</param>
+public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null, double? Score = null);
 
 /// <summary>
 /// The prediction path: resolve the slice, read its route from the silo-local cache, lease the version's session from
@@ -40,12 +41,14 @@ public sealed class PredictionService
     private readonly ShadowRunner _shadow;
     private readonly PredictionJournal _journal;
     private readonly RolloutReporter _reporter;
+    private readonly VersionScores _scores;
     private readonly ConcurrentDictionary<(string Model, string Version), bool> _knownVersions = new();
 
     internal PredictionService(
         RouteCache routes, ModelHost host, IModelCatalog catalog, FleetMetrics metrics, SliceTrafficCounters traffic,
-        RolloutTelemetry telemetry, ShadowRunner shadow, PredictionJournal journal, RolloutReporter reporter)
+        RolloutTelemetry telemetry, ShadowRunner shadow, PredictionJournal journal, RolloutReporter reporter, VersionScores scores)
     {
+        _scores = scores;
         _reporter = reporter;
         _journal = journal;
         _routes = routes;
@@ -71,14 +74,14 @@ public sealed class PredictionService
         if (pinnedVersion is not null)
         {
             var pinned = ResolvePinned(slice.Model, pinnedVersion);
-            return await RunAsync(slice, pinned, VersionRole.Pinned, request, null, cancellationToken);
+            return await RunAsync(slice, pinned, VersionRole.Pinned, request, null, track: request.Id is not null, cancellationToken);
         }
 
         var route = await _routes.GetAsync(slice);
         var stable = route.StableVersion ?? throw NotDeployed(slice);
         var prediction = route.HasRollout
             ? await PredictDuringRolloutAsync(slice, route, request, cancellationToken)
-            : await RunAsync(slice, stable, VersionRole.Stable, request, null, cancellationToken);
+            : await RunAsync(slice, stable, VersionRole.Stable, request, null, track: request.Id is not null, cancellationToken);
         if (request.Id is null && !route.HasRollout)
         {
             return prediction;
@@ -86,7 +89,7 @@ public sealed class PredictionService
 
         // Keep it for the feedback join: the caller sent an id, or a rollout's quality gates may need the outcome.
         var id = request.Id ?? Guid.NewGuid().ToString("N");
-        if (PrimaryOutput.Of(prediction.Outputs) is { } output)
+        if (prediction.Score is { } output)
         {
             _journal.Record(id, slice, prediction.Version, prediction.Role, RolloutOf(slice, route), output);
         }
@@ -107,10 +110,10 @@ public sealed class PredictionService
             }
         }
 
-        var prediction = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, rollout, cancellationToken);
+        var prediction = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, rollout, track: true, cancellationToken);
         if (route.ShadowShare > 0 && Random.Shared.NextDouble() < route.ShadowShare)
         {
-            _shadow.TryEnqueue(new ShadowJob(slice, rollout, candidate, request.Inputs, PrimaryOutput.Of(prediction.Outputs)));
+            _shadow.TryEnqueue(new ShadowJob(slice, rollout, candidate, request.Inputs, prediction.Score));
         }
 
         return prediction;
@@ -122,29 +125,32 @@ public sealed class PredictionService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outputs = await RunModelAsync(candidate, request, cancellationToken);
+            var (outputs, score) = await RunModelAsync(slice.Model, candidate, request, track: true, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            _telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
+            _telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, score, failed: false);
             _metrics.Predicted(slice.Model, candidate, VersionRole.Canary, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
-            return new Prediction(slice, candidate, VersionRole.Canary, outputs);
+            return new Prediction(slice, candidate, VersionRole.Canary, outputs, Score: score);
         }
-        catch (InferRequestException)
+        catch (Exception e) when (e is InferRequestException or ModelExecutionException or ArtifactCorruptException)
         {
-            // The candidate refused the input. If stable refuses it too, the mistake is the caller's: its 400 stands
-            // and the candidate is not blamed; if stable answers, the candidate failed a request stable serves.
-            var answer = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
+            // Stable answers, so a bad canary never fails the caller. Not as evidence for stable, though: these are
+            // exactly the inputs the candidate failed on, not a fair sample of stable's traffic. If stable refuses or
+            // fails on the same input too, the input is at fault: the caller gets a 400 and the candidate no blame.
+            Prediction answer;
+            try
+            {
+                answer = await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, track: true, cancellationToken);
+            }
+            catch (ModelExecutionException stableFailure) when (e is not ArtifactCorruptException)
+            {
+                throw new BadRequestException(
+                    $"the input fails on the stable version {VersionId.Short(route.StableVersion!)} too, so the request is at fault: {stableFailure.Message}", stableFailure);
+            }
+
             CandidateFailed(slice, rollout, candidate, started);
             return answer;
         }
-        catch (Exception e) when (e is ModelExecutionException or ArtifactCorruptException)
-        {
-            CandidateFailed(slice, rollout, candidate, started);
-        }
-
-        // Stable answers, so a bad canary never fails the caller. Not as evidence for stable, though: these are exactly
-        // the inputs the candidate failed on, not a fair sample of stable's traffic.
-        return await RunAsync(slice, route.StableVersion!, VersionRole.Stable, request, null, cancellationToken);
     }
 
     private void CandidateFailed(SliceId slice, RolloutKey rollout, string candidate, long started)
@@ -159,21 +165,22 @@ public sealed class PredictionService
         _metrics.CanaryFellBack(slice.Model);
     }
 
-    private async ValueTask<Prediction> RunAsync(SliceId slice, string version, VersionRole role, ParsedInferRequest request, RolloutKey? rollout, CancellationToken cancellationToken)
+    private async ValueTask<Prediction> RunAsync(
+        SliceId slice, string version, VersionRole role, ParsedInferRequest request, RolloutKey? rollout, bool track, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var outputs = await RunModelAsync(version, request, cancellationToken);
+            var (outputs, score) = await RunModelAsync(slice.Model, version, request, track || rollout is not null, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.Predicted(slice.Model, version, role, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
             if (rollout is { } observed)
             {
-                _telemetry.RecordStable(observed, elapsed.TotalSeconds, PrimaryOutput.Of(outputs), failed: false);
+                _telemetry.RecordStable(observed, elapsed.TotalSeconds, score, failed: false);
             }
 
-            return new Prediction(slice, version, role, outputs);
+            return new Prediction(slice, version, role, outputs, Score: score);
         }
         catch (ModelExecutionException)
         {
@@ -189,10 +196,19 @@ public sealed class PredictionService
         }
     }
 
-    private async ValueTask<IReadOnlyList<Tensor>> RunModelAsync(string version, ParsedInferRequest request, CancellationToken cancellationToken)
+    // When the score is tracked, it is computed whatever outputs the caller asked for: a filter must not blind the gates.
+    private async ValueTask<(IReadOnlyList<Tensor> Outputs, double? Score)> RunModelAsync(
+        string model, string version, ParsedInferRequest request, bool track, CancellationToken cancellationToken)
     {
         using var lease = await _host.AcquireAsync(version, cancellationToken);
-        return InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs);
+        if (!track)
+        {
+            return (InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs), null);
+        }
+
+        var score = _scores.Of(model, version);
+        var outputs = InferenceEngine.Run(lease.Model, request.Inputs, VersionScores.WithScore(request.RequestedOutputs, score));
+        return (VersionScores.AsRequested(outputs, request.RequestedOutputs), VersionScores.Read(outputs, score));
     }
 
     private string ResolvePinned(string model, string reference)

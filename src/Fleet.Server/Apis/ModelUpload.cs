@@ -80,11 +80,17 @@ internal sealed class ModelUpload
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
             if (path is not null)
             {
                 File.Delete(path);
+            }
+
+            if (e is IOException and not BadHttpRequestException)
+            {
+                // A part's body (metadata, or one read past) ended before its boundary: the body is cut short.
+                throw new BadRequestException("the multipart body ends inside a part: its closing boundary is missing", e);
             }
 
             throw;

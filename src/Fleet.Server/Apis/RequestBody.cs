@@ -45,22 +45,6 @@ internal static class RequestBody
         return await request.ReadFromJsonAsync<T>(cancellationToken);
     }
 
-    /// <summary>
-    /// Reads a multipart or URL-encoded form. A form that does not parse (a boundary that does not match, a body
-    /// that ends inside a part, malformed part headers) is the caller's mistake: a 400 naming it.
-    /// </summary>
-    public static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await request.ReadFormAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidDataException || (e is IOException && e is not BadHttpRequestException))
-        {
-            throw new BadHttpRequestException($"the form could not be read: {e.Message.Trim()} (does the multipart boundary match the body?)", StatusCodes.Status400BadRequest, e);
-        }
-    }
-
     public static async Task<PooledBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)

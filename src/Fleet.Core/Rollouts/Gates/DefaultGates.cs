@@ -8,12 +8,32 @@ namespace Fleet.Core.Rollouts.Gates;
 /// </summary>
 public static class DefaultGates
 {
-    /// <summary>Canary: error rate not worse than the stable's, and p99 latency at most 20% above the stable's.</summary>
+    /// <summary>Canary, on every candidate: error rate not worse than the stable's, and p99 latency at most 20% above the stable's.</summary>
     public static IReadOnlyList<GateSpec> Canary { get; } =
     [
         new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 100, Confidence = 0.995 },
         new GateSpec { Metric = GateMetric.LatencyP99, RelativeMargin = 0.2, MinSamples = 200, Confidence = 0.995 },
     ];
+
+    /// <summary>
+    /// Canary, for a candidate with a score output: the distribution of its scores is at most a KS distance of 0.3
+    /// from the stable's (the largest gap between their CDFs, so in units of the stable's own spread). A retrain
+    /// moves the score by much less; adding a constant, a constant score or a model of noise moves it by more.
+    /// Its false-alarm bound of 0.1% holds for a candidate exactly at the limit; an identical candidate, far inside
+    /// it, fails it practically never, so the canary defaults still roll back an identical candidate in at most 1%.
+    /// </summary>
+    public static GateSpec Score(string output) => new()
+    {
+        Metric = GateMetric.OutputDistribution,
+        Distance = DistanceMeasure.Ks,
+        Limit = 0.3,
+        MinSamples = 100,
+        Confidence = 0.999,
+        Output = output,
+    };
+
+    /// <summary>The canary defaults of a candidate: <see cref="Canary"/>, and <see cref="Score"/> when it has a score output.</summary>
+    public static IReadOnlyList<GateSpec> CanaryFor(string? scoreOutput) => scoreOutput is null ? Canary : [.. Canary, Score(scoreOutput)];
 
     /// <summary>
     /// Shadow: the candidate's scores on the same inputs shift the mean by at most a quarter of the stable's

@@ -155,7 +155,7 @@ internal static class GateMeasures
         var sizes = Invariant($"(n={candidate.Count} vs {stable.Count})");
         if (gate.Distance == DistanceMeasure.Ks)
         {
-            var head = Invariant($"output KS distance {Number(ks.Estimate)} {sizes}");
+            var head = Invariant($"{gate.DisplayName} {Number(ks.Estimate)} {sizes}");
             var detail = Invariant($"lower confidence bound {Number(ks.Statistic)}");
             return new GateMeasurement(head, Number(gate.Limit), AgainstStable: false, ks.Estimate, 0, candidate.Count, stable.Count,
                 "outputs", gate.Limit, ks, detail);
@@ -168,7 +168,7 @@ internal static class GateMeasures
         var differ = ks.Comparison == SequentialComparison.Worse;
         var comparison = differ && debiased >= gate.Limit ? SequentialComparison.Worse : SequentialComparison.Inconclusive;
         var result = new SequentialResult(comparison, debiased, ks.StandardError, debiased, gate.Limit);
-        var psiHead = Invariant($"output PSI {Number(psi)} {sizes}");
+        var psiHead = Invariant($"{gate.DisplayName} {Number(psi)} {sizes}");
         var psiDetail = Invariant($"{Number(debiased)} after small-sample correction; KS distance {Number(ks.Estimate)} {(differ ? "shows" : "does not show")} a difference");
         return new GateMeasurement(psiHead, Number(gate.Limit), AgainstStable: false, psi, 0, candidate.Count, stable.Count,
             "outputs", gate.Limit, result, psiDetail);

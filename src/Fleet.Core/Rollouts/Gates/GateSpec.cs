@@ -24,6 +24,9 @@ public sealed record GateSpec
     /// </summary>
     public double Limit { get; init; }
 
+    /// <summary>The output the gate judges, named in its messages; null for the version's score output unnamed.</summary>
+    public string? Output { get; init; }
+
     /// <summary>For <see cref="GateMetric.OutputDistribution"/>: KS (default) or PSI.</summary>
     public DistanceMeasure Distance { get; init; } = DistanceMeasure.Ks;
 
@@ -44,7 +47,7 @@ public sealed record GateSpec
         GateMetric.LabelDisagreement => "label disagreement",
         GateMetric.OutputAbsoluteDifference => "mean absolute output difference",
         GateMetric.OutputRelativeDifference => "mean relative output difference",
-        GateMetric.OutputDistribution => Distance == DistanceMeasure.Psi ? "output PSI" : "output KS distance",
+        GateMetric.OutputDistribution => $"{Output ?? "output"} {(Distance == DistanceMeasure.Psi ? "PSI" : "KS distance")}",
         GateMetric.Accuracy => "accuracy",
         GateMetric.Auc => "AUC",
         GateMetric.LogLoss => "log loss",

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Scoring;
+using Fleet.Core.Tensors;
+using Fleet.Runtime.Onnx;
+using Fleet.Runtime.Registry;
+using DataTypes = Fleet.Contracts.Inference.DataTypes;
+
+namespace Fleet.Runtime.Rollouts;
+
+/// <summary>
+/// The score output of each version: resolved once at push (named in the metadata, or inferred from the graph by
+/// <see cref="ScoreOutputRule"/>), looked up by the prediction path, and read off a prediction's outputs.
+/// </summary>
+internal sealed class VersionScores(IModelCatalog catalog)
+{
+    private readonly ConcurrentDictionary<(string Model, string Version), VersionScore?> _known = new();
+
+    /// <summary>The score of a pushed model; a 400 naming the problem when the metadata names an output that cannot be one.</summary>
+    public static VersionScore? Resolve(byte[] onnx, ModelSignature signature, VersionMetadata? metadata)
+    {
+        var echoes = OnnxInputEchoes.Find(onnx);
+        var outputs = signature.Outputs
+            .Select(o => new OutputDescriptor(o.Name, OnnxTypes.IsOipDataType(o.DataType) ? o.DataType : null, o.Shape, echoes.ContainsKey(o.Name)))
+            .ToList();
+        if (metadata?.ScoreOutput is { } named)
+        {
+            var (score, problem) = ScoreOutputRule.Named(outputs, named, metadata.ScoreClass);
+            return score is null ? throw new BadRequestException($"metadata: {problem}") : ToDto(score);
+        }
+
+        if (metadata?.ScoreClass is { } column)
+        {
+            throw new BadRequestException($"metadata: score_class {column} needs score_output naming the probability tensor it is a column of");
+        }
+
+        return ScoreOutputRule.Infer(outputs) is { } inferred ? ToDto(inferred) : null;
+    }
+
+    /// <summary>The recorded score of a version (null for versions pushed before Fleet recorded one: then the first numeric output).</summary>
+    public VersionScore? Of(string model, string version) =>
+        _known.GetOrAdd((model, version), key => catalog.FindVersions(key.Model, key.Version, 1) is [var info] ? info.Score : null);
+
+    /// <summary>The outputs to compute for a caller asking for <paramref name="requested"/>: those plus the score, so a filter never blinds the gates.</summary>
+    public static IReadOnlyList<string>? WithScore(IReadOnlyList<string>? requested, VersionScore? score) =>
+        requested is null || score is null || requested.Contains(score.Output) ? requested : [.. requested, score.Output];
+
+    /// <summary>The score of the first row of a prediction, or null when the outputs do not carry it.</summary>
+    public static double? Read(IReadOnlyList<Tensor> outputs, VersionScore? score)
+    {
+        if (score is null)
+        {
+            return PrimaryOutput.Of(outputs);
+        }
+
+        var tensor = outputs.FirstOrDefault(t => t.Name == score.Output);
+        if (tensor is null || tensor.Data.Length == 0)
+        {
+            return null;
+        }
+
+        var width = tensor.Shape.Length >= 2 ? (int)Math.Min(tensor.Shape[^1], tensor.Data.Length) : 1;
+        if (score.Column is { } column)
+        {
+            return column < width ? Element(tensor, column) : null;
+        }
+
+        if (!score.PredictedClass)
+        {
+            return Element(tensor, 0);
+        }
+
+        if (width == 2)
+        {
+            return Element(tensor, 1);
+        }
+
+        double? best = null;
+        for (var i = 0; i < width; i++)
+        {
+            var value = Element(tensor, i);
+            best = best is null || value > best ? value : best;
+        }
+
+        return best;
+    }
+
+    /// <summary>The outputs the caller asked for, without one added for the score.</summary>
+    public static IReadOnlyList<Tensor> AsRequested(IReadOnlyList<Tensor> outputs, IReadOnlyList<string>? requested) =>
+        requested is null || outputs.Count == requested.Count ? outputs : [.. outputs.Where(t => requested.Contains(t.Name))];
+
+    private static double? Element(Tensor tensor, int index) => tensor.DataType switch
+    {
+        DataTypes.Fp32 => ((float[])tensor.Data)[index],
+        DataTypes.Fp64 => ((double[])tensor.Data)[index],
+        DataTypes.Int64 => ((long[])tensor.Data)[index],
+        DataTypes.Int32 => ((int[])tensor.Data)[index],
+        DataTypes.Bool => ((bool[])tensor.Data)[index] ? 1 : 0,
+        _ => null,
+    };
+
+    private static VersionScore ToDto(ScoreOutput score) =>
+        new(score.Output, score.Column, score.LabelOutput, score.PredictedClass, score.Named ? "metadata" : "inferred");
+}
