@@ -69,12 +69,10 @@ public sealed class HostileInputTests(FleetServerFixture server) : IClassFixture
         Assert.Contains("rollout.strategy", error);
     }
 
-    [Theory]
-    [InlineData("wrong")]
-    [InlineData("metadata")]
-    public async Task A_push_cut_short_inside_a_part_that_is_not_the_file_is_a_400(string part)
+    [Fact]
+    public async Task A_push_cut_short_inside_a_part_that_is_read_past_is_a_400()
     {
-        var body = System.Text.Encoding.UTF8.GetBytes($"--b\r\nContent-Disposition: form-data; name=\"{part}\"\r\n\r\nabc\r\n--b");
+        var body = "--b\r\nContent-Disposition: form-data; name=\"wrong\"\r\n\r\nabc\r\n--b"u8.ToArray();
         var (status, error, _) = await Send(HttpMethod.Post, "api/v1/models/m/versions", body, "multipart/form-data; boundary=b");
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("closing boundary is missing", error);
