@@ -130,6 +130,8 @@ public sealed class ModelHostTests : IDisposable
 
         public Task PutAsync(string version, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) => inner.PutAsync(version, bytes, cancellationToken);
 
+        public Task<string?> ProbeAsync(CancellationToken cancellationToken = default) => inner.ProbeAsync(cancellationToken);
+
         public async Task<byte[]> ReadAsync(string version, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _reads);

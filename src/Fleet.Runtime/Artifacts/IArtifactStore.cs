@@ -1,7 +1,9 @@
+using Fleet.Runtime.Storage;
+
 namespace Fleet.Runtime.Artifacts;
 
 /// <summary>Content-addressed storage of model artifacts (ONNX bytes), keyed by their sha256 version id.</summary>
-public interface IArtifactStore
+public interface IArtifactStore : IStoreHealth
 {
     /// <summary>True when the artifact is stored.</summary>
     Task<bool> ExistsAsync(string version, CancellationToken cancellationToken = default);

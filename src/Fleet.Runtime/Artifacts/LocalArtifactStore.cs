@@ -1,4 +1,5 @@
 using Fleet.Core.Identity;
+using Fleet.Runtime.Storage;
 
 namespace Fleet.Runtime.Artifacts;
 
@@ -97,6 +98,28 @@ public sealed class LocalArtifactStore : IArtifactStore
         }
 
         return bytes;
+    }
+
+    /// <inheritdoc />
+    public Task<string?> ProbeAsync(CancellationToken cancellationToken = default)
+    {
+        // Pushes write here: a folder that is gone or read-only fails them, so it is not ready.
+        if (!Directory.Exists(_root))
+        {
+            return Task.FromResult<string?>($"the artifact folder {_root} is missing");
+        }
+
+        var probe = Path.Combine(_root, $".probe-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return Task.FromResult<string?>(null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Task.FromResult<string?>($"the artifact folder {_root} cannot be written: {e.Message}");
+        }
     }
 
     private string PathOf(string version)

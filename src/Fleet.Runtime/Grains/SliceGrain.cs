@@ -43,7 +43,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = SliceId.Parse(this.GetPrimaryKeyString());
-        if (_store.Load(_id.ToString()) is { } stored)
+        if (await _store.LoadAsync(_id.ToString(), cancellationToken) is { } stored)
         {
             (_record, _version) = (stored.Record, stored.Version);
         }

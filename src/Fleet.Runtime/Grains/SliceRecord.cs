@@ -7,8 +7,11 @@ namespace Fleet.Runtime.Grains;
 /// <summary>The durable record of a slice: its stable version and its current (or last) rollout.</summary>
 public sealed class SliceRecord
 {
-    /// <summary>The schema records are written in now: 2 added <see cref="RolloutEvidence"/>.</summary>
-    public const int CurrentSchema = 2;
+    /// <summary>
+    /// The schema records are written in now: 2 added <see cref="RolloutEvidence"/>; 3 writes enums by their wire
+    /// names (<c>"rolled_back"</c>, not <c>"RolledBack"</c>). Older records still read (see <c>StoredJson</c>).
+    /// </summary>
+    public const int CurrentSchema = 3;
 
     /// <summary>The schema the record was written in; records from before schema 2 carry none and read as 1.</summary>
     public int SchemaVersion { get; set; } = 1;

@@ -10,7 +10,6 @@ using Fleet.Runtime.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Orleans.Storage;
 
 namespace Fleet.Runtime.Hosting;
 
@@ -18,13 +17,15 @@ namespace Fleet.Runtime.Hosting;
 public static class FleetSiloBuilderExtensions
 {
     /// <summary>
-    /// Adds Fleet to the silo on the embedded default: grain state and the model catalog in one SQLite file, artifacts
-    /// in a local folder, the model host, the route cache and the prediction path.
+    /// Adds Fleet to the silo: the model host, the route cache, the prediction path, the rollout machinery, webhooks,
+    /// and the backends that keep state and artifacts, chosen on the returned <see cref="FleetBuilder"/> or by
+    /// configuration (<c>Fleet:Storage:Kind</c>, <c>Fleet:Artifacts:Kind</c>); by default the embedded SQLite store
+    /// and a local artifact folder under <see cref="FleetOptions.DataDirectory"/>.
     /// </summary>
-    public static ISiloBuilder AddFleet(this ISiloBuilder silo, Action<FleetOptions>? configure = null, Action<ModelHostOptions>? configureHost = null)
+    public static FleetBuilder AddFleet(this ISiloBuilder silo, Action<FleetOptions>? configure = null, Action<ModelHostOptions>? configureHost = null)
     {
         var services = silo.Services;
-        var fleet = services.AddOptions<FleetOptions>();
+        var fleet = services.AddOptions<FleetOptions>().BindConfiguration("Fleet");
         if (configure is not null)
         {
             fleet.Configure(configure);
@@ -43,17 +44,7 @@ public static class FleetSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddFleetSerializer();
 
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<FleetOptions>>().Value;
-            return new SqliteDatabase(options.StateDatabasePath, SqliteGrainStorage.Schema + SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteReminderTable.Schema + WebhookDispatcher.Schema);
-        });
-        services.AddSingleton<ISliceStore>(sp => new SqliteSliceStore(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IReminderTable>(sp => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()));
-        silo.AddReminders();
-        services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (sp, _) => new SqliteGrainStorage(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IModelCatalog>(sp => new SqliteModelCatalog(sp.GetRequiredService<SqliteDatabase>()));
-        services.AddSingleton<IArtifactStore>(sp => new LocalArtifactStore(sp.GetRequiredService<IOptions<FleetOptions>>().Value.ArtifactDirectory));
+        var builder = AddBackends(silo);
 
         services.AddOptions<MetricsOptions>().BindConfiguration("Fleet:Metrics");
         services.AddSingleton(sp => new FleetMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<MetricsOptions>>()));
@@ -85,17 +76,31 @@ public static class FleetSiloBuilderExtensions
         services.AddOptions<WebhookOptions>().BindConfiguration("Fleet:Webhooks").ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>>(new NamedProblems<WebhookOptions>(o => o.Validate()));
         services.AddHostedService<WebhookDispatcher>();
-        return silo;
+        return builder;
     }
 
-    // Start-up fails with every problem, each naming its option.
-    private sealed class NamedProblems<T>(Func<T, IEnumerable<string>> problemsOf) : IValidateOptions<T>
-        where T : class
+    // The stores every part of Fleet resolves are those of the chosen kinds; a kind's own services are keyed by its
+    // name and built only when it is chosen. An unknown kind fails start-up naming the valid ones.
+    private static FleetBuilder AddBackends(ISiloBuilder silo)
     {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var problems = problemsOf(options).ToList();
-            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-        }
+        var services = silo.Services;
+        var fleet = new FleetBuilder(silo);
+        services.AddSingleton(fleet);
+        services.AddOptions<FleetStorageOptions>().BindConfiguration(FleetStorageOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FleetStorageOptions>>(new NamedProblems<FleetStorageOptions>(fleet.StorageProblems));
+        services.AddOptions<FleetArtifactOptions>().BindConfiguration(FleetArtifactOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FleetArtifactOptions>>(new NamedProblems<FleetArtifactOptions>(fleet.ArtifactProblems));
+
+        fleet.AddStorageKind(FleetStorageKinds.Embedded, FleetBuilderStorageExtensions.AddEmbeddedStorage, FleetBuilderStorageExtensions.DescribeEmbedded);
+        fleet.AddArtifactKind(FleetArtifactKinds.Local, FleetBuilderArtifactExtensions.AddLocalArtifacts, FleetBuilderArtifactExtensions.DescribeLocal);
+
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<ISliceStore>(fleet.ChosenStorage(sp)));
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IEventFeed>(fleet.ChosenStorage(sp)));
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IModelCatalog>(fleet.ChosenStorage(sp)));
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IReminderTable>(fleet.ChosenStorage(sp)));
+        silo.AddReminders();
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IArtifactStore>(fleet.ChosenArtifacts(sp)));
+        services.AddHostedService<FleetBackendsLog>();
+        return fleet;
     }
 }

@@ -28,30 +28,30 @@ public sealed class DeploymentService
     }
 
     /// <summary>The model's default rollout plan; 404 when it has none.</summary>
-    public RolloutRequest GetRolloutDefaults(string model)
+    public async Task<RolloutRequest> GetRolloutDefaultsAsync(string model, CancellationToken cancellationToken = default)
     {
-        _registry.RequireModel(model);
-        return _catalog.GetRolloutDefaults(model) ?? throw new NotFoundException($"model '{model}' has no default rollout plan");
+        await _registry.RequireModelAsync(model, cancellationToken);
+        return await _catalog.GetRolloutDefaultsAsync(model, cancellationToken) ?? throw new NotFoundException($"model '{model}' has no default rollout plan");
     }
 
     /// <summary>Sets the model's default rollout plan after checking it (400 naming what is wrong); null removes it.</summary>
     public async Task SetRolloutDefaultsAsync(string model, RolloutRequest? defaults)
     {
-        _registry.RequireModel(model);
+        await _registry.RequireModelAsync(model);
         RolloutPlans.FromRequest(defaults);
         await _catalog.SetRolloutDefaultsAsync(model, defaults);
     }
 
     /// <summary>A slice's history after event <paramref name="afterSeq"/>, oldest first; 404 for an unknown model or a slice with no history.</summary>
-    public SliceHistory GetHistory(string model, string sliceKey, long afterSeq, int limit)
+    public async Task<SliceHistory> GetHistoryAsync(string model, string sliceKey, long afterSeq, int limit, CancellationToken cancellationToken = default)
     {
-        _registry.RequireModel(model);
+        await _registry.RequireModelAsync(model, cancellationToken);
         if (!SliceId.TryCreate(model, sliceKey, out var slice, out var error))
         {
             throw new BadRequestException(error);
         }
 
-        var events = _slices.ReadHistory(slice.ToString(), Math.Max(0, afterSeq), Math.Clamp(limit, 1, 10_000));
+        var events = await _slices.ReadHistoryAsync(slice.ToString(), Math.Max(0, afterSeq), Math.Clamp(limit, 1, 10_000), cancellationToken);
         if (events.Count == 0 && afterSeq <= 0)
         {
             throw new NotFoundException($"model '{model}' has no history for slice '{slice.Key}'");
@@ -67,9 +67,9 @@ public sealed class DeploymentService
     /// </summary>
     public async Task<DeployResult> DeployAsync(string model, DeployRequest request, string actor, CancellationToken cancellationToken = default)
     {
-        var version = _registry.ResolveVersion(model, request.Version);
-        var targets = Targets(model, request);
-        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, _catalog.GetRolloutDefaults(model))) is { } plan
+        var version = await _registry.ResolveVersionAsync(model, request.Version, cancellationToken);
+        var targets = await TargetsAsync(model, request, cancellationToken);
+        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, await _catalog.GetRolloutDefaultsAsync(model, cancellationToken))) is { } plan
             ? RolloutPlans.ForCandidate(plan, version)
             : null;
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
@@ -108,7 +108,7 @@ public sealed class DeploymentService
     /// </summary>
     public async Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, string actor, CancellationToken cancellationToken = default)
     {
-        _registry.RequireModel(model);
+        await _registry.RequireModelAsync(model, cancellationToken);
         if (action is not (RolloutActions.Pause or RolloutActions.Resume or RolloutActions.Promote or RolloutActions.Rollback))
         {
             throw new BadRequestException($"'{action}' is not a rollout action: use pause, resume, promote or rollback");
@@ -124,14 +124,14 @@ public sealed class DeploymentService
         List<string> targets;
         if (request.Version is { } reference)
         {
-            var version = _registry.ResolveVersion(model, reference).Version;
-            var snapshots = await SnapshotsAsync(model, _catalog.ListSlices(model), cancellationToken);
+            var version = (await _registry.ResolveVersionAsync(model, reference, cancellationToken)).Version;
+            var snapshots = await SnapshotsAsync(model, await _catalog.ListSlicesAsync(model, cancellationToken), cancellationToken);
             targets = snapshots.Where(s => s.Snapshot.StableVersion == version || s.Snapshot.Rollout is { EndedAt: null } r && r.Candidate == version)
                 .Select(s => s.Key).ToList();
         }
         else
         {
-            targets = request.AllSlices ? [.. _catalog.ListSlices(model)] : Normalize(given);
+            targets = request.AllSlices ? [.. await _catalog.ListSlicesAsync(model, cancellationToken)] : Normalize(given);
         }
 
         var command = new RolloutCommand(action, actor, request.Reason);
@@ -147,9 +147,9 @@ public sealed class DeploymentService
     }
 
     /// <summary>One slice's status; 404 when the model is unknown.</summary>
-    public async Task<SliceStatus> GetSliceAsync(string model, string sliceKey)
+    public async Task<SliceStatus> GetSliceAsync(string model, string sliceKey, CancellationToken cancellationToken = default)
     {
-        _registry.RequireModel(model);
+        await _registry.RequireModelAsync(model, cancellationToken);
         if (!SliceId.TryCreate(model, sliceKey, out var slice, out var error))
         {
             throw new BadRequestException(error);
@@ -167,8 +167,8 @@ public sealed class DeploymentService
     /// <summary>A page of a model's slices with their status.</summary>
     public async Task<SliceList> ListSlicesAsync(string model, int offset, int limit, CancellationToken cancellationToken = default)
     {
-        _registry.RequireModel(model);
-        var keys = _catalog.ListSlices(model);
+        await _registry.RequireModelAsync(model, cancellationToken);
+        var keys = await _catalog.ListSlicesAsync(model, cancellationToken);
         var page = keys.Skip(Math.Max(0, offset)).Take(Math.Clamp(limit, 1, 10_000)).ToArray();
         var snapshots = await ForSlicesAsync(model, page, slice => slice.GetSnapshot(), cancellationToken);
         return new SliceList(model, keys.Count, [.. page.Select((key, i) => ToStatus(new SliceId(model, key), snapshots[i]))]);
@@ -177,7 +177,7 @@ public sealed class DeploymentService
     private SliceStatus ToStatus(SliceId slice, SliceSnapshot s) =>
         new(slice.Model, slice.Key, s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _traffic.Get(slice), s.Rollout);
 
-    private List<string> Targets(string model, DeployRequest request)
+    private async Task<List<string>> TargetsAsync(string model, DeployRequest request, CancellationToken cancellationToken)
     {
         var given = request.Slices ?? [];
         if (request.AllSlices)
@@ -187,7 +187,7 @@ public sealed class DeploymentService
                 throw new BadRequestException("give either slices or all_slices, not both");
             }
 
-            var all = _catalog.ListSlices(model).ToList();
+            var all = (await _catalog.ListSlicesAsync(model, cancellationToken)).ToList();
             if (all.Count == 0)
             {
                 throw new BadRequestException($"model '{model}' has no slices yet: deploy to named slices first");

@@ -37,7 +37,7 @@ public sealed class ModelRegistry
         }
 
         var version = VersionId.Of(onnx);
-        var existing = _catalog.FindVersions(model, version, 1);
+        var existing = await _catalog.FindVersionsAsync(model, version, 1, cancellationToken);
         if (existing.Count == 1)
         {
             return new PushResult(existing[0], Created: false);
@@ -73,7 +73,7 @@ public sealed class ModelRegistry
                 throw new BadRequestException(invalid);
             }
 
-            var existing = _catalog.FindVersions(model, version, 1);
+            var existing = await _catalog.FindVersionsAsync(model, version, 1, cancellationToken);
             if (existing.Count == 1)
             {
                 return new PushResult(existing[0], Created: false);
@@ -104,32 +104,32 @@ public sealed class ModelRegistry
     }
 
     /// <summary>Every model.</summary>
-    public IReadOnlyList<ModelSummary> ListModels() => _catalog.ListModels();
+    public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) => _catalog.ListModelsAsync(cancellationToken);
 
     /// <summary>Every version of a model, oldest first; 404 for an unknown model.</summary>
-    public IReadOnlyList<VersionInfo> ListVersions(string model)
+    public async Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken = default)
     {
-        RequireModel(model);
-        return _catalog.ListVersions(model);
+        await RequireModelAsync(model, cancellationToken);
+        return await _catalog.ListVersionsAsync(model, cancellationToken);
     }
 
     /// <summary>A model's summary; 404 for an unknown model.</summary>
-    public ModelSummary GetModel(string model)
+    public async Task<ModelSummary> GetModelAsync(string model, CancellationToken cancellationToken = default)
     {
-        RequireModel(model);
-        return _catalog.ListModels().First(m => m.Name == model);
+        await RequireModelAsync(model, cancellationToken);
+        return (await _catalog.ListModelsAsync(cancellationToken)).First(m => m.Name == model);
     }
 
     /// <summary>Resolves a full id or unique prefix to a version of the model; 404 when none, 400 when ambiguous.</summary>
-    public VersionInfo ResolveVersion(string model, string reference)
+    public async Task<VersionInfo> ResolveVersionAsync(string model, string reference, CancellationToken cancellationToken = default)
     {
-        RequireModel(model);
+        await RequireModelAsync(model, cancellationToken);
         if (VersionId.ValidateReference(reference) is { } invalid)
         {
             throw new BadRequestException(invalid);
         }
 
-        var found = _catalog.FindVersions(model, reference);
+        var found = await _catalog.FindVersionsAsync(model, reference, cancellationToken: cancellationToken);
         return found.Count switch
         {
             0 => throw new NotFoundException($"model '{model}' has no version '{reference}'"),
@@ -139,14 +139,14 @@ public sealed class ModelRegistry
     }
 
     /// <summary>Throws a 400 or 404 unless <paramref name="model"/> names a pushed model.</summary>
-    public void RequireModel(string model)
+    public async Task RequireModelAsync(string model, CancellationToken cancellationToken = default)
     {
         if (ModelName.Validate(model) is { } invalid)
         {
             throw new BadRequestException(invalid);
         }
 
-        if (!_catalog.ModelExists(model))
+        if (!await _catalog.ModelExistsAsync(model, cancellationToken))
         {
             throw new NotFoundException($"model '{model}' not found");
         }

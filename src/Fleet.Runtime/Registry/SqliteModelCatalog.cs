@@ -41,26 +41,26 @@ public sealed class SqliteModelCatalog : IModelCatalog
 
             using var command = SqliteDatabase.Command(
                 connection, "INSERT INTO versions (model, version, info) VALUES (@p0, @p1, @p2)",
-                version.Model, version.Version, JsonSerializer.Serialize(version));
+                version.Model, version.Version, JsonSerializer.Serialize(version, StoredJson.Options));
             command.ExecuteNonQuery();
             return (version, true);
         });
 
     /// <inheritdoc />
-    public IReadOnlyList<VersionInfo> FindVersions(string model, string reference, int limit = 2) =>
-        _database.Read(connection => Find(connection, model, reference, limit));
+    public Task<IReadOnlyList<VersionInfo>> FindVersionsAsync(string model, string reference, int limit = 2, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<VersionInfo>>(connection => Find(connection, model, reference, limit), cancellationToken);
 
     /// <inheritdoc />
-    public IReadOnlyList<VersionInfo> ListVersions(string model) =>
-        _database.Read(connection =>
+    public Task<IReadOnlyList<VersionInfo>> ListVersionsAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<VersionInfo>>(connection =>
         {
             using var command = SqliteDatabase.Command(connection, "SELECT info FROM versions WHERE model = @p0 ORDER BY rowid", model);
             return ReadVersions(command);
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
-    public IReadOnlyList<ModelSummary> ListModels() =>
-        _database.Read(connection =>
+    public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<ModelSummary>>(connection =>
         {
             using var command = SqliteDatabase.Command(
                 connection,
@@ -78,15 +78,15 @@ public sealed class SqliteModelCatalog : IModelCatalog
             }
 
             return models;
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
-    public bool ModelExists(string model) =>
-        _database.Read(connection =>
+    public Task<bool> ModelExistsAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(connection =>
         {
             using var command = SqliteDatabase.Command(connection, "SELECT 1 FROM versions WHERE model = @p0 LIMIT 1", model);
             return command.ExecuteScalar() is not null;
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task AddSlicesAsync(string model, IReadOnlyCollection<string> sliceKeys) =>
@@ -103,8 +103,8 @@ public sealed class SqliteModelCatalog : IModelCatalog
         });
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ListSlices(string model) =>
-        _database.Read(connection =>
+    public Task<IReadOnlyList<string>> ListSlicesAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<string>>(connection =>
         {
             using var command = SqliteDatabase.Command(connection, "SELECT slice FROM slices WHERE model = @p0 ORDER BY slice", model);
             using var reader = command.ExecuteReader();
@@ -115,15 +115,15 @@ public sealed class SqliteModelCatalog : IModelCatalog
             }
 
             return slices;
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
-    public RolloutRequest? GetRolloutDefaults(string model) =>
-        _database.Read(connection =>
+    public Task<RolloutRequest?> GetRolloutDefaultsAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(connection =>
         {
             using var command = SqliteDatabase.Command(connection, "SELECT plan FROM rollout_defaults WHERE model = @p0", model);
-            return command.ExecuteScalar() is string plan ? JsonSerializer.Deserialize<RolloutRequest>(plan) : null;
-        });
+            return command.ExecuteScalar() is string plan ? JsonSerializer.Deserialize<RolloutRequest>(plan, StoredJson.Options) : null;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task SetRolloutDefaultsAsync(string model, RolloutRequest? defaults) =>
@@ -132,9 +132,12 @@ public sealed class SqliteModelCatalog : IModelCatalog
             using var command = defaults is null
                 ? SqliteDatabase.Command(connection, "DELETE FROM rollout_defaults WHERE model = @p0", model)
                 : SqliteDatabase.Command(connection, "INSERT INTO rollout_defaults (model, plan) VALUES (@p0, @p1) ON CONFLICT (model) DO UPDATE SET plan = excluded.plan",
-                    model, JsonSerializer.Serialize(defaults));
+                    model, JsonSerializer.Serialize(defaults, StoredJson.Options));
             return command.ExecuteNonQuery();
         });
+
+    /// <inheritdoc />
+    public Task<string?> ProbeAsync(CancellationToken cancellationToken = default) => Task.FromResult(_database.Probe());
 
     private static List<VersionInfo> Find(SqliteConnection connection, string model, string reference, int limit)
     {
@@ -151,7 +154,7 @@ public sealed class SqliteModelCatalog : IModelCatalog
         var versions = new List<VersionInfo>();
         while (reader.Read())
         {
-            versions.Add(JsonSerializer.Deserialize<VersionInfo>(reader.GetString(0))!);
+            versions.Add(JsonSerializer.Deserialize<VersionInfo>(reader.GetString(0), StoredJson.Options)!);
         }
 
         return versions;

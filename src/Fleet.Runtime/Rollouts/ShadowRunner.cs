@@ -91,7 +91,7 @@ internal sealed class ShadowRunner : BackgroundService
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var score = VersionScores.Read(outputs, _scores.Of(job.Slice.Model, job.Candidate));
+            var score = VersionScores.Read(outputs, await _scores.OfAsync(job.Slice.Model, job.Candidate));
             _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, score, job.StableOutput, failed: false);
             _metrics.Predicted(job.Slice.Model, job.Candidate, VersionRole.Shadow, 1, elapsed);
         }

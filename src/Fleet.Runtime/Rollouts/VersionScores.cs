@@ -38,9 +38,18 @@ internal sealed class VersionScores(IModelCatalog catalog)
         return ScoreOutputRule.Infer(outputs) is { } inferred ? ToDto(inferred) : null;
     }
 
-    /// <summary>The recorded score of a version (null for versions pushed before Fleet recorded one: then the first numeric output).</summary>
-    public VersionScore? Of(string model, string version) =>
-        _known.GetOrAdd((model, version), key => catalog.FindVersions(key.Model, key.Version, 1) is [var info] ? info.Score : null);
+    /// <summary>
+    /// The recorded score of a version (null for versions pushed before Fleet recorded one: then the first numeric
+    /// output). Versions are immutable, so the catalog is read once per version; after that the answer is synchronous.
+    /// </summary>
+    public ValueTask<VersionScore?> OfAsync(string model, string version) =>
+        _known.TryGetValue((model, version), out var known) ? ValueTask.FromResult(known) : ReadAsync(model, version);
+
+    private async ValueTask<VersionScore?> ReadAsync(string model, string version)
+    {
+        var score = await catalog.FindVersionsAsync(model, version, 1) is [var info] ? info.Score : null;
+        return _known.GetOrAdd((model, version), score);
+    }
 
     /// <summary>The outputs to compute for a caller asking for <paramref name="requested"/>: those plus the score, so a filter never blinds the gates.</summary>
     public static IReadOnlyList<string>? WithScore(IReadOnlyList<string>? requested, VersionScore? score) =>

@@ -73,12 +73,16 @@ public sealed class PredictionService
 
         if (pinnedVersion is not null)
         {
-            var pinned = ResolvePinned(slice.Model, pinnedVersion);
+            var pinned = await ResolvePinnedAsync(slice.Model, pinnedVersion, cancellationToken);
             return await RunAsync(slice, pinned, VersionRole.Pinned, request, null, track: request.Id is not null, cancellationToken);
         }
 
         var route = await _routes.GetAsync(slice);
-        var stable = route.StableVersion ?? throw NotDeployed(slice);
+        if (route.StableVersion is not { } stable)
+        {
+            throw await NotDeployedAsync(slice, cancellationToken);
+        }
+
         var prediction = route.HasRollout
             ? await PredictDuringRolloutAsync(slice, route, request, cancellationToken)
             : await RunAsync(slice, stable, VersionRole.Stable, request, null, track: request.Id is not null, cancellationToken);
@@ -206,12 +210,13 @@ public sealed class PredictionService
             return (InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs), null);
         }
 
-        var score = _scores.Of(model, version);
+        var score = await _scores.OfAsync(model, version);
         var outputs = InferenceEngine.Run(lease.Model, request.Inputs, VersionScores.WithScore(request.RequestedOutputs, score));
         return (VersionScores.AsRequested(outputs, request.RequestedOutputs), VersionScores.Read(outputs, score));
     }
 
-    private string ResolvePinned(string model, string reference)
+    // The store is read only on a cache miss: a full version id, once found, is answered from memory.
+    private async ValueTask<string> ResolvePinnedAsync(string model, string reference, CancellationToken cancellationToken)
     {
         if (VersionId.ValidateReference(reference) is { } invalid)
         {
@@ -223,11 +228,11 @@ public sealed class PredictionService
             return reference;
         }
 
-        var found = _catalog.FindVersions(model, reference);
+        var found = await _catalog.FindVersionsAsync(model, reference, cancellationToken: cancellationToken);
         switch (found.Count)
         {
             case 0:
-                throw new NotFoundException(_catalog.ModelExists(model)
+                throw new NotFoundException(await _catalog.ModelExistsAsync(model, cancellationToken)
                     ? $"model '{model}' has no version '{reference}'"
                     : $"model '{model}' not found");
             case > 1:
@@ -239,7 +244,7 @@ public sealed class PredictionService
         return version;
     }
 
-    private NotFoundException NotDeployed(SliceId slice) => new(_catalog.ModelExists(slice.Model)
+    private async Task<NotFoundException> NotDeployedAsync(SliceId slice, CancellationToken cancellationToken) => new(await _catalog.ModelExistsAsync(slice.Model, cancellationToken)
         ? $"model '{slice.Model}' has no deployment for slice '{slice.Key}'"
         : $"model '{slice.Model}' not found");
 

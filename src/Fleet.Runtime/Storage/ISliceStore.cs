@@ -10,23 +10,21 @@ public sealed record StoredSlice(SliceRecord Record, long Version);
 
 /// <summary>
 /// Durable slice records and their histories. A record and the events that explain its change are written in one
-/// transaction: no event is lost or written twice, whatever crashes when.
+/// atomic step, which also appends the events to the <see cref="IEventFeed"/>: no event is lost or written twice,
+/// whatever crashes when.
 /// </summary>
-public interface ISliceStore
+public interface ISliceStore : IStoreHealth
 {
     /// <summary>The slice's record, or null when it was never written.</summary>
-    StoredSlice? Load(string sliceId);
+    Task<StoredSlice?> LoadAsync(string sliceId, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Writes the record and appends the events, atomically, when the stored version is still
-    /// <paramref name="expectedVersion"/> (0 for a new slice); returns the new version. Throws
-    /// <see cref="Orleans.Storage.InconsistentStateException"/> when another writer came first.
+    /// Writes the record and appends the events (to the slice's history and to the event feed), atomically, when the
+    /// stored version is still <paramref name="expectedVersion"/> (0 for a new slice); returns the new version. Throws
+    /// <see cref="Orleans.Storage.InconsistentStateException"/> when another writer came first, and then writes nothing.
     /// </summary>
     Task<long> SaveAsync(string sliceId, SliceRecord record, long expectedVersion, IReadOnlyList<SliceEvent> events);
 
     /// <summary>The slice's events with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
-    IReadOnlyList<SliceEvent> ReadHistory(string sliceId, long afterSeq, int limit);
-
-    /// <summary>Every slice's events after a feed position, in commit order (for webhooks).</summary>
-    IReadOnlyList<(long Position, SliceEvent Event)> ReadFeed(long afterPosition, int limit);
+    Task<IReadOnlyList<SliceEvent>> ReadHistoryAsync(string sliceId, long afterSeq, int limit, CancellationToken cancellationToken = default);
 }

@@ -52,6 +52,27 @@ public sealed class SqliteDatabase : IAsyncDisposable
         return work(connection);
     }
 
+    /// <summary>
+    /// Runs a read on a pooled read-only connection, for the async store interfaces. SQLite reads run on the caller's
+    /// thread (the provider has no truly asynchronous I/O), so a read costs what <see cref="Read{T}"/> costs.
+    /// </summary>
+    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        try
+        {
+            return Task.FromResult(Read(work));
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<T>(e);
+        }
+    }
+
     /// <summary>Whether the database file can be opened and read now, on a fresh connection; the problem when not.</summary>
     public string? Probe()
     {

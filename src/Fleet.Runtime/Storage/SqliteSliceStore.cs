@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Fleet.Contracts.Management;
 using Fleet.Runtime.Grains;
 using Microsoft.Data.Sqlite;
@@ -7,7 +6,7 @@ using Orleans.Storage;
 
 namespace Fleet.Runtime.Storage;
 
-/// <summary>Slice records and histories in the embedded SQLite database.</summary>
+/// <summary>Slice records and histories in the embedded SQLite database; the history table is also the event feed.</summary>
 public sealed class SqliteSliceStore : ISliceStore
 {
     /// <summary>The tables the store keeps.</summary>
@@ -24,11 +23,8 @@ public sealed class SqliteSliceStore : ISliceStore
             UNIQUE (slice_id, seq));
         """;
 
-    /// <summary>How records are written: enums by name, so the file reads well and survives reordering.</summary>
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
-    {
-        Converters = { new JsonStringEnumConverter() },
-    };
+    /// <summary>How records are written: <see cref="StoredJson.Options"/> (enums by wire name).</summary>
+    internal static JsonSerializerOptions Json => StoredJson.Options;
 
     private readonly SqliteDatabase _database;
 
@@ -36,15 +32,15 @@ public sealed class SqliteSliceStore : ISliceStore
     public SqliteSliceStore(SqliteDatabase database) => _database = database;
 
     /// <inheritdoc />
-    public StoredSlice? Load(string sliceId) =>
-        _database.Read(connection =>
+    public Task<StoredSlice?> LoadAsync(string sliceId, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(connection =>
         {
             using var command = SqliteDatabase.Command(connection, "SELECT version, record FROM slice_records WHERE slice_id = @p0", sliceId);
             using var reader = command.ExecuteReader();
             return reader.Read()
                 ? new StoredSlice(JsonSerializer.Deserialize<SliceRecord>(reader.GetString(1), Json)!, reader.GetInt64(0))
                 : null;
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<long> SaveAsync(string sliceId, SliceRecord record, long expectedVersion, IReadOnlyList<SliceEvent> events)
@@ -71,6 +67,7 @@ public sealed class SqliteSliceStore : ISliceStore
                 upsert.ExecuteNonQuery();
             }
 
+            // The feed's position is the row's autoincrement: it grows in commit order, in this same savepoint.
             using var insert = SqliteDatabase.Command(connection, "INSERT INTO slice_events (slice_id, seq, event) VALUES (@p0, @p1, @p2)", sliceId, 0L, "");
             foreach (var (seq, json) in serializedEvents)
             {
@@ -84,30 +81,25 @@ public sealed class SqliteSliceStore : ISliceStore
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<SliceEvent> ReadHistory(string sliceId, long afterSeq, int limit) =>
-        _database.Read(connection =>
+    public Task<IReadOnlyList<SliceEvent>> ReadHistoryAsync(string sliceId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<SliceEvent>>(connection =>
         {
             using var command = SqliteDatabase.Command(
-                connection, "SELECT event FROM slice_events WHERE slice_id = @p0 AND seq > @p1 ORDER BY seq LIMIT @p2", sliceId, afterSeq, limit);
+                connection, "SELECT event, position FROM slice_events WHERE slice_id = @p0 AND seq > @p1 ORDER BY seq LIMIT @p2", sliceId, afterSeq, limit);
             return ReadEvents(command).Select(e => e.Event).ToList();
-        });
+        }, cancellationToken);
 
     /// <inheritdoc />
-    public IReadOnlyList<(long Position, SliceEvent Event)> ReadFeed(long afterPosition, int limit) =>
-        _database.Read(connection =>
-        {
-            using var command = SqliteDatabase.Command(
-                connection, "SELECT event, position FROM slice_events WHERE position > @p0 ORDER BY position LIMIT @p1", afterPosition, limit);
-            return ReadEvents(command);
-        });
+    public Task<string?> ProbeAsync(CancellationToken cancellationToken = default) => Task.FromResult(_database.Probe());
 
-    private static List<(long Position, SliceEvent Event)> ReadEvents(SqliteCommand command)
+    /// <summary>Reads rows of (event, position).</summary>
+    internal static List<FeedEntry> ReadEvents(SqliteCommand command)
     {
         using var reader = command.ExecuteReader();
-        var events = new List<(long, SliceEvent)>();
+        var events = new List<FeedEntry>();
         while (reader.Read())
         {
-            events.Add((reader.FieldCount > 1 ? reader.GetInt64(1) : 0, JsonSerializer.Deserialize<SliceEvent>(reader.GetString(0))!));
+            events.Add(new FeedEntry(reader.GetInt64(1), JsonSerializer.Deserialize<SliceEvent>(reader.GetString(0))!));
         }
 
         return events;

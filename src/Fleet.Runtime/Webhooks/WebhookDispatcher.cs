@@ -21,26 +21,17 @@ internal sealed partial class WebhookDispatcher : BackgroundService
     public const string SignatureHeader = "Fleet-Signature";
 
     private readonly WebhookOptions _options;
-    private readonly ISliceStore _events;
-    private readonly SqliteDatabase _database;
+    private readonly IEventFeed _feed;
     private readonly HttpClient _http;
     private readonly ILogger<WebhookDispatcher> _logger;
 
-    public WebhookDispatcher(IOptions<WebhookOptions> options, ISliceStore events, SqliteDatabase database, ILogger<WebhookDispatcher> logger)
+    public WebhookDispatcher(IOptions<WebhookOptions> options, IEventFeed feed, ILogger<WebhookDispatcher> logger)
     {
         _options = options.Value;
-        _events = events;
-        _database = database;
+        _feed = feed;
         _logger = logger;
         _http = new HttpClient { Timeout = _options.Timeout };
     }
-
-    /// <summary>The table of receivers' positions in the event feed.</summary>
-    public const string Schema = """
-        CREATE TABLE IF NOT EXISTS webhook_positions (
-            url TEXT NOT NULL PRIMARY KEY,
-            position INTEGER NOT NULL) WITHOUT ROWID;
-        """;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,12 +51,13 @@ internal sealed partial class WebhookDispatcher : BackgroundService
 
     private async Task DeliverForeverAsync(WebhookTarget target, CancellationToken stoppingToken)
     {
-        var position = ReadPosition(target.Url);
         try
         {
+            // A receiver's position is kept by its URL, the name it had before the feed was an interface.
+            var position = await _feed.ReadPositionAsync(target.Url, stoppingToken);
             while (!stoppingToken.IsCancellationRequested)
             {
-                var batch = _events.ReadFeed(position, 100);
+                var batch = await _feed.ReadAfterAsync(position, 100, stoppingToken);
                 foreach (var (at, evt) in batch)
                 {
                     if (target.EventTypes.Count == 0 || target.EventTypes.Contains(evt.Type))
@@ -74,7 +66,7 @@ internal sealed partial class WebhookDispatcher : BackgroundService
                     }
 
                     position = at;
-                    await SavePositionAsync(target.Url, position);
+                    await _feed.SavePositionAsync(target.Url, position, CancellationToken.None);
                 }
 
                 if (batch.Count == 0)
@@ -145,21 +137,6 @@ internal sealed partial class WebhookDispatcher : BackgroundService
         "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
 
     private static string EventId(SliceEvent evt) => $"{evt.Model}/{evt.Slice}/{evt.Seq}";
-
-    private long ReadPosition(string url) =>
-        _database.Read(connection =>
-        {
-            using var command = SqliteDatabase.Command(connection, "SELECT position FROM webhook_positions WHERE url = @p0", url);
-            return command.ExecuteScalar() is long position ? position : 0;
-        });
-
-    private Task<int> SavePositionAsync(string url, long position) =>
-        _database.WriteAsync(connection =>
-        {
-            using var command = SqliteDatabase.Command(
-                connection, "INSERT INTO webhook_positions (url, position) VALUES (@p0, @p1) ON CONFLICT (url) DO UPDATE SET position = excluded.position", url, position);
-            return command.ExecuteNonQuery();
-        });
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Target}: delivery {EventId} attempt {Attempt} failed: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, string target, string eventId, int attempt, string reason);

@@ -63,33 +63,33 @@ internal static class InferenceApi
     private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry)
     {
         var slice = Resolve(name);
-        var versions = registry.ListVersions(slice.Model);
+        var versions = await registry.ListVersionsAsync(slice.Model);
         var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
         var shown = route.StableVersion is { } stable ? versions.First(v => v.Version == stable) : versions[^1];
         return TypedResults.Ok(Metadata(name, versions, shown));
     }
 
-    private static Ok<ModelMetadataResponse> VersionMetadata(string name, string version, ModelRegistry registry)
+    private static async Task<Ok<ModelMetadataResponse>> VersionMetadata(string name, string version, ModelRegistry registry)
     {
         var slice = Resolve(name);
-        var info = registry.ResolveVersion(slice.Model, version);
+        var info = await registry.ResolveVersionAsync(slice.Model, version);
         return TypedResults.Ok(Metadata(name, [info], info));
     }
 
     private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, IGrainFactory grains, ModelRegistry registry)
     {
         var slice = Resolve(name);
-        registry.RequireModel(slice.Model);
+        await registry.RequireModelAsync(slice.Model);
         var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
         return route.StableVersion is null
             ? throw new NotFoundException($"model '{slice.Model}' has no deployment for slice '{slice.Key}'")
             : TypedResults.Ok(new ModelReadyResponse(name, true));
     }
 
-    private static Ok<ModelReadyResponse> VersionReady(string name, string version, ModelRegistry registry)
+    private static async Task<Ok<ModelReadyResponse>> VersionReady(string name, string version, ModelRegistry registry)
     {
         var slice = Resolve(name);
-        registry.ResolveVersion(slice.Model, version);
+        await registry.ResolveVersionAsync(slice.Model, version);
         return TypedResults.Ok(new ModelReadyResponse(name, true));
     }
 

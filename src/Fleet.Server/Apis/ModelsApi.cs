@@ -36,13 +36,13 @@ internal static class ModelsApi
         return models;
     }
 
-    private static Ok<IReadOnlyList<ModelSummary>> ListModels(ModelRegistry registry) => TypedResults.Ok(registry.ListModels());
+    private static async Task<Ok<IReadOnlyList<ModelSummary>>> ListModels(ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ListModelsAsync(cancellationToken));
 
-    private static Ok<ModelSummary> GetModel(string model, ModelRegistry registry) => TypedResults.Ok(registry.GetModel(model));
+    private static async Task<Ok<ModelSummary>> GetModel(string model, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.GetModelAsync(model, cancellationToken));
 
-    private static Ok<IReadOnlyList<VersionInfo>> ListVersions(string model, ModelRegistry registry) => TypedResults.Ok(registry.ListVersions(model));
+    private static async Task<Ok<IReadOnlyList<VersionInfo>>> ListVersions(string model, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ListVersionsAsync(model, cancellationToken));
 
-    private static Ok<VersionInfo> GetVersion(string model, string version, ModelRegistry registry) => TypedResults.Ok(registry.ResolveVersion(model, version));
+    private static async Task<Ok<VersionInfo>> GetVersion(string model, string version, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ResolveVersionAsync(model, version, cancellationToken));
 
     private static async Task<Results<Created<PushResult>, Ok<PushResult>>> PushAsync(
         string model, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, IOptions<ServerOptions> options, [FromHeader(Name = Actors.Header)] string? actor)

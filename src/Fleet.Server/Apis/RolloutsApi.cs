@@ -32,7 +32,7 @@ internal static class RolloutsApi
         return rollouts;
     }
 
-    private static Ok<RolloutRequest> GetDefaults(string model, DeploymentService deployments) => TypedResults.Ok(deployments.GetRolloutDefaults(model));
+    private static async Task<Ok<RolloutRequest>> GetDefaults(string model, DeploymentService deployments) => TypedResults.Ok(await deployments.GetRolloutDefaultsAsync(model));
 
     private static async Task<Ok<RolloutRequest>> SetDefaultsAsync(string model, RolloutRequest defaults, DeploymentService deployments)
     {

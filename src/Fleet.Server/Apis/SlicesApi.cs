@@ -29,6 +29,6 @@ internal static class SlicesApi
     private static async Task<Ok<SliceStatus>> GetAsync(string model, string slice, DeploymentService deployments) =>
         TypedResults.Ok(await deployments.GetSliceAsync(model, slice));
 
-    private static Ok<SliceHistory> History(string model, string slice, DeploymentService deployments, long? after, int? limit) =>
-        TypedResults.Ok(deployments.GetHistory(model, slice, after ?? 0, limit ?? 1000));
+    private static async Task<Ok<SliceHistory>> History(string model, string slice, DeploymentService deployments, long? after, int? limit) =>
+        TypedResults.Ok(await deployments.GetHistoryAsync(model, slice, after ?? 0, limit ?? 1000));
 }

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Registry;
 using Fleet.Runtime.Storage;
 
 namespace Fleet.Server.Hosting;
@@ -10,10 +12,11 @@ internal sealed record ReadinessAnswer(
     [property: JsonPropertyName("ready")] bool Ready,
     [property: JsonPropertyName("reason"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);
 
-/// <summary>Whether this server can serve: started, its silo active and answering a grain call, its state store readable.</summary>
-internal sealed class Readiness(IHostApplicationLifetime lifetime, IGrainFactory grains, SqliteDatabase state)
+/// <summary>Whether this server can serve: started, every store answering its health probe, its silo active and answering a grain call.</summary>
+internal sealed class Readiness(IHostApplicationLifetime lifetime, IGrainFactory grains, ISliceStore slices, IEventFeed feed, IModelCatalog catalog, IArtifactStore artifacts)
 {
     private static readonly TimeSpan SiloTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StoreTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>What is not ready, or null when everything is.</summary>
     public async Task<string?> ProblemAsync(CancellationToken cancellationToken)
@@ -23,9 +26,13 @@ internal sealed class Readiness(IHostApplicationLifetime lifetime, IGrainFactory
             return "the server is starting";
         }
 
-        if (state.Probe() is { } storeProblem)
+        // The stores of one backend often share a connection or a file: asked in turn, the first problem is the one shown.
+        foreach (var (name, store) in new (string, IStoreHealth)[] { ("slice store", slices), ("event feed", feed), ("model catalog", catalog), ("artifact store", artifacts) })
         {
-            return storeProblem;
+            if (await ProbeAsync(store, cancellationToken) is { } storeProblem)
+            {
+                return $"{name}: {storeProblem}";
+            }
         }
 
         try
@@ -41,6 +48,23 @@ internal sealed class Readiness(IHostApplicationLifetime lifetime, IGrainFactory
         catch (OrleansException e)
         {
             return $"the silo did not answer a grain call: {e.Message}";
+        }
+    }
+
+    // A store that hangs or throws is not ready; its exception is the reason, not a 500.
+    private static async Task<string?> ProbeAsync(IStoreHealth store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.ProbeAsync(cancellationToken).WaitAsync(StoreTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return $"it did not answer within {StoreTimeout.TotalSeconds:0} s";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return $"it failed: {e.Message}";
         }
     }
 }
