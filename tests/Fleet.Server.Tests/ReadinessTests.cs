@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Fleet.Server.Tests;
 
@@ -39,6 +41,28 @@ public sealed class ReadinessTests : IAsyncLifetime
         finally
         {
             File.Move(away, database);
+        }
+
+        using var again = await _server.Http.GetAsync("v2/health/ready");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ready_is_503_naming_the_artifact_store_while_its_folder_is_gone()
+    {
+        var artifacts = _server.Services.GetRequiredService<IOptions<FleetOptions>>().Value.ArtifactDirectory;
+        var away = artifacts + ".away";
+        Directory.Move(artifacts, away);
+        try
+        {
+            using var notReady = await _server.Http.GetAsync("v2/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+            var reason = (await notReady.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reason").GetString();
+            Assert.StartsWith("artifact store: the artifact folder", reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Move(away, artifacts);
         }
 
         using var again = await _server.Http.GetAsync("v2/health/ready");

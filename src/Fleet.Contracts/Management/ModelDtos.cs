@@ -162,9 +162,3 @@ public sealed record SliceList(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("total")] int Total,
     [property: JsonPropertyName("slices")] IReadOnlyList<SliceStatus> Slices);
-
-/// <summary>An error body of the management API (RFC 7807 problem details, reduced to what clients read).</summary>
-public sealed record ErrorBody(
-    [property: JsonPropertyName("error")] string? Error,
-    [property: JsonPropertyName("detail")] string? Detail,
-    [property: JsonPropertyName("title")] string? Title);
