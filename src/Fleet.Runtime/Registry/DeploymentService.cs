@@ -132,6 +132,10 @@ public sealed class DeploymentService
         else
         {
             targets = request.AllSlices ? [.. _catalog.ListSlices(model)] : Normalize(given);
+            if (!request.AllSlices && targets.Except(_catalog.ListSlices(model), StringComparer.Ordinal).ToList() is { Count: > 0 } unknown)
+            {
+                throw new NotFoundException($"model '{model}' has no slice {string.Join(", ", unknown.Take(10).Select(k => $"'{k}'"))}{(unknown.Count > 10 ? $" (and {unknown.Count - 10} more)" : "")}: nothing was changed");
+            }
         }
 
         var command = new RolloutCommand(action, actor, request.Reason);

@@ -103,9 +103,9 @@ public static class RolloutPlans
 
     private static GateSpec Gate(GateRequest gate)
     {
-        if (!WireNames.Metrics.TryParse(gate.Metric, out var metric))
+        if (!WireNames.Metrics.TryParse(gate.Metric?.Trim().ToLowerInvariant(), out var metric))
         {
-            throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric");
+            throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric: use one of {string.Join(", ", WireNames.Metrics.Names)}");
         }
 
         var defaults = new GateSpec { Metric = metric };
