@@ -62,21 +62,44 @@ public sealed class CliRolloutTests(RolloutTests.FastRollouts server) : IClassFi
     }
 
     [Fact]
-    public async Task Wait_exits_5_when_a_step_without_a_verdict_reaches_its_deadline_and_the_plan_says_pause()
+    public async Task Wait_exits_5_when_steps_without_a_verdict_reach_their_deadline_and_the_plan_says_pause()
     {
-        var (model, stable, candidate) = await SetupAsync("cli-deadline", "s=1");
+        var (model, stable, candidate) = await SetupAsync("cli-deadline", "s=1", "s=2");
 
         // No traffic: the gate can never reach a verdict.
-        var result = await RunAsync("deploy", model, candidate, "--slice", "s=1", "--strategy", "canary", "--steps", "50,100", "--step-seconds", "0.5",
+        var result = await RunAsync("deploy", model, candidate, "--slice", "s=1", "--slice", "s=2", "--strategy", "canary", "--steps", "50,100", "--step-seconds", "0.5",
             "--evaluation-seconds", "0.2", "--gate", "error_rate:min_samples=50", "--wait-deadline", "1s", "--on-deadline", "pause",
             "--wait", "--json", "--poll-seconds", "0.2", "--timeout", "30");
 
         AssertExit(5, result);
-        var last = JsonDocument.Parse(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]).RootElement;
-        Assert.Equal(("result", 5, 1, false), (last.GetProperty("type").GetString(), last.GetProperty("exit_code").GetInt32(),
+        var objects = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        var summaries = objects.Where(o => o.GetProperty("type").GetString() == "summary").Select(o => o.GetProperty("phases")).ToList();
+        Assert.Equal(2, summaries[0].GetProperty("canary").GetInt32());
+        Assert.Equal(2, summaries[^1].GetProperty("paused").GetInt32());
+        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "progress" && o.GetProperty("slice").GetString() == "s=2");
+        var last = objects[^1];
+        Assert.Equal(("result", 5, 2, false), (last.GetProperty("type").GetString(), last.GetProperty("exit_code").GetInt32(),
             last.GetProperty("not_finished").GetInt32(), last.GetProperty("timed_out").GetBoolean()));
-        var status = await server.Client.GetSliceAsync(model, "s=1");
+        var status = await server.Client.GetSliceAsync(model, "s=2");
         Assert.Equal((RolloutPhases.Paused, stable), (status.Rollout!.Phase, status.StableVersion));
+    }
+
+    [Fact]
+    public async Task Wait_on_many_slices_prints_slices_by_phase_and_only_the_ones_that_changed()
+    {
+        var slices = Enumerable.Range(0, 25).Select(i => $"store={i}").ToArray();
+        var (model, _, candidate) = await SetupAsync("cli-many", slices);
+
+        var result = await RunAsync("deploy", model, candidate, "--all-slices", "--strategy", "canary", "--steps", "50,100", "--step-seconds", "0.5",
+            "--evaluation-seconds", "0.2", "--gate", "error_rate:min_samples=50", "--wait-deadline", "1s", "--on-deadline", "pause",
+            "--wait", "--poll-seconds", "0.2", "--progress-seconds", "0.3", "--timeout", "30");
+
+        AssertExit(5, result);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.EndsWith("] 25 slices: canary 25", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("] 25 slices: paused 25", StringComparison.Ordinal));
+        Assert.Contains("... and 5 more slice(s) changed", lines);
+        Assert.Equal("promoted 0, rolled back 0, not finished 25", lines[^1]);
     }
 
     [Fact]
