@@ -25,7 +25,7 @@ internal sealed class GlobalOptions
     /// <summary><c>--json</c>: machine-readable output.</summary>
     public Option<bool> Json { get; } = new("--json")
     {
-        Description = "Write the server's answer as one JSON document on stdout",
+        Description = "Write the server's answer as one JSON document on stdout (deploy --wait: one JSON object per line, the last the result)",
         Recursive = true,
     };
 

@@ -124,6 +124,21 @@ public sealed class FleetClient : IDisposable
     public Task<RolloutRequest> SetRolloutDefaultsAsync(string model, RolloutRequest defaults, CancellationToken cancellationToken = default) =>
         SendJsonAsync<RolloutRequest>(HttpMethod.Put, $"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults", defaults, cancellationToken);
 
+    /// <summary>The model's default rollout plan; <see cref="FleetNotFoundException"/> when it has none.</summary>
+    public Task<RolloutRequest> GetRolloutDefaultsAsync(string model, CancellationToken cancellationToken = default) =>
+        GetAsync<RolloutRequest>($"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults", cancellationToken);
+
+    /// <summary>Removes the model's default rollout plan: plain deploys of it are immediate again.</summary>
+    public async Task RemoveRolloutDefaultsAsync(string model, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"api/v1/models/{Uri.EscapeDataString(model)}/rollout-defaults");
+        using var response = await SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            await ReadAsync<object>(response, cancellationToken);
+        }
+    }
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);

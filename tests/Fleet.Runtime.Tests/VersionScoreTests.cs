@@ -74,4 +74,20 @@ public sealed class VersionScoreTests
         Tensor[] outputs = [new("season.output", "FP32", [1, 1], new[] { 2f }), new("Score.output", "FP32", [1, 1], new[] { 517f })];
         Assert.Equal(["season.output"], VersionScores.AsRequested(outputs, ["season.output"]).Select(t => t.Name));
     }
+
+    [Fact]
+    public void Every_row_of_a_batch_is_scored_as_the_first_row_is()
+    {
+        Tensor[] binary = [new("label", "INT64", [2], new long[] { 0, 1 }), new("probabilities", "FP32", [2, 2], new[] { 0.8f, 0.2f, 0.3f, 0.7f })];
+        Assert.Equal([0.2, 0.7], VersionScores.ReadRows(binary, new VersionScore("probabilities", 1, "label", false, "inferred"))!.Select(v => Math.Round(v, 6)));
+
+        Tensor[] three = [new("probabilities", "FP32", [2, 3], new[] { 0.1f, 0.6f, 0.3f, 0.5f, 0.2f, 0.3f })];
+        Assert.Equal([0.6, 0.5], VersionScores.ReadRows(three, new VersionScore("probabilities", null, null, true, "inferred"))!.Select(v => Math.Round(v, 6)));
+        Assert.Equal([0.3, 0.3], VersionScores.ReadRows(three, new VersionScore("probabilities", 2, null, false, "metadata"))!.Select(v => Math.Round(v, 6)));
+
+        Tensor[] values = [new("Score.output", "FP32", [3], new[] { 5f, 6f, 7f })];
+        Assert.Equal([5.0, 6.0, 7.0], VersionScores.ReadRows(values, new VersionScore("Score.output", null, null, false, "inferred"))!);
+        Assert.Null(VersionScores.ReadRows([new("Score.output", "FP32", [1, 1], new[] { 517f })], new VersionScore("Score.output", null, null, false, "inferred")));
+        Assert.Null(VersionScores.ReadRows(values, null));
+    }
 }

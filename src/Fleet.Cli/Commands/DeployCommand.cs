@@ -23,20 +23,20 @@ internal static class DeployCommand
         var allSlices = new Option<bool>("--all-slices") { Description = "Deploy to every slice the model already has" };
         var acceptSignatureChange = new Option<bool>("--accept-signature-change") { Description = "Replace slices whose current version takes different inputs" };
         var reason = new Option<string>("--reason") { Description = "Why this deployment happens (kept in the slice's history)", HelpName = "TEXT" };
-        var strategy = new Option<string>("--strategy") { Description = "immediate (default), canary, shadow or shadow_canary", HelpName = "NAME" };
-        var steps = new Option<string>("--steps") { Description = "Canary traffic steps in percent, e.g. 5,25,50,100", HelpName = "LIST" };
-        var stepSeconds = new Option<double?>("--step-seconds") { Description = "Seconds each canary step bakes before it is judged (default 60)", HelpName = "N" };
-        var shadowFraction = new Option<double?>("--shadow-fraction") { Description = "Fraction of requests copied to the candidate in shadow (default 0.1)", HelpName = "F" };
-        var shadowSeconds = new Option<double?>("--shadow-seconds") { Description = "Seconds the shadow phase runs (default 300)", HelpName = "N" };
-        var evaluationSeconds = new Option<double?>("--evaluation-seconds") { Description = "Seconds between looks at the gates (default 10)", HelpName = "N" };
+        var plan = new RolloutPlanOptions();
         var supersede = new Option<bool>("--supersede") { Description = "Roll back a running rollout of another candidate and start this one" };
-        var wait = new Option<bool>("--wait") { Description = "Wait for the rollouts to end: exit 0 when promoted, 4 when rolled back, 5 when paused or timed out" };
+        var wait = new Option<bool>("--wait")
+        {
+            Description = "Wait for the rollouts to end, printing progress (with --json, one JSON object per line): exit 0 when promoted, 4 when rolled back, 5 when paused or timed out",
+        };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait with --wait (default 3600)", HelpName = "N" };
         var poll = new Option<double?>("--poll-seconds") { Description = "Seconds between progress checks with --wait (default 2)", HelpName = "N" };
+        var progress = new Option<double?>("--progress-seconds") { Description = "Seconds between progress prints with --wait when nothing changes (default 10)", HelpName = "N" };
         var command = new Command("deploy", "Deploy a version to slices of a model, at once or by a rollout (idempotent)")
         {
-            model, version, slices, allSlices, acceptSignatureChange, reason, strategy, steps, stepSeconds, shadowFraction, shadowSeconds, evaluationSeconds, supersede, wait, timeout, poll,
+            model, version, slices, allSlices, acceptSignatureChange, reason, supersede, wait, timeout, poll, progress,
         };
+        plan.AddTo(command);
         command.Validators.Add(result =>
         {
             if (result.GetResult(slices) is { Implicit: false } && result.GetValue(allSlices))
@@ -54,22 +54,16 @@ internal static class DeployCommand
                 AcceptSignatureChange = parse.GetValue(acceptSignatureChange),
                 Reason = parse.GetValue(reason),
                 Supersede = parse.GetValue(supersede),
-                Rollout = parse.GetValue(strategy) is { } name
-                    ? new RolloutRequest
-                    {
-                        Strategy = name,
-                        Steps = parse.GetValue(steps) is { } list ? ParseSteps(list) : null,
-                        StepSeconds = parse.GetValue(stepSeconds),
-                        ShadowFraction = parse.GetValue(shadowFraction),
-                        ShadowSeconds = parse.GetValue(shadowSeconds),
-                        EvaluationSeconds = parse.GetValue(evaluationSeconds),
-                    }
-                    : null,
+                Rollout = plan.Build(parse),
             };
             var modelName = parse.GetRequiredValue(model);
+            var settings = parse.GetValue(wait)
+                ? new WaitSettings(Seconds(parse.GetValue(timeout) ?? 3600, "--timeout"), Seconds(parse.GetValue(poll) ?? 2, "--poll-seconds"),
+                    Seconds(parse.GetValue(progress) ?? 10, "--progress-seconds"))
+                : null;
             var result = await session.Client.DeployAsync(modelName, request, cancellationToken);
             var watched = result.Slices.Where(Watched).Select(s => s.Slice).ToList();
-            if (!parse.GetValue(wait) || watched.Count == 0)
+            if (settings is null || (watched.Count == 0 && !session.Json))
             {
                 if (session.Json)
                 {
@@ -83,13 +77,17 @@ internal static class DeployCommand
                 return ExitCodes.Success;
             }
 
-            if (!session.Json)
+            // With --wait --json every line is one JSON object, even when nothing rolls out: the deploy's, then the result.
+            if (session.Json)
+            {
+                RolloutWaiter.WriteDeploy(session, result);
+            }
+            else
             {
                 Write(session.Output, result);
             }
 
-            return await RolloutWaiter.WaitAsync(session, modelName, watched, TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 3600),
-                TimeSpan.FromSeconds(parse.GetValue(poll) ?? 2), cancellationToken);
+            return await RolloutWaiter.WaitAsync(session, modelName, watched, settings, cancellationToken);
         }));
         return command;
     }
@@ -98,18 +96,8 @@ internal static class DeployCommand
     private static bool Watched(SliceDeployment slice) =>
         slice.RolloutId is not null && slice.Outcome is DeployOutcomes.RolloutStarted or DeployOutcomes.Unchanged;
 
-    private static double[] ParseSteps(string list)
-    {
-        try
-        {
-            return list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (FormatException e)
-        {
-            throw new UsageException($"--steps '{list}' must be numbers separated by commas, e.g. 5,25,50,100", e);
-        }
-    }
+    private static TimeSpan Seconds(double seconds, string option) =>
+        double.IsFinite(seconds) && seconds > 0 && seconds < 1e9 ? TimeSpan.FromSeconds(seconds) : throw new UsageException($"{option} must be a positive number of seconds, not {seconds}");
 
     private static void Write(TextWriter output, DeployResult result)
     {

@@ -80,14 +80,30 @@ internal static class StatusCommand
             return;
         }
 
-        var table = new TextTable("SLICE", "VERSION", "DEPLOYED_AT", "REQUESTS", "ERRORS");
+        var table = new TextTable("SLICE", "VERSION", "DEPLOYED_AT", "REQUESTS", "ERRORS", "ROLLOUT");
         foreach (var s in list.Slices)
         {
-            table.Add(s.Slice, Display.ShortVersion(s.StableVersion), Display.Time(s.DeployedAt), Display.Number(s.Traffic.Requests), Display.Number(s.Traffic.Errors));
+            table.Add(s.Slice, Display.ShortVersion(s.StableVersion), Display.Time(s.DeployedAt), Display.Number(s.Traffic.Requests), Display.Number(s.Traffic.Errors),
+                Rollout(s.Rollout));
         }
 
         table.WriteTo(output);
+        var running = list.Slices.Where(s => s.Rollout is { EndedAt: null }).GroupBy(s => s.Rollout!.Phase).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (running.Count > 0)
+        {
+            output.WriteLine($"rollouts running: {string.Join(", ", running.Select(g => $"{g.Key.Replace('_', ' ')} {g.Count()}"))} (fleet status MODEL --slice KEY shows one with its gates)");
+        }
     }
+
+    // "canary 25% 0123456789ab", "paused 25% 0123456789ab", "promoted 0123456789ab", or "-" when the slice never had a rollout.
+    private static string Rollout(RolloutStatus? r) => r switch
+    {
+        null => "-",
+        { Phase: RolloutPhases.Canary or RolloutPhases.Paused, StepPercent: { } percent } =>
+            $"{r.Phase} {percent.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}% {Display.ShortVersion(r.Candidate)}",
+        { Phase: RolloutPhases.Shadow } => $"shadow {RolloutText.Share(r.ShadowShare)} {Display.ShortVersion(r.Candidate)}",
+        _ => $"{r.Phase.Replace('_', ' ')} {Display.ShortVersion(r.Candidate)}",
+    };
 
     private static void WriteOne(TextWriter output, SliceStatus s)
     {
@@ -101,6 +117,34 @@ internal static class StatusCommand
         table.Add("generation:", Display.Number(s.Generation));
         table.Add("requests:", Display.Number(s.Traffic.Requests));
         table.Add("errors:", Display.Number(s.Traffic.Errors));
+        if (s.Rollout is { } r)
+        {
+            table.Add("rollout:", $"{r.Id} ({r.Strategy}), started {Display.Time(r.StartedAt)} by {Display.OneLine(r.StartedBy)}");
+            table.Add("candidate:", r.Candidate);
+            table.Add("phase:", RolloutText.Headline(r));
+            if (r.EndedAt is { } ended)
+            {
+                table.Add("ended_at:", Display.Time(ended));
+            }
+            else
+            {
+                table.Add("step:", $"{(r.StepPercent is { } p ? p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%" : "-")}, canary share {RolloutText.Share(r.CanaryShare)}, " +
+                    $"shadow share {RolloutText.Share(r.ShadowShare)}, {RolloutText.StepAge(r, DateTimeOffset.UtcNow)}");
+                if (RolloutText.Estimate(r) is { } estimate)
+                {
+                    table.Add("estimate:", estimate);
+                }
+            }
+        }
+
         table.WriteTo(output, header: false);
+        if (s.Rollout is { EndedAt: null, Gates: { } gates })
+        {
+            output.WriteLine(gates.Count == 0 ? "gates: not looked at yet" : "gates:");
+            foreach (var gate in gates)
+            {
+                output.WriteLine($"  {RolloutText.Gate(gate)}");
+            }
+        }
     }
 }

@@ -3,6 +3,15 @@ using System.Text.Json.Serialization;
 namespace Fleet.Contracts.Management;
 
 /// <summary>One gate's verdict with the numbers behind it.</summary>
+/// <param name="Gate">The gate's display name.</param>
+/// <param name="Outcome">pass, fail or wait (<see cref="GateOutcomes"/>).</param>
+/// <param name="Candidate">The candidate's current estimate of the metric.</param>
+/// <param name="Stable">Stable's estimate on the same window.</param>
+/// <param name="CandidateSamples">Samples behind the candidate's estimate.</param>
+/// <param name="StableSamples">Samples behind stable's estimate.</param>
+/// <param name="Message">The verdict in words, with its numbers.</param>
+/// <param name="Bound">The worst candidate value the gate allows, when it has one in the metric's unit.</param>
+/// <param name="SamplesNeeded">Samples of each version the gate needs before it can pass, when known.</param>
 public sealed record GateResult(
     [property: JsonPropertyName("gate")] string Gate,
     [property: JsonPropertyName("outcome")] string Outcome,
@@ -10,7 +19,9 @@ public sealed record GateResult(
     [property: JsonPropertyName("stable")] double Stable,
     [property: JsonPropertyName("candidate_samples")] long CandidateSamples,
     [property: JsonPropertyName("stable_samples")] long StableSamples,
-    [property: JsonPropertyName("message")] string Message);
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("bound")] double? Bound = null,
+    [property: JsonPropertyName("samples_needed")] long? SamplesNeeded = null);
 
 /// <summary>An immutable, ordered entry of a slice's history: who changed what, and why Fleet decided what it decided.</summary>
 public sealed record SliceEvent(
@@ -137,7 +148,8 @@ public sealed record RolloutStatus(
     [property: JsonPropertyName("ended_at")] DateTimeOffset? EndedAt,
     [property: JsonPropertyName("started_by")] string? StartedBy,
     [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates);
+    [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates,
+    [property: JsonPropertyName("estimated_seconds_to_verdict")] double? EstimatedSecondsToVerdict = null);
 
 /// <summary>Phases of a rollout as the API names them.</summary>
 public static class RolloutPhases

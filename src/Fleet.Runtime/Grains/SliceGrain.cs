@@ -152,7 +152,9 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             await _engine.StopAsync();
         }
 
-        return new SliceDeployment(key, DeployOutcomes.Deployed, previous, null);
+        return new SliceDeployment(key, DeployOutcomes.Deployed, previous, previous is null && command.Rollout is { Strategy: not RolloutStrategy.Immediate }
+            ? $"deployed at once, without a {Core.Vocabulary.WireNames.Name(command.Rollout.Strategy)}: the slice had no stable version to compare the candidate with"
+            : null);
     }
 
     public Task<SliceSnapshot> GetSnapshot()

@@ -131,7 +131,12 @@ public sealed class DeploymentService
         }
         else
         {
-            targets = request.AllSlices ? [.. await _catalog.ListSlicesAsync(model, cancellationToken)] : Normalize(given);
+            var known = await _catalog.ListSlicesAsync(model, cancellationToken);
+            targets = request.AllSlices ? [.. known] : Normalize(given);
+            if (!request.AllSlices && targets.Except(known, StringComparer.Ordinal).ToList() is { Count: > 0 } unknown)
+            {
+                throw new NotFoundException($"model '{model}' has no slice {string.Join(", ", unknown.Take(10).Select(k => $"'{k}'"))}{(unknown.Count > 10 ? $" (and {unknown.Count - 10} more)" : "")}: nothing was changed");
+            }
         }
 
         var command = new RolloutCommand(action, actor, request.Reason);

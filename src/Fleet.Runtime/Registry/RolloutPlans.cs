@@ -19,7 +19,8 @@ public static class RolloutPlans
     /// <summary>Gate verdicts as the API and the history show them.</summary>
     public static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
         verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.Name(), v.CandidateValue, v.StableValue,
-            v.CandidateSamples, v.StableSamples, v.Message)).ToList();
+            v.CandidateSamples, v.StableSamples, v.Message, double.IsFinite(v.Limit) ? v.Limit : null,
+            v.Outcome == GateOutcome.Wait && Math.Min(v.CandidateSamples, v.StableSamples) < v.Gate.MinSamples ? v.Gate.MinSamples : null)).ToList();
 
     /// <summary>
     /// The plan a deployment runs: the request's, with the model's defaults filling what it leaves out; the defaults
@@ -103,9 +104,9 @@ public static class RolloutPlans
 
     private static GateSpec Gate(GateRequest gate)
     {
-        if (!WireNames.Metrics.TryParse(gate.Metric, out var metric))
+        if (!WireNames.Metrics.TryParse(gate.Metric?.Trim().ToLowerInvariant(), out var metric))
         {
-            throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric");
+            throw new BadRequestException($"rollout.gates: metric '{gate.Metric}' is not a known gate metric: use one of {string.Join(", ", WireNames.Metrics.Names)}");
         }
 
         var defaults = new GateSpec { Metric = metric };

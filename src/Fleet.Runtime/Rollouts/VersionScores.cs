@@ -95,6 +95,40 @@ internal sealed class VersionScores(IModelCatalog catalog)
         return best;
     }
 
+    /// <summary>
+    /// The score of every row of a batch, read as <see cref="Read"/> reads the first: null for a single row, for a
+    /// version without a recorded score, or when a row does not carry it.
+    /// </summary>
+    public static double[]? ReadRows(IReadOnlyList<Tensor> outputs, VersionScore? score)
+    {
+        var tensor = score is null ? null : outputs.FirstOrDefault(t => t.Name == score.Output);
+        if (tensor is null || tensor.Shape.Length == 0 || tensor.Shape[0] <= 1 || tensor.Data.Length % tensor.Shape[0] != 0)
+        {
+            return null;
+        }
+
+        var rows = (int)tensor.Shape[0];
+        var stride = tensor.Data.Length / rows;
+        var width = tensor.Shape.Length >= 2 ? (int)Math.Min(tensor.Shape[^1], stride) : 1;
+        var scores = new double[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            var offset = row * stride;
+            double? value = score!.Column is { } column ? (column < width ? Element(tensor, offset + column) : null)
+                : !score.PredictedClass ? Element(tensor, offset)
+                : width == 2 ? Element(tensor, offset + 1)
+                : Enumerable.Range(0, width).Max(i => Element(tensor, offset + i));
+            if (value is not { } v)
+            {
+                return null;
+            }
+
+            scores[row] = v;
+        }
+
+        return scores;
+    }
+
     /// <summary>The outputs the caller asked for, without one added for the score.</summary>
     public static IReadOnlyList<Tensor> AsRequested(IReadOnlyList<Tensor> outputs, IReadOnlyList<string>? requested) =>
         requested is null || outputs.Count == requested.Count ? outputs : [.. outputs.Where(t => requested.Contains(t.Name))];

@@ -64,13 +64,28 @@ public sealed class PredictionJournal
         }
     }
 
-    /// <summary>Joins true outcomes to pending predictions by id; each prediction joins once.</summary>
+    /// <summary>
+    /// Keeps every row of a batch prediction for its own feedback: row 0 under <paramref name="id"/> (as a one-row
+    /// prediction is), row <c>i</c> under <c>id#i</c> (<see cref="RowId"/>).
+    /// </summary>
+    internal void RecordRows(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, IReadOnlyList<double> rows)
+    {
+        for (var row = 0; row < rows.Count; row++)
+        {
+            Record(RowId(id, row), slice, version, role, rollout, rows[row]);
+        }
+    }
+
+    /// <summary>The id feedback gives for row <paramref name="row"/> of prediction <paramref name="id"/>: the id itself for row 0, else <c>id#row</c>.</summary>
+    public static string RowId(string id, int row) => row == 0 ? id : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{id}#{row}");
+
+    /// <summary>Joins true outcomes to pending predictions by id (<c>id#row</c> for a batch's rows; <c>id#0</c> is <c>id</c>); each prediction joins once.</summary>
     public FeedbackOutcome Join(IEnumerable<(string Id, double Actual, bool Binary)> feedback)
     {
         int joined = 0, unmatched = 0;
         foreach (var (id, actual, binary) in feedback)
         {
-            if (!_pending.TryRemove(id, out var entry))
+            if (!_pending.TryRemove(id, out var entry) && !(id.EndsWith("#0", StringComparison.Ordinal) && _pending.TryRemove(id[..^2], out entry)))
             {
                 unmatched++;
                 continue;

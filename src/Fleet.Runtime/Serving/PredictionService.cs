@@ -22,7 +22,9 @@ namespace Fleet.Runtime.Serving;
 /// <param name="Outputs">The output tensors.</param>
 /// <param name="Id">The prediction id feedback joins on: the request's, or one Fleet made during a rollout.</param>
 /// <param name="Score">The version's score for the first row, which gates judge (null when not tracked or not a number).</param>
-public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null, double? Score = null);
+/// <param name="RowScores">The score of every row of a batch when tracked, which feedback joins per row (null for one row).</param>
+public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null, double? Score = null,
+    IReadOnlyList<double>? RowScores = null);
 
 /// <summary>
 /// The prediction path: resolve the slice, read its route from the silo-local cache, lease the version's session from
@@ -93,7 +95,11 @@ public sealed class PredictionService
 
         // Keep it for the feedback join: the caller sent an id, or a rollout's quality gates may need the outcome.
         var id = request.Id ?? Guid.NewGuid().ToString("N");
-        if (prediction.Score is { } output)
+        if (prediction.RowScores is { Count: > 1 } rows)
+        {
+            _journal.RecordRows(id, slice, prediction.Version, prediction.Role, RolloutOf(slice, route), rows);
+        }
+        else if (prediction.Score is { } output)
         {
             _journal.Record(id, slice, prediction.Version, prediction.Role, RolloutOf(slice, route), output);
         }
@@ -129,12 +135,12 @@ public sealed class PredictionService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var (outputs, score) = await RunModelAsync(slice.Model, candidate, request, track: true, cancellationToken);
+            var (outputs, score, rows) = await RunModelAsync(slice.Model, candidate, request, track: true, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             _telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, score, failed: false);
             _metrics.Predicted(slice.Model, candidate, VersionRole.Canary, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
-            return new Prediction(slice, candidate, VersionRole.Canary, outputs, Score: score);
+            return new Prediction(slice, candidate, VersionRole.Canary, outputs, Score: score, RowScores: rows);
         }
         catch (Exception e) when (e is InferRequestException or ModelExecutionException or ArtifactCorruptException)
         {
@@ -175,7 +181,7 @@ public sealed class PredictionService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var (outputs, score) = await RunModelAsync(slice.Model, version, request, track || rollout is not null, cancellationToken);
+            var (outputs, score, rows) = await RunModelAsync(slice.Model, version, request, track || rollout is not null, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.Predicted(slice.Model, version, role, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
@@ -184,7 +190,7 @@ public sealed class PredictionService
                 _telemetry.RecordStable(observed, elapsed.TotalSeconds, score, failed: false);
             }
 
-            return new Prediction(slice, version, role, outputs, Score: score);
+            return new Prediction(slice, version, role, outputs, Score: score, RowScores: rows);
         }
         catch (ModelExecutionException)
         {
@@ -201,18 +207,18 @@ public sealed class PredictionService
     }
 
     // When the score is tracked, it is computed whatever outputs the caller asked for: a filter must not blind the gates.
-    private async ValueTask<(IReadOnlyList<Tensor> Outputs, double? Score)> RunModelAsync(
+    private async ValueTask<(IReadOnlyList<Tensor> Outputs, double? Score, double[]? Rows)> RunModelAsync(
         string model, string version, ParsedInferRequest request, bool track, CancellationToken cancellationToken)
     {
         using var lease = await _host.AcquireAsync(version, cancellationToken);
         if (!track)
         {
-            return (InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs), null);
+            return (InferenceEngine.Run(lease.Model, request.Inputs, request.RequestedOutputs), null, null);
         }
 
         var score = await _scores.OfAsync(model, version);
         var outputs = InferenceEngine.Run(lease.Model, request.Inputs, VersionScores.WithScore(request.RequestedOutputs, score));
-        return (VersionScores.AsRequested(outputs, request.RequestedOutputs), VersionScores.Read(outputs, score));
+        return (VersionScores.AsRequested(outputs, request.RequestedOutputs), VersionScores.Read(outputs, score), VersionScores.ReadRows(outputs, score));
     }
 
     // The store is read only on a cache miss: a full version id, once found, is answered from memory.

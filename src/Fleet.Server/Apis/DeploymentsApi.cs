@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Registry;
@@ -25,16 +24,7 @@ internal static class DeploymentsApi
     private static async Task<Ok<DeployResult>> DeployAsync(
         string model, HttpContext context, DeploymentService deployments, [FromHeader(Name = Actors.Header)] string? actor)
     {
-        DeployRequest? request;
-        try
-        {
-            request = await RequestBody.ReadJsonAsync<DeployRequest>(context.Request, context.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            throw new BadRequestException($"the deploy request is not valid: {e.Message}", e);
-        }
-
+        var request = await RequestBody.ReadJsonAsync<DeployRequest>(context.Request, "the deploy request", context.RequestAborted);
         if (request is null)
         {
             throw new BadRequestException("the deploy request is empty: give at least {\"version\": \"...\"}");

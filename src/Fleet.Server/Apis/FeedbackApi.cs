@@ -12,14 +12,17 @@ internal static class FeedbackApi
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
         var feedback = app.MapGroup("/api/v1/feedback").WithTags("Feedback");
-        feedback.MapPost("", Join)
+        feedback.MapPost("", JoinAsync)
             .WithSummary("True outcomes of earlier predictions, joined by prediction id; they feed quality gates and metrics")
+            .WithJsonBody<FeedbackRequest>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return feedback;
     }
 
-    private static Ok<FeedbackResult> Join(FeedbackRequest request, PredictionJournal journal)
+    private static async Task<Ok<FeedbackResult>> JoinAsync(HttpContext context, PredictionJournal journal)
     {
+        var request = await RequestBody.ReadJsonAsync<FeedbackRequest>(context.Request, "the feedback request", context.RequestAborted)
+            ?? throw new BadRequestException("the feedback request is empty: give {\"feedback\": [{\"id\": \"...\", \"value\": 1.5}]}");
         var given = request.Feedback ?? throw new BadRequestException("'feedback' must be an array of outcomes, each with an 'id' and a 'value' or 'label'");
         var items = new List<(string, double, bool)>(given.Count);
         foreach (var item in given)

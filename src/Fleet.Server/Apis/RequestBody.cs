@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Fleet.Server.Apis;
@@ -25,10 +26,12 @@ internal readonly struct PooledBody : IDisposable
 internal static class RequestBody
 {
     /// <summary>
-    /// Reads a JSON body as <typeparamref name="T"/>: an empty body without a content type is null (nothing given);
-    /// any other body must be sent as JSON, else a 415 says so.
+    /// Reads a management JSON body as <typeparamref name="T"/> with <see cref="ManagementJson.Options"/>: an empty
+    /// body without a content type is null (nothing given); any other body must be sent as JSON, else a 415 says so;
+    /// a body that is not valid JSON of <typeparamref name="T"/>, or has a field it does not know, is a 400 naming
+    /// <paramref name="what"/> and the field.
     /// </summary>
-    public static async Task<T?> ReadJsonAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    public static async Task<T?> ReadJsonAsync<T>(HttpRequest request, string what, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
         {
@@ -42,7 +45,14 @@ internal static class RequestBody
                 StatusCodes.Status415UnsupportedMediaType);
         }
 
-        return await request.ReadFromJsonAsync<T>(cancellationToken);
+        try
+        {
+            return await request.ReadFromJsonAsync<T>(ManagementJson.Options, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw ManagementJson.Refusal(what, e, typeof(T));
+        }
     }
 
     public static async Task<PooledBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Registry;
@@ -19,6 +18,7 @@ internal static class RolloutsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         rollouts.MapPut("/rollout-defaults", SetDefaultsAsync)
             .WithSummary("Set the model's default rollout plan")
+            .WithJsonBody<RolloutRequest>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         rollouts.MapDelete("/rollout-defaults", RemoveDefaultsAsync)
@@ -34,8 +34,10 @@ internal static class RolloutsApi
 
     private static async Task<Ok<RolloutRequest>> GetDefaults(string model, DeploymentService deployments) => TypedResults.Ok(await deployments.GetRolloutDefaultsAsync(model));
 
-    private static async Task<Ok<RolloutRequest>> SetDefaultsAsync(string model, RolloutRequest defaults, DeploymentService deployments)
+    private static async Task<Ok<RolloutRequest>> SetDefaultsAsync(string model, HttpContext context, DeploymentService deployments)
     {
+        var defaults = await RequestBody.ReadJsonAsync<RolloutRequest>(context.Request, "the rollout defaults plan", context.RequestAborted)
+            ?? throw new BadRequestException("the rollout defaults are empty: give a plan, at least {\"strategy\": \"canary\"} (DELETE removes the defaults)");
         await deployments.SetRolloutDefaultsAsync(model, defaults);
         return TypedResults.Ok(defaults);
     }
@@ -49,16 +51,7 @@ internal static class RolloutsApi
     private static async Task<Ok<RolloutActionResult>> ActAsync(
         string model, string action, HttpContext context, DeploymentService deployments, [FromHeader(Name = Actors.Header)] string? actor)
     {
-        RolloutActionRequest? request;
-        try
-        {
-            request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, context.RequestAborted);
-        }
-        catch (JsonException e)
-        {
-            throw new BadRequestException($"the rollout action request is not valid: {e.Message}", e);
-        }
-
+        var request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, "the rollout action request", context.RequestAborted);
         return TypedResults.Ok(await deployments.ActAsync(model, action, request ?? new RolloutActionRequest(), Actors.Of(actor), context.RequestAborted));
     }
 }
