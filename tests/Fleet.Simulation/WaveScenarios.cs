@@ -76,7 +76,7 @@ internal static class WaveScenarios
     /// <summary>Every wave scenario, in report order.</summary>
     public static IReadOnlyList<WaveScenario> All { get; } =
     [
-        new("wave-aa", "Wave A/A: identical candidate, 1,000 slices at 1 request/s", Standard, new WaveTraffic(), 1_000, 100, TimeSpan.FromHours(3),
+        new("wave-aa", "Wave A/A: identical candidate, 1,000 slices at 1 request/s", Standard, new WaveTraffic(), 800, 100, TimeSpan.FromHours(3),
         [
             new("identical candidate: wave rolled back in ≤ 1% of waves", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01),
             new("identical candidate: wave promoted (not stalled) in ≥ 99% of waves", WaveMeasure.WavePromoted, TargetKind.AtLeast, 0.99, FromIssue: false),
@@ -86,15 +86,21 @@ internal static class WaveScenarios
         [
             new("1% → 2% on every slice: wave rolled back before any slice passes 25%, within 15 min, in ≥ 99% of waves", WaveMeasure.WaveRolledBackEarly, TargetKind.AtLeast, 0.99),
         ]),
-        new("wave-errors-one", "Wave: error rate 1% → 2% on one slice of 1,000", Standard, new WaveTraffic { CandidateErrorRate = 0.02, RegressedSlices = 1 }, 500, 60, TimeSpan.FromHours(3),
+        new("wave-errors-one", "Wave: error rate 1% → 2% on one slice of 1,000", Standard, new WaveTraffic { CandidateErrorRate = 0.02, RegressedSlices = 1 }, 400, 60, TimeSpan.FromHours(3),
         [
             new("one slice 1% → 2%: wave promoted in ≥ 95% of waves", WaveMeasure.WavePromoted, TargetKind.AtLeast, 0.95),
             new("one slice 1% → 2%: that slice rolled back alone by its 2,000th request in ≥ 90% of waves", WaveMeasure.SliceRolledBackBy2000, TargetKind.AtLeast, 0.90),
         ]),
         new("wave-mae", "Wave: MAE 20% worse, labels for 10% of requests an hour later", Quality,
-            new WaveTraffic { LabelShare = 0.10, LabelDelay = TimeSpan.FromHours(1), CandidatePredictionErrorSd = 1.2 }, 200, 30, TimeSpan.FromHours(4),
+            new WaveTraffic { LabelShare = 0.10, LabelDelay = TimeSpan.FromHours(1), CandidatePredictionErrorSd = 1.2 }, 150, 30, TimeSpan.FromHours(4),
         [
             new("MAE 20% worse on delayed labels: wave rolled back in ≥ 90% of waves", WaveMeasure.WaveRolledBack, TargetKind.AtLeast, 0.90),
+        ]),
+        new("wave-mae-aa", "Wave A/A twin of the MAE scenario: same MAE, labels an hour later", Quality,
+            new WaveTraffic { LabelShare = 0.10, LabelDelay = TimeSpan.FromHours(1) }, 100, 20, TimeSpan.FromHours(4),
+        [
+            new("same MAE: wave rolled back in ≤ 1% of waves (the quality plan's nominal bound)", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01, FromIssue: false),
+            new("same MAE: wave promoted (not stalled) in ≥ 99% of waves", WaveMeasure.WavePromoted, TargetKind.AtLeast, 0.99, FromIssue: false),
         ]),
     ];
 }

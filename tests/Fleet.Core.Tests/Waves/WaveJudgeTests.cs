@@ -48,7 +48,9 @@ public class WaveJudgeTests
         var judgement = WaveJudge.Judge(state, Same(state, Window(100, 1, 100, 1)));
         Assert.Equal(JudgementOutcome.Wait, judgement.Outcome);
         Assert.Contains("not yet shown within 20% of stable nor beyond it", judgement.Summary);
-        Assert.Contains("points)", judgement.Summary);
+        Assert.Contains("more effective samples at this estimate)", judgement.Summary);
+        var gate = Assert.Single(judgement.Gates);
+        Assert.InRange(gate.MoreSamplesNeeded, 1, double.MaxValue);
     }
 
     [Fact]

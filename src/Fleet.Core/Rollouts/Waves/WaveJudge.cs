@@ -13,7 +13,9 @@ namespace Fleet.Core.Rollouts.Waves;
 /// <param name="Statistic">The evidence of Worse (log mixture likelihood ratio).</param>
 /// <param name="Threshold">What either side's evidence must reach.</param>
 /// <param name="Message">The verdict in words, with its numbers.</param>
-public sealed record WaveGateVerdict(GateSpec Gate, GateOutcome Outcome, SequentialComparison Comparison, PooledContrast Pooled, double Statistic, double Threshold, string Message);
+/// <param name="MoreSamplesNeeded">Effective pooled samples still needed for a verdict if the estimate stays where it is (0 with a verdict, +∞ when none is in sight).</param>
+public sealed record WaveGateVerdict(GateSpec Gate, GateOutcome Outcome, SequentialComparison Comparison, PooledContrast Pooled, double Statistic, double Threshold, string Message,
+    double MoreSamplesNeeded = 0);
 
 /// <summary>A slice whose own evidence fails: it is rolled back alone, whatever the wave's verdict.</summary>
 /// <param name="Slice">The slice.</param>
@@ -106,15 +108,19 @@ public static class WaveJudge
         var head = Head(gate, pooled, Invariant($"pooled over {pooled.Strata} slice-steps"));
         var confidence = Confidence(gate.Confidence);
         var allowance = Allowance(gate);
+        var more = outcome == GateOutcome.Wait
+            ? Math.Max(0, VerdictHorizon.EffectiveSamplesNeeded(pooled.Contrast, 1 - gate.Confidence, gate.MinSamples) - pooled.Contrast.EffectiveSamples)
+            : 0;
+        var horizon = double.IsFinite(more) ? Invariant($"; about {more:0} more effective samples at this estimate") : "; no verdict in sight at this estimate";
         var words = waiting
             ? Invariant($"waiting for {gate.MinSamples} {WaveEvidence.SampleNoun(gate.Metric)} on each side")
             : comparison switch
             {
                 SequentialComparison.Worse => $"worse than stable by more than {allowance} at {confidence} confidence",
                 SequentialComparison.NotWorse => $"no worse than stable by more than {allowance} at {confidence} confidence",
-                _ => Invariant($"not yet shown within {allowance} of stable nor beyond it at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : "")})"),
+                _ => Invariant($"not yet shown within {allowance} of stable nor beyond it at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : "")}{horizon})"),
             };
-        return new WaveGateVerdict(gate, outcome, comparison, pooled, test.Statistic, test.Threshold, $"{head}: {words}");
+        return new WaveGateVerdict(gate, outcome, comparison, pooled, test.Statistic, test.Threshold, $"{head}: {words}", more);
     }
 
     /// <summary>
