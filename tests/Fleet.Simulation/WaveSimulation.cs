@@ -181,7 +181,7 @@ internal static class WaveSimulation
             }
         }
 
-        var regressedAlone = state.RolledBackSlices.Keys.Count(s => traffic.Regressed(Array.IndexOf(ids, s)));
+        var regressedAlone = Enumerable.Range(0, k).Count(i => traffic.Regressed(i) && state.IsRolledBackAlone(ids[i]));
         var end = state.EndedAt ?? Epoch.AddSeconds(Math.Min(limit.TotalSeconds, (state.StepStartedAt - Epoch).TotalSeconds));
         var cause = state.Phase switch
         {

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Fleet.Core.Identity;
 
@@ -7,6 +9,7 @@ namespace Fleet.Core.Identity;
 /// The id of a wave (one deploy to many slices, judged as a unit): <c>wave-</c> followed by 16 lowercase hex
 /// digits. Random for a new wave, or derived from an idempotency key so that a retried deploy names the same wave.
 /// </summary>
+[JsonConverter(typeof(WaveIdJsonConverter))]
 public readonly record struct WaveId
 {
     /// <summary>What every wave id starts with.</summary>
@@ -60,4 +63,19 @@ public readonly record struct WaveId
 
     /// <summary>The id's text.</summary>
     public override string ToString() => Value;
+}
+
+/// <summary>Writes a <see cref="WaveId"/> as its text and reads it back, refusing text that is not a wave id.</summary>
+public sealed class WaveIdJsonConverter : JsonConverter<WaveId>
+{
+    /// <summary>Reads a wave id from a JSON string.</summary>
+    public override WaveId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        WaveId.TryParse(reader.GetString(), out var id, out var error) ? id : throw new JsonException(error);
+
+    /// <summary>Writes the wave id's text.</summary>
+    public override void Write(Utf8JsonWriter writer, WaveId value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.Value);
+    }
 }

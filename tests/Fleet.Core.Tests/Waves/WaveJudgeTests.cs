@@ -114,7 +114,7 @@ public class WaveJudgeTests
     {
         var state = Started(20);
         var evidence = Same(state, Window(40, 40, 760, 8));
-        var rolledBack = state with { RolledBackSlices = state.RolledBackSlices.AddRange(state.Slices.Select(s => KeyValuePair.Create(s, "earlier"))) };
+        var rolledBack = state with { RolledBackSlices = state.RolledBackSlices.AddRange(state.Slices.Select(s => KeyValuePair.Create(s.ToString(), "earlier"))) };
         Assert.Empty(WaveJudge.Judge(rolledBack, evidence).SliceFailures);
     }
 

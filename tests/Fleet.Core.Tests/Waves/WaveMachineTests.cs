@@ -122,7 +122,7 @@ public class WaveMachineTests
         var decision = WaveMachine.Evaluate(state, Verdict(JudgementOutcome.Pass, Failure(state.Slices[4])), T0.AddMinutes(2));
         Assert.Equal(WaveAction.Advance, decision.Action);
         Assert.Equal(state.Slices[4], Assert.Single(decision.SliceRollbacks).Slice);
-        Assert.Equal("slice bike-demand/store=4: worse", decision.State.RolledBackSlices[state.Slices[4]]);
+        Assert.Equal("slice bike-demand/store=4: worse", decision.State.RolledBackSlices["bike-demand/store=4"]);
         Assert.Equal(0, decision.State.ShareOf(4));
         Assert.Equal(0.25, decision.State.ShareOf(5));
 

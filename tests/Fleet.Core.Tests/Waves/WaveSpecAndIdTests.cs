@@ -62,4 +62,21 @@ public class WaveSpecAndIdTests
         Assert.Contains(expected, error);
         Assert.Throws<FormatException>(() => WaveId.Parse(text ?? ""));
     }
+
+    [Fact]
+    public void A_wave_state_survives_a_json_round_trip_as_grain_state_does()
+    {
+        var state = WaveMachine.Start(WaveId.Of("nightly"), WaveTestData.Slices(3), new WaveSpec { Batches = [0.5, 1] }, WaveTestData.T0).State;
+        state = state with { RolledBackSlices = state.RolledBackSlices.Add(state.Slices[1].ToString(), "worse alone") };
+        var json = System.Text.Json.JsonSerializer.Serialize(state);
+        Assert.Contains($"\"Id\":\"{state.Id}\"", json);
+        var back = System.Text.Json.JsonSerializer.Deserialize<WaveState>(json)!;
+        Assert.Equal(state.Id, back.Id);
+        Assert.Equal(state.Slices, back.Slices);
+        Assert.Equal(state.Spec.Batches, back.Spec.Batches);
+        Assert.Equal(state.Spec.Gates, back.Spec.Gates);
+        Assert.True(back.IsRolledBackAlone(state.Slices[1]));
+        Assert.Equal((state.Phase, state.Batch, state.Step, state.StepStartedAt), (back.Phase, back.Batch, back.Step, back.StepStartedAt));
+        Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<WaveId>("\"wave-nope\""));
+    }
 }

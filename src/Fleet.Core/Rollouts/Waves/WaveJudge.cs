@@ -150,7 +150,7 @@ public static class WaveJudge
         for (var i = 0; i < evidence.Count; i++)
         {
             var slice = evidence[i];
-            if (slice.Steps.Count == 0 || state.RolledBackSlices.ContainsKey(state.Slices[i]))
+            if (slice.Steps.Count == 0 || state.IsRolledBackAlone(state.Slices[i]))
             {
                 continue;
             }
@@ -188,7 +188,7 @@ public static class WaveJudge
         var to = state.SlicesThrough(state.Batch);
         for (var i = from; i < to; i++)
         {
-            if (evidence[i].Steps.Count == 0 || state.RolledBackSlices.ContainsKey(state.Slices[i]))
+            if (evidence[i].Steps.Count == 0 || state.IsRolledBackAlone(state.Slices[i]))
             {
                 continue;
             }

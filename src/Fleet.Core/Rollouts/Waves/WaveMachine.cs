@@ -64,7 +64,7 @@ public static class WaveMachine
             throw new ArgumentException("invalid wave: " + string.Join("; ", problems), nameof(spec));
         }
 
-        var state = new WaveState(id, spec, [.. slices], WavePhase.Running, 0, 0, now, now, null, ImmutableDictionary<SliceId, string>.Empty, "started");
+        var state = new WaveState(id, spec, [.. slices], WavePhase.Running, 0, 0, now, now, null, ImmutableDictionary<string, string>.Empty, "started");
         var message = Invariant($"wave {id} started: {Where(state)} of traffic for at least {Format(spec.StepBakeTime)}");
         return new WaveDecision(WaveAction.Advance, state with { Reason = message }, message, []);
     }
@@ -83,10 +83,10 @@ public static class WaveMachine
             return Hold(state, state.Reason, []);
         }
 
-        var alone = judgement.SliceFailures.Where(f => !state.RolledBackSlices.ContainsKey(f.Slice)).ToList();
+        var alone = judgement.SliceFailures.Where(f => !state.IsRolledBackAlone(f.Slice)).ToList();
         if (alone.Count > 0)
         {
-            state = state with { RolledBackSlices = state.RolledBackSlices.AddRange(alone.Select(f => KeyValuePair.Create(f.Slice, f.Message))) };
+            state = state with { RolledBackSlices = state.RolledBackSlices.AddRange(alone.Select(f => KeyValuePair.Create(f.Slice.ToString(), f.Message))) };
         }
 
         if (state.RolledBackSlices.Count == state.Slices.Count)

@@ -29,7 +29,7 @@ public enum WavePhase
 /// <param name="StepStartedAt">When the current step started baking.</param>
 /// <param name="StartedAt">When the wave started.</param>
 /// <param name="EndedAt">When it was promoted or rolled back.</param>
-/// <param name="RolledBackSlices">Slices rolled back alone by their own evidence (or by hand), with the reason.</param>
+/// <param name="RolledBackSlices">Slices rolled back alone by their own evidence, by slice id (<c>model/key</c>), with the reason.</param>
 /// <param name="Reason">Why it is where it is (the last decision's words).</param>
 public sealed record WaveState(
     WaveId Id,
@@ -41,9 +41,12 @@ public sealed record WaveState(
     DateTimeOffset StepStartedAt,
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
-    ImmutableDictionary<SliceId, string> RolledBackSlices,
+    ImmutableDictionary<string, string> RolledBackSlices,
     string Reason)
 {
+    /// <summary>Whether <paramref name="slice"/> was rolled back alone.</summary>
+    public bool IsRolledBackAlone(SliceId slice) => RolledBackSlices.ContainsKey(slice.ToString());
+
     /// <summary>True when promoted or rolled back.</summary>
     public bool IsFinished => Phase is WavePhase.Promoted or WavePhase.RolledBack;
 
@@ -75,7 +78,7 @@ public sealed record WaveState(
     public double ShareOf(int index)
     {
         var slice = Slices[index];
-        if (Phase == WavePhase.RolledBack || RolledBackSlices.ContainsKey(slice))
+        if (Phase == WavePhase.RolledBack || IsRolledBackAlone(slice))
         {
             return 0;
         }
