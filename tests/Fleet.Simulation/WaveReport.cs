@@ -75,7 +75,7 @@ internal static class WaveReport
                 {
                     w.Scenario.Title, w.Scenario.Traffic.Describe(), Fmt.Inv($"{o.Length:N0}"), rb.Format(), rb.FormatInterval(),
                     Fmt.Inv($"{o.Count(x => x.Phase == WavePhase.Promoted):N0}"),
-                    Fmt.Inv($"{o.Count(x => x.Phase == WavePhase.Paused)} / {o.Count(x => x.Phase == WavePhase.Running)}"),
+                    Fmt.Inv($"{o.Count(x => x.Phase == WavePhase.Paused)} / {o.Count(x => x.Phase == WavePhase.Running)}") + Paused(w.Scenario.Spec, o),
                     string.Join(" / ", Enumerable.Range(0, w.Scenario.Spec.Steps.Count).Select(s => Fmt.Inv($"{o.Count(x => x.Step == s && x.RolledBack)}"))) + " rolled back",
                     Fmt.Inv($"{o.Sum(x => x.SlicesRolledBackAlone)} in {o.Count(x => x.SlicesRolledBackAlone > 0)} waves ({o.Sum(x => x.RegressedRolledBackAlone)} regressed)"),
                     Fmt.Duration(Fmt.Quantile(o.Select(x => x.DecisionSeconds), 0.5)),
@@ -105,4 +105,11 @@ internal static class WaveReport
     }
 
     private static WaveSpec Standard => WaveScenarios.Standard;
+
+    // Where the paused waves stopped: "(at 5% ×8)".
+    private static string Paused(WaveSpec spec, WaveOutcome[] outcomes)
+    {
+        var paused = outcomes.Where(x => x.Phase == WavePhase.Paused).GroupBy(x => x.Step).OrderBy(g => g.Key).Select(g => Fmt.Inv($"{spec.Steps[g.Key]}% ×{g.Count()}")).ToList();
+        return paused.Count == 0 ? "" : $" (at {string.Join(", ", paused)})";
+    }
 }

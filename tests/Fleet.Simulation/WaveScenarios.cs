@@ -102,5 +102,16 @@ internal static class WaveScenarios
             new("same MAE: wave rolled back in ≤ 1% of waves (the quality plan's nominal bound)", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01, FromIssue: false),
             new("same MAE: wave promoted (not stalled) in ≥ 99% of waves", WaveMeasure.WavePromoted, TargetKind.AtLeast, 0.99, FromIssue: false),
         ]),
+        new("wave-aa-mixed", "Wave A/A, busy and quiet slices: 0.05 to 20 requests/s, stable error rates 0.1% to 10%", Standard,
+            new WaveTraffic { TrafficSpread = 20, ErrorRateSpread = 10 }, 300, 30, TimeSpan.FromHours(3),
+        [
+            new("mixed slices, identical candidate: wave rolled back in ≤ 1% of waves", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01, FromIssue: false),
+            new("mixed slices, identical candidate: any slice rolled back alone in ≤ 0.5% of waves", WaveMeasure.AnySliceRolledBack, TargetKind.AtMost, 0.005, FromIssue: false),
+        ]),
+        new("wave-errors-mixed", "Wave, busy and quiet slices: every slice's error rate doubled", Standard,
+            new WaveTraffic { TrafficSpread = 20, ErrorRateSpread = 10, CandidateErrorRate = 0.02 }, 300, 30, TimeSpan.FromHours(3),
+        [
+            new("mixed slices, errors doubled: wave rolled back before any slice passes 25%, within 15 min, in ≥ 99% of waves", WaveMeasure.WaveRolledBackEarly, TargetKind.AtLeast, 0.99, FromIssue: false),
+        ]),
     ];
 }

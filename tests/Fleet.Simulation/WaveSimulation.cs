@@ -36,8 +36,31 @@ internal sealed record WaveTraffic
     /// <summary>σ of the candidate's prediction error on the regressed slices.</summary>
     public double CandidatePredictionErrorSd { get; init; } = 1;
 
+    /// <summary>
+    /// Spread of traffic across slices: slice rates are log-uniform from <see cref="RequestsPerSecond"/> / spread to
+    /// × spread, in a scrambled order (1: every slice alike). Busy and quiet slices in one wave.
+    /// </summary>
+    public double TrafficSpread { get; init; } = 1;
+
+    /// <summary>Spread of the stable's error rate across slices, the same way (1: alike); the candidate's change multiplies each slice's own rate.</summary>
+    public double ErrorRateSpread { get; init; } = 1;
+
     /// <summary>Whether the slice at <paramref name="index"/> carries the candidate's change.</summary>
     public bool Regressed(int index) => index >= Slices - (RegressedSlices ?? Slices);
+
+    /// <summary>Requests per second of the slice at <paramref name="index"/>.</summary>
+    public double RateOf(int index) => RequestsPerSecond * Spread(TrafficSpread, index, 7919);
+
+    /// <summary>The stable's error rate on the slice at <paramref name="index"/>.</summary>
+    public double StableErrorRateOf(int index) => Math.Min(1, StableErrorRate * Spread(ErrorRateSpread, index, 104729));
+
+    /// <summary>The candidate's error rate on the slice at <paramref name="index"/>: its stable's, times the change where regressed.</summary>
+    public double CandidateErrorRateOf(int index) =>
+        Regressed(index) && StableErrorRate > 0 ? Math.Min(1, StableErrorRateOf(index) * CandidateErrorRate / StableErrorRate) : Regressed(index) ? CandidateErrorRate : StableErrorRateOf(index);
+
+    // Log-uniform in [1/spread, spread], slices in a scrambled order (a multiplier coprime with typical wave sizes).
+    private double Spread(double spread, int index, long scramble) =>
+        spread <= 1 || Slices <= 1 ? 1 : Math.Pow(spread, (2.0 * ((index * scramble) % Slices) / (Slices - 1)) - 1);
 
     /// <summary>One line for the report.</summary>
     public string Describe()
@@ -46,7 +69,9 @@ internal sealed record WaveTraffic
         var labels = LabelShare > 0
             ? Fmt.Inv($"; labels for {LabelShare * 100:0.#}% of answered requests, {Fmt.Duration(LabelDelay.TotalSeconds)} later, prediction error σ stable {StablePredictionErrorSd}, candidate {CandidatePredictionErrorSd}{regressed}")
             : "";
-        return Fmt.Inv($"{Slices:N0} slices at {RequestsPerSecond:0.##} requests/s each; errors stable {StableErrorRate * 100:0.#}%, candidate {CandidateErrorRate * 100:0.#}%{(LabelShare > 0 ? "" : regressed)}; a failed canary request is answered (and counted) by stable{labels}");
+        var spread = TrafficSpread > 1 ? Fmt.Inv($" (log-uniform from {RequestsPerSecond / TrafficSpread:0.###} to {RequestsPerSecond * TrafficSpread:0.##})") : "";
+        var rates = ErrorRateSpread > 1 ? Fmt.Inv($" (each slice's own, log-uniform within ÷/× {ErrorRateSpread:0.#}; the candidate's scaled alike)") : "";
+        return Fmt.Inv($"{Slices:N0} slices at {RequestsPerSecond:0.##} requests/s each{spread}; errors stable {StableErrorRate * 100:0.#}%, candidate {CandidateErrorRate * 100:0.#}%{rates}{(LabelShare > 0 ? "" : regressed)}; a failed canary request is answered (and counted) by stable{labels}");
     }
 }
 
@@ -125,14 +150,15 @@ internal static class WaveSimulation
             var batch = delayLooks > 0 ? new LabelBatch(n + delayLooks, new int[k * 2], new int[k]) : null;
             for (var i = 0; i < k; i++)
             {
-                var count = (long)Math.Floor(now * traffic.RequestsPerSecond) - (long)Math.Floor((now - look) * traffic.RequestsPerSecond);
+                var rate = traffic.RateOf(i);
+                var count = (long)Math.Floor(now * rate) - (long)Math.Floor((now - look) * rate);
                 requests += count;
                 if (shares[i] <= 0)
                 {
                     continue; // not in the rollout (batch not started, or rolled back alone): stable only, no evidence
                 }
 
-                slices[i].Serve(count, shares[i], traffic, traffic.Regressed(i), random, batch, i);
+                slices[i].Serve(count, shares[i], traffic, traffic.StableErrorRateOf(i), traffic.CandidateErrorRateOf(i), random, batch, i);
             }
 
             if (batch is not null)
@@ -208,7 +234,7 @@ internal static class WaveSimulation
         for (long n = 1; slice.Requests < maxRequests; n++)
         {
             var count = (long)Math.Floor(n * lookSeconds * traffic.RequestsPerSecond) - (long)Math.Floor((n - 1) * lookSeconds * traffic.RequestsPerSecond);
-            slice.Serve(count, share, traffic, regressed: true, random, null, 0);
+            slice.Serve(count, share, traffic, traffic.StableErrorRate, traffic.CandidateErrorRate, random, null, 0);
             slice.Refresh();
             if (WaveJudge.JudgeSlice(gate, slice.Evidence.Steps, slicesInWave, sliceMinSamples).Comparison == SequentialComparison.Worse)
             {
@@ -248,10 +274,9 @@ internal static class WaveSimulation
             _steps.Add(Observation());
         }
 
-        public void Serve(long count, double share, WaveTraffic traffic, bool regressed, SimRandom random, LabelBatch? labels, int index)
+        public void Serve(long count, double share, WaveTraffic traffic, double stableRate, double candidateRate, SimRandom random, LabelBatch? labels, int index)
         {
             Requests += count;
-            var candidateRate = regressed ? traffic.CandidateErrorRate : traffic.StableErrorRate;
             for (long r = 0; r < count; r++)
             {
                 if (share > 0 && random.NextDouble() < share)
@@ -260,7 +285,7 @@ internal static class WaveSimulation
                     if (random.Chance(candidateRate))
                     {
                         _candidateErrors++;
-                        ServeStable(traffic, random, labels: null, index); // Fleet's fallback: stable answers, and counts
+                        ServeStable(traffic, stableRate, random, labels: null, index); // Fleet's fallback: stable answers, and counts
                         continue;
                     }
 
@@ -272,7 +297,7 @@ internal static class WaveSimulation
                     continue;
                 }
 
-                ServeStable(traffic, random, labels, index);
+                ServeStable(traffic, stableRate, random, labels, index);
             }
 
             if (labels is not null)
@@ -312,10 +337,10 @@ internal static class WaveSimulation
             _steps[^1] = Observation();
         }
 
-        private void ServeStable(WaveTraffic traffic, SimRandom random, LabelBatch? labels, int index)
+        private void ServeStable(WaveTraffic traffic, double stableRate, SimRandom random, LabelBatch? labels, int index)
         {
             _stableRequests++;
-            if (random.Chance(traffic.StableErrorRate))
+            if (random.Chance(stableRate))
             {
                 _stableErrors++;
                 return;

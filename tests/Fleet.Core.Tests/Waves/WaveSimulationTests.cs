@@ -62,4 +62,18 @@ public class WaveSimulationTests
             Assert.InRange(o.DecisionSeconds, 3600, 3 * 3600);
         });
     }
+
+    [Fact]
+    public void Busy_and_quiet_slices_with_their_own_error_rates_pool_without_false_alarms_and_still_catch_a_doubling()
+    {
+        var mixed = new WaveTraffic { TrafficSpread = 20, ErrorRateSpread = 10 };
+        Assert.All(Enumerable.Range(0, 1000), i => Assert.InRange(mixed.RateOf(i), (1 / 20.0) - 1e-12, 20 + 1e-12));
+        Assert.Equal(1000, Enumerable.Range(0, 1000).Select(mixed.RateOf).Distinct().Count()); // a permutation of distinct rates
+        Assert.All(Run(new WaveSpec(), mixed, 2, salt: 5), o => Assert.Equal((WavePhase.Promoted, 0), (o.Phase, o.SlicesRolledBackAlone)));
+        Assert.All(Run(new WaveSpec(), mixed with { CandidateErrorRate = 0.02 }, 3, salt: 6), o =>
+        {
+            Assert.True(o.RolledBack, o.Cause);
+            Assert.InRange(o.Step, 0, 1);
+        });
+    }
 }
