@@ -77,7 +77,7 @@ internal static class WaveReport
                     Fmt.Inv($"{o.Count(x => x.Phase == WavePhase.Promoted):N0}"),
                     Fmt.Inv($"{o.Count(x => x.Phase == WavePhase.Paused)} / {o.Count(x => x.Phase == WavePhase.Running)}") + Paused(w.Scenario.Spec, o),
                     string.Join(" / ", Enumerable.Range(0, w.Scenario.Spec.Steps.Count).Select(s => Fmt.Inv($"{o.Count(x => x.Step == s && x.RolledBack)}"))) + " rolled back",
-                    Fmt.Inv($"{o.Sum(x => x.SlicesRolledBackAlone)} in {o.Count(x => x.SlicesRolledBackAlone > 0)} waves ({o.Sum(x => x.RegressedRolledBackAlone)} regressed)"),
+                    Fmt.Inv($"{o.Sum(x => x.SlicesRolledBackAlone)} in {o.Count(x => x.SlicesRolledBackAlone > 0)} waves") + (w.Scenario.Traffic.RegressedSlices is null ? "" : Fmt.Inv($" ({o.Sum(x => x.RegressedRolledBackAlone)} of them the regressed slice)")),
                     Fmt.Duration(Fmt.Quantile(o.Select(x => x.DecisionSeconds), 0.5)),
                     Fmt.Duration(Fmt.Quantile(o.Select(x => x.DecisionSeconds), 0.9)),
                     Fmt.Inv($"{o.Sum(x => x.Requests):N0}"),
