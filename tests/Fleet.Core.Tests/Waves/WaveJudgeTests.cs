@@ -165,4 +165,27 @@ public class WaveJudgeTests
         var error = Assert.Throws<ArgumentException>(() => WaveJudge.Judge(state, [new SliceEvidence(state.Slices[0], [])]));
         Assert.Contains("each of the wave's 3 slices, got 1", error.Message);
     }
+
+    [Fact]
+    public void Only_the_current_batch_makes_the_step_and_slices_not_yet_started_bring_no_evidence()
+    {
+        // First 1% of 1,000 slices at 5%, failing every request; the other 990 not started (no windows).
+        var state = Started(1000, new WaveSpec { Batches = [0.01, 1] });
+        var evidence = state.Slices.Select((s, i) => new SliceEvidence(s, i < 10 ? [Window(3, 3, 57, 0)] : [])).ToArray();
+        var judgement = WaveJudge.Judge(state, evidence);
+        Assert.Equal(JudgementOutcome.HardFailure, judgement.Outcome);
+        Assert.Equal(30, judgement.StepRequests);
+        Assert.Contains("candidate failed 30 of 30 requests", judgement.Summary);
+    }
+
+    [Fact]
+    public void A_wave_of_10000_slices_is_judged_in_one_call()
+    {
+        var state = Started(10_000);
+        var judgement = WaveJudge.Judge(state, Same(state, Window(60, 1, 1_140, 11)));
+        var gate = Assert.Single(judgement.Gates);
+        Assert.Equal(10_000, gate.Pooled.Strata);
+        Assert.Equal(600_000, gate.Pooled.CandidateSamples);
+        Assert.Empty(judgement.SliceFailures);
+    }
 }
