@@ -16,7 +16,7 @@ log(Fmt.Inv($"Fleet rollout simulation: {(options.Quick ? "quick" : "full")} run
 
 // Part 1: the real state machine and judge on synthetic traffic, virtual clock.
 var pure = new List<PureResult>();
-foreach (var scenario in Scenarios.All)
+foreach (var scenario in options.OnlyWaves ? [] : Scenarios.All)
 {
     var runs = options.Quick ? scenario.QuickRuns : scenario.Runs;
     var (outcomes, wall) = PureSimulation.RunMany(scenario, runs, options.Seed);
@@ -26,7 +26,7 @@ foreach (var scenario in Scenarios.All)
 
 // Part 2: real slice grains on a test cluster with a virtual clock.
 GrainRunResult? grains = null;
-if (!options.SkipGrains)
+if (!options.SkipGrains && !options.OnlyWaves)
 {
     var plan = Scenarios.All.Select(s => (Scenario: s, Runs: options.Quick ? s.QuickGrainRuns : s.GrainRuns)).Where(p => p.Runs > 0).ToList();
     log(Fmt.Inv($"  grains: {plan.Sum(p => p.Runs)} rollouts on a test cluster"));
@@ -36,12 +36,15 @@ if (!options.SkipGrains)
 
 // Part 3: a candidate failing every request, on a real server, wall clock.
 HardFailureResult? hard = null;
-if (!options.SkipServer)
+if (!options.SkipServer && !options.OnlyWaves)
 {
     hard = await HardFailureExperiment.RunAsync(options.Quick ? 3 : 10, 100, options.Seed, log);
 }
 
-var results = new SimulationResults(options, pure, grains, hard, watch.Elapsed);
+// Part 4: waves of 1,000 slices, the real wave machine and judge on synthetic traffic, virtual clock.
+var (waves, guard) = options.SkipWaves ? ([], null) : WaveReport.Run(options.Quick, options.Seed, log);
+
+var results = new SimulationResults(options, pure, grains, hard, watch.Elapsed) { Waves = waves, Guard = guard };
 var report = Report.Write(results);
 Directory.CreateDirectory(Path.GetDirectoryName(options.ReportPath)!);
 await File.WriteAllTextAsync(options.ReportPath, report);
@@ -61,13 +64,15 @@ internal sealed record Options
     public const string Usage = """
         Fleet rollout simulator: writes a markdown report of rollout decisions on simulated and real traffic.
 
-        Usage: dotnet run --project tests/Fleet.Simulation -c Release -- [--quick] [--report FILE] [--seed N] [--skip-grains] [--skip-server]
+        Usage: dotnet run --project tests/Fleet.Simulation -c Release -- [--quick] [--report FILE] [--seed N] [--skip-grains] [--skip-server] [--skip-waves] [--only-waves]
 
           --quick        fewer rollouts (about a minute)
           --report FILE  where to write the report (default: artifacts/simulation/report.md under the repository root)
           --seed N       base seed (default 20250101); the same seed gives the same counts
           --skip-grains  skip part 2 (slice grains on a test cluster)
           --skip-server  skip part 3 (hard failure on a real server)
+          --skip-waves   skip part 4 (waves of 1,000 slices)
+          --only-waves   run part 4 only
         """;
 
     /// <summary>Fewer rollouts.</summary>
@@ -84,6 +89,12 @@ internal sealed record Options
 
     /// <summary>Skip part 3.</summary>
     public bool SkipServer { get; init; }
+
+    /// <summary>Skip part 4.</summary>
+    public bool SkipWaves { get; init; }
+
+    /// <summary>Run part 4 only.</summary>
+    public bool OnlyWaves { get; init; }
 
     /// <summary>Show the usage.</summary>
     public bool Help { get; init; }
@@ -104,6 +115,8 @@ internal sealed record Options
                 "--seed" when i + 1 < args.Length => options with { Seed = ulong.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--skip-grains" => options with { SkipGrains = true },
                 "--skip-server" => options with { SkipServer = true },
+                "--skip-waves" => options with { SkipWaves = true },
+                "--only-waves" => options with { OnlyWaves = true },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'\n\n{Usage}"),
             };

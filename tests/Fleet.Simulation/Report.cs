@@ -19,7 +19,14 @@ internal sealed record PureResult(Scenario Scenario, RolloutOutcome[] Outcomes, 
 /// <param name="Grains">Part 2 (null when skipped).</param>
 /// <param name="HardFailure">Part 3 (null when skipped).</param>
 /// <param name="Wall">Wall time of the whole run.</param>
-internal sealed record SimulationResults(Options Options, IReadOnlyList<PureResult> Pure, GrainRunResult? Grains, HardFailureResult? HardFailure, TimeSpan Wall);
+internal sealed record SimulationResults(Options Options, IReadOnlyList<PureResult> Pure, GrainRunResult? Grains, HardFailureResult? HardFailure, TimeSpan Wall)
+{
+    /// <summary>Part 4 (empty when skipped).</summary>
+    public IReadOnlyList<WaveResult> Waves { get; init; } = [];
+
+    /// <summary>Part 4's slice-guard curve (null when skipped).</summary>
+    public GuardCurve? Guard { get; init; }
+}
 
 /// <summary>A row of the targets table.</summary>
 /// <param name="Target">The target in words.</param>
@@ -79,6 +86,7 @@ internal static class Report
                 answered == 0 && failed == 0 ? "none" : Fmt.Inv($"{answered + failed} requests")));
         }
 
+        rows.AddRange(WaveReport.Targets(results.Waves));
         return rows;
     }
 
@@ -117,6 +125,11 @@ internal static class Report
         if (results.HardFailure is { } hard)
         {
             WriteHardFailure(md, hard, results.Pure.FirstOrDefault(p => p.Scenario.Key == "hard-failure"));
+        }
+
+        if (results.Waves.Count > 0)
+        {
+            WaveReport.Write(md, results.Waves, results.Guard);
         }
 
         WriteObservations(md, results);

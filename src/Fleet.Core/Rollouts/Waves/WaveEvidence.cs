@@ -1,0 +1,50 @@
+using Fleet.Core.Identity;
+using Fleet.Core.Rollouts.Gates;
+using Fleet.Core.Statistics;
+
+namespace Fleet.Core.Rollouts.Waves;
+
+/// <summary>
+/// What one slice of a wave saw since its rollout started: one <see cref="StepObservation"/> per window of fixed
+/// traffic split (per step), the last being the current step's. Empty before the slice's batch starts.
+/// </summary>
+/// <param name="Slice">The slice.</param>
+/// <param name="Steps">Its windows, oldest first.</param>
+public sealed record SliceEvidence(SliceId Slice, IReadOnlyList<StepObservation> Steps);
+
+/// <summary>Reads a gate's pooled and per-slice contrasts off slices' windows: the one place a metric meets the pooled statistics.</summary>
+public static class WaveEvidence
+{
+    /// <summary>The gate's contrast pooled over every window of every slice, each window of each slice a stratum.</summary>
+    public static PooledContrast Pool(GateSpec gate, IEnumerable<SliceEvidence> slices)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(slices);
+        return Pool(gate, slices.SelectMany(s => s.Steps));
+    }
+
+    /// <summary>The gate's contrast pooled over windows (e.g. one slice's steps).</summary>
+    public static PooledContrast Pool(GateSpec gate, IEnumerable<StepObservation> windows)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        var margin = new Margin(gate.RelativeMargin, gate.AbsoluteMargin);
+        return gate.Metric switch
+        {
+            GateMetric.ErrorRate => StratifiedRateDifference.Pool(windows.Select(w => new RateStratum(w.Candidate.Errors, w.Candidate.Requests, w.Stable.Errors, w.Stable.Requests)), margin),
+            GateMetric.Accuracy => StratifiedRateDifference.Pool(
+                windows.Select(w => new RateStratum(w.Candidate.Quality.Correct, w.Candidate.Quality.Judged, w.Stable.Quality.Correct, w.Stable.Quality.Judged)), margin, higherIsBetter: true),
+            GateMetric.Mae => StratifiedMeanDifference.Pool(windows.Select(w => new MeanStratum(w.Candidate.Quality.AbsoluteErrors, w.Stable.Quality.AbsoluteErrors)), margin),
+            GateMetric.LogLoss => StratifiedMeanDifference.Pool(windows.Select(w => new MeanStratum(w.Candidate.Quality.LogLosses, w.Stable.Quality.LogLosses)), margin),
+            _ => throw new ArgumentException($"{gate.DisplayName} cannot be pooled across slices", nameof(gate)),
+        };
+    }
+
+    /// <summary>Whether the gate's values are rates (shown in percent) rather than means.</summary>
+    public static bool IsRate(GateMetric metric) => metric is GateMetric.ErrorRate or GateMetric.Accuracy;
+
+    /// <summary>Whether higher values of the metric are better.</summary>
+    public static bool HigherIsBetter(GateMetric metric) => metric is GateMetric.Accuracy;
+
+    /// <summary>What a sample of the metric is, plural.</summary>
+    public static string SampleNoun(GateMetric metric) => metric == GateMetric.ErrorRate ? "requests" : "labels";
+}
