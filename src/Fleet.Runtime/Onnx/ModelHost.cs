@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Fleet.Core.Hosting;
+using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,18 @@ internal sealed partial class ModelHost : IDisposable
 
     /// <summary>True when the version is loaded (or loading).</summary>
     public bool IsResident(string version) => _models.ContainsKey(version);
+
+    /// <summary>
+    /// Runs <paramref name="version"/> (loading it first when it is not resident) on the caller's thread, and stops
+    /// waiting when <paramref name="cancellationToken"/> fires: during the load, before the run, or during the run
+    /// (see <see cref="InferenceEngine.RunAsync"/>). Errors as <see cref="InferenceEngine.Run(LoadedModel, IReadOnlyList{Tensor}, IReadOnlyList{string}?)"/>.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<Tensor>> RunAsync(
+        string version, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken = default)
+    {
+        using var lease = await AcquireAsync(version, cancellationToken);
+        return await InferenceEngine.RunAsync(lease.Model, inputs, requestedOutputs, cancellationToken);
+    }
 
     /// <summary>Returns a lease on the loaded version, loading it first when it is not resident.</summary>
     public ValueTask<ModelLease> AcquireAsync(string version, CancellationToken cancellationToken = default)
