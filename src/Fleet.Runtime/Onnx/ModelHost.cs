@@ -128,7 +128,7 @@ internal sealed partial class ModelHost : IDisposable
         long measured;
         try
         {
-            (session, measured) = SessionMeter.Create(bytes, _sessionOptions);
+            (session, measured) = await SessionMeter.CreateAsync(bytes, _sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
