@@ -15,7 +15,7 @@ public sealed class CancellableRunTests(ITestOutputHelper output)
 
     private static LoadedModel Load(byte[] onnx)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, EnableCpuMemArena = false };
         return new LoadedModel("v", new InferenceSession(onnx, options), onnx.Length);
     }
 

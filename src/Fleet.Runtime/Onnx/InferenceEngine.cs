@@ -21,7 +21,8 @@ internal static class InferenceEngine
     /// Runs the model on the caller's thread, as <see cref="Run(LoadedModel, IReadOnlyList{Tensor}, IReadOnlyList{string}?)"/>,
     /// and stops when <paramref name="cancellationToken"/> fires: before the run starts, or during it (ONNX Runtime's
     /// terminate flag, looked at between the graph's nodes), with <see cref="OperationCanceledException"/>. A run that
-    /// finished is returned even when the token fired meanwhile. The session stays usable after a cancelled run.
+    /// finished is returned even when the token fired meanwhile. The session stays usable after a cancelled run. The
+    /// returned task has always completed when this returns (a caller fanning out starts each run on its own task).
     /// </summary>
     public static ValueTask<IReadOnlyList<Tensor>> RunAsync(
         LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken)

@@ -51,10 +51,24 @@ internal sealed partial class ModelHost : IDisposable
     /// waiting when <paramref name="cancellationToken"/> fires: during the load, before the run, or during the run
     /// (see <see cref="InferenceEngine.RunAsync"/>). Errors as <see cref="InferenceEngine.Run(LoadedModel, IReadOnlyList{Tensor}, IReadOnlyList{string}?)"/>.
     /// </summary>
-    public async ValueTask<IReadOnlyList<Tensor>> RunAsync(
+    public ValueTask<IReadOnlyList<Tensor>> RunAsync(
         string version, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken = default)
     {
-        using var lease = await AcquireAsync(version, cancellationToken);
+        var acquired = AcquireAsync(version, cancellationToken);
+        if (!acquired.IsCompletedSuccessfully)
+        {
+            return LoadAndRunAsync(acquired, inputs, requestedOutputs, cancellationToken);
+        }
+
+        // Warm: no state machine. The run completes on this thread, so the lease can go when it returns.
+        using var lease = acquired.Result;
+        return InferenceEngine.RunAsync(lease.Model, inputs, requestedOutputs, cancellationToken);
+    }
+
+    private static async ValueTask<IReadOnlyList<Tensor>> LoadAndRunAsync(
+        ValueTask<ModelLease> acquired, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken)
+    {
+        using var lease = await acquired;
         return await InferenceEngine.RunAsync(lease.Model, inputs, requestedOutputs, cancellationToken);
     }
 
