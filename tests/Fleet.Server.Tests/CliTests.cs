@@ -269,6 +269,15 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
     }
 
     [Fact]
+    public async Task An_unknown_datatype_exits_2_listing_every_datatype_of_the_table()
+    {
+        var result = await RunAsync("predict", NewModel("cli-bad-datatype"), "--input", "x=1,2", "--datatype", "x=float");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--datatype: 'float' is not an OIP datatype ({string.Join(", ", Fleet.Core.Tensors.Datatypes.Names.Names)})", result.Error);
+    }
+
+    [Fact]
     public async Task Unknown_options_exit_2()
     {
         var result = await RunAsync("models", "--no-such-option");

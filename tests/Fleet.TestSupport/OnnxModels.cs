@@ -97,6 +97,32 @@ public static class OnnxModels
         return Model(graph);
     }
 
+    /// <summary>
+    /// A slow model: <paramref name="nodes"/> MatMul nodes in a chain, each multiplying by the identity matrix of
+    /// <paramref name="size"/>; input <paramref name="input"/> FP32 [N, size], output <paramref name="output"/> equal to
+    /// it. Its run time grows with N, so a run on many rows lasts long enough to be stopped midway.
+    /// </summary>
+    public static byte[] MatMulChain(int size, int nodes, string input = "x", string output = "y")
+    {
+        var identity = new float[size * size];
+        for (var i = 0; i < size; i++)
+        {
+            identity[(i * size) + i] = 1;
+        }
+
+        var graph = new ProtoWriter();
+        for (var n = 0; n < nodes; n++)
+        {
+            graph.Message(1, Node("MatMul", [n == 0 ? input : $"h{n - 1}", "w"], [n == nodes - 1 ? output : $"h{n}"]));
+        }
+
+        graph.String(2, "matmul_chain")
+            .Message(5, FloatTensor("w", [size, size], identity))
+            .Message(11, ValueInfo(input, OnnxType.Float, ["N", size]))
+            .Message(12, ValueInfo(output, OnnxType.Float, ["N", size]));
+        return Model(graph);
+    }
+
     /// <summary>A logistic regression whose weights live in an external file: Fleet must refuse it.</summary>
     public static byte[] WithExternalData(string location = "weights.bin")
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Fleet.Contracts.Inference;
+using Fleet.Core.Tensors;
 
 namespace Fleet.Cli.Commands;
 
@@ -10,13 +11,6 @@ namespace Fleet.Cli.Commands;
 /// </summary>
 internal static class TensorInputParser
 {
-    private static readonly string[] KnownTypes =
-    [
-        DataTypes.Bool, DataTypes.UInt8, DataTypes.UInt16, DataTypes.UInt32, DataTypes.UInt64,
-        DataTypes.Int8, DataTypes.Int16, DataTypes.Int32, DataTypes.Int64,
-        DataTypes.Fp16, DataTypes.Fp32, DataTypes.Fp64, DataTypes.Bytes,
-    ];
-
     /// <summary>Builds the input tensors; a <see cref="UsageException"/> names the first problem.</summary>
     public static IReadOnlyList<InferInput> Parse(IReadOnlyList<string> inputs, IReadOnlyList<string> dataTypes, IReadOnlyList<string> shapes)
     {
@@ -36,17 +30,18 @@ internal static class TensorInputParser
 
         var types = ReadPerInput(dataTypes, "--datatype", "NAME=TYPE, e.g. x=FP32", values, text =>
         {
-            var type = text.Trim().ToUpperInvariant();
-            return KnownTypes.Contains(type) ? type : throw new UsageException($"--datatype: '{text}' is not an OIP datatype ({string.Join(", ", KnownTypes)})");
+            return Datatypes.TryParse(text.Trim().ToUpperInvariant(), out var type)
+                ? type
+                : throw new UsageException($"--datatype: '{text}' is not an OIP datatype ({string.Join(", ", Datatypes.Names.Names)})");
         });
         var dims = ReadPerInput(shapes, "--shape", "NAME=D1,D2,..., e.g. x=1,2", values, ParseShape);
 
         return order.Select(name =>
         {
             var raw = values[name];
-            var type = types.TryGetValue(name, out var t) ? t : raw.All(IsNumber) ? DataTypes.Fp32 : DataTypes.Bytes;
+            var type = types.TryGetValue(name, out var t) ? t : raw.All(IsNumber) ? Datatype.Fp32 : Datatype.Bytes;
             var shape = dims.TryGetValue(name, out var s) ? Resolve(name, s, raw.Length) : [raw.Length, 1L];
-            return new InferInput(name, type, shape, Convert(name, type, raw));
+            return new InferInput(name, type.Name(), shape, Convert(name, type, raw));
         }).ToArray();
     }
 
@@ -115,19 +110,21 @@ internal static class TensorInputParser
     private static bool IsNumber(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    private static object Convert(string name, string type, string[] raw) => type switch
+    // Values as JSON numbers: the small integer types go as int, so they are written as numbers, not strings.
+    private static object Convert(string name, Datatype type, string[] raw) => type switch
     {
-        DataTypes.Fp32 or DataTypes.Fp16 => Each(name, type, raw, s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
-        DataTypes.Fp64 => Each(name, type, raw, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
-        DataTypes.Int8 => Each(name, type, raw, s => (int)sbyte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.Int16 => Each(name, type, raw, s => (int)short.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.Int32 => Each(name, type, raw, s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.Int64 => Each(name, type, raw, s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.UInt8 => Each(name, type, raw, s => (int)byte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.UInt16 => Each(name, type, raw, s => (int)ushort.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.UInt32 => Each(name, type, raw, s => (long)uint.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.UInt64 => Each(name, type, raw, s => ulong.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
-        DataTypes.Bool => Each(name, type, raw, ParseBool),
+        Datatype.Fp32 or Datatype.Fp16 => Each(name, type, raw, s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
+        Datatype.Fp64 => Each(name, type, raw, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
+        Datatype.Int8 => Each(name, type, raw, s => (int)sbyte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.Int16 => Each(name, type, raw, s => (int)short.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.Int32 => Each(name, type, raw, s => int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.Int64 => Each(name, type, raw, s => long.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.UInt8 => Each(name, type, raw, s => (int)byte.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.UInt16 => Each(name, type, raw, s => (int)ushort.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.UInt32 => Each(name, type, raw, s => (long)uint.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.UInt64 => Each(name, type, raw, s => ulong.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture)),
+        Datatype.Bool => Each(name, type, raw, ParseBool),
+        Datatype.Bytes => raw,
         _ => raw,
     };
 
@@ -138,7 +135,7 @@ internal static class TensorInputParser
         _ => throw new FormatException(),
     };
 
-    private static T[] Each<T>(string name, string type, string[] raw, Func<string, T> parse)
+    private static T[] Each<T>(string name, Datatype type, string[] raw, Func<string, T> parse)
     {
         var result = new T[raw.Length];
         for (var i = 0; i < raw.Length; i++)
@@ -149,7 +146,7 @@ internal static class TensorInputParser
             }
             catch (Exception e) when (e is FormatException or OverflowException)
             {
-                throw new UsageException($"--input {name}: '{raw[i]}' is not a {type} value", e);
+                throw new UsageException($"--input {name}: '{raw[i]}' is not a {type.Name()} value", e);
             }
         }
 

@@ -1,3 +1,5 @@
+using Fleet.Core.Tensors;
+
 namespace Fleet.Core.Scoring;
 
 /// <summary>One output of a version as the score rule sees it.</summary>
@@ -26,10 +28,7 @@ public sealed record ScoreOutput(string Output, int? Column, string? LabelOutput
 /// </summary>
 public static class ScoreOutputRule
 {
-    private static readonly HashSet<string> Numeric = new(StringComparer.Ordinal)
-    {
-        "FP32", "FP64", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64", "UINT32", "UINT16", "UINT8", "BOOL",
-    };
+    private static readonly HashSet<string> Numeric = new(Datatypes.All.Where(d => d.Numeric).Select(d => d.Name), StringComparer.Ordinal);
 
     private static readonly string[] LabelNames = ["label", "output_label", "predictedlabel", "predictedlabel.output"];
 

@@ -306,10 +306,10 @@ public static class InferRequestParser
             throw new InferRequestException($"{label} has no 'datatype'");
         }
 
-        if (TensorTypes.ElementType(dataType) is null)
+        if (Datatypes.Find(dataType) is not { Served: true } datatype)
         {
             throw new InferRequestException(
-                $"{label} has datatype '{Truncate(dataType)}', which Fleet does not accept; use one of {string.Join(", ", TensorTypes.Supported)}");
+                $"{label} has datatype '{Truncate(dataType)}', which Fleet does not accept; use one of {string.Join(", ", Datatypes.Served)}");
         }
 
         if (shape is null)
@@ -344,8 +344,8 @@ public static class InferRequestParser
                 $"{label} has shape [{string.Join(",", shape)}] with {count} elements; this server accepts at most {limits.MaxElements} elements in one request");
         }
 
-        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), dataType, (int)count, label, limits);
-        return new Tensor(name, dataType, shape, data);
+        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), datatype.Type, (int)count, label, limits);
+        return new Tensor(name, datatype.Type, shape, data);
     }
 
     private static bool ContainsBinaryDataSize(ref Utf8JsonReader reader)

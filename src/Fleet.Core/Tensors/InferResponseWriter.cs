@@ -37,7 +37,7 @@ public static class InferResponseWriter
 
             json.WriteEndArray();
             json.WritePropertyName("data"u8);
-            WriteData(json, tensor.DataType, tensor.Data);
+            WriteData(json, tensor.Type, tensor.Data);
             json.WriteEndObject();
         }
 
@@ -46,13 +46,13 @@ public static class InferResponseWriter
     }
 
     /// <summary>Writes a tensor's data as a flat JSON array.</summary>
-    public static void WriteData(Utf8JsonWriter json, string dataType, Array data)
+    public static void WriteData(Utf8JsonWriter json, Datatype type, Array data)
     {
         json.WriteStartArray();
         // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
-        switch (dataType)
+        switch (type)
         {
-            case DataTypes.Fp32:
+            case Datatype.Fp32:
                 var floats = (float[])data;
                 foreach (var v in floats)
                 {
@@ -68,7 +68,7 @@ public static class InferResponseWriter
                 }
 
                 break;
-            case DataTypes.Fp64:
+            case Datatype.Fp64:
                 foreach (var v in (double[])data)
                 {
                     if (double.IsFinite(v))
@@ -82,17 +82,17 @@ public static class InferResponseWriter
                 }
 
                 break;
-            case DataTypes.Int64: foreach (var v in (long[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.Int32: foreach (var v in (int[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.Int16: foreach (var v in (short[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.Int8: foreach (var v in (sbyte[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.UInt64: foreach (var v in (ulong[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.UInt32: foreach (var v in (uint[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.UInt16: foreach (var v in (ushort[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.UInt8: foreach (var v in (byte[])data) { json.WriteNumberValue(v); } break;
-            case DataTypes.Bool: foreach (var v in (bool[])data) { json.WriteBooleanValue(v); } break;
-            case DataTypes.Bytes: foreach (var v in (string[])data) { json.WriteStringValue(v); } break;
-            default: throw new ArgumentException($"unsupported datatype {dataType}", nameof(dataType));
+            case Datatype.Int64: foreach (var v in (long[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.Int32: foreach (var v in (int[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.Int16: foreach (var v in (short[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.Int8: foreach (var v in (sbyte[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.UInt64: foreach (var v in (ulong[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.UInt32: foreach (var v in (uint[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.UInt16: foreach (var v in (ushort[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.UInt8: foreach (var v in (byte[])data) { json.WriteNumberValue(v); } break;
+            case Datatype.Bool: foreach (var v in (bool[])data) { json.WriteBooleanValue(v); } break;
+            case Datatype.Bytes: foreach (var v in (string[])data) { json.WriteStringValue(v); } break;
+            default: throw new ArgumentException($"Fleet holds no data of datatype {type.Name()}", nameof(type));
         }
 
         json.WriteEndArray();

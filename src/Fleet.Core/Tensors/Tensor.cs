@@ -1,23 +1,31 @@
-using Fleet.Contracts.Inference;
-
 namespace Fleet.Core.Tensors;
 
 /// <summary>A named tensor: an OIP datatype, a shape and row-major data in a typed array (float[], long[], string[], ...).</summary>
 public sealed class Tensor
 {
-    /// <summary>Creates a tensor; <paramref name="data"/> must be the array type of <paramref name="dataType"/>.</summary>
-    public Tensor(string name, string dataType, long[] shape, Array data)
+    /// <summary>Creates a tensor; <paramref name="data"/> must be the array type of <paramref name="type"/>.</summary>
+    public Tensor(string name, Datatype type, long[] shape, Array data)
     {
         Name = name;
-        DataType = dataType;
+        Type = type;
+        DataType = type.Name();
         Shape = shape;
         Data = data;
+    }
+
+    /// <summary>Creates a tensor of the datatype named <paramref name="dataType"/> (an OIP wire name such as FP32).</summary>
+    public Tensor(string name, string dataType, long[] shape, Array data)
+        : this(name, Datatypes.TryParse(dataType, out var type) ? type : throw new ArgumentException($"'{dataType}' is not an OIP datatype", nameof(dataType)), shape, data)
+    {
     }
 
     /// <summary>The tensor's name.</summary>
     public string Name { get; }
 
-    /// <summary>The OIP datatype, e.g. FP32.</summary>
+    /// <summary>The OIP datatype.</summary>
+    public Datatype Type { get; }
+
+    /// <summary>The OIP datatype's wire name, e.g. FP32.</summary>
     public string DataType { get; }
 
     /// <summary>The shape.</summary>
@@ -25,6 +33,28 @@ public sealed class Tensor
 
     /// <summary>Row-major data in the array type of <see cref="DataType"/>.</summary>
     public Array Data { get; }
+
+    /// <summary>
+    /// Element <paramref name="index"/> as a number (BOOL as 0 or 1), or null when the datatype's elements are not
+    /// numbers Fleet holds (BYTES, FP16).
+    /// </summary>
+    public double? NumberAt(int index) => Type switch
+    {
+        // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
+        Datatype.Fp32 => ((float[])Data)[index],
+        Datatype.Fp64 => ((double[])Data)[index],
+        Datatype.Int64 => ((long[])Data)[index],
+        Datatype.Int32 => ((int[])Data)[index],
+        Datatype.Int16 => ((short[])Data)[index],
+        Datatype.Int8 => ((sbyte[])Data)[index],
+        Datatype.UInt64 => ((ulong[])Data)[index],
+        Datatype.UInt32 => ((uint[])Data)[index],
+        Datatype.UInt16 => ((ushort[])Data)[index],
+        Datatype.UInt8 => ((byte[])Data)[index],
+        Datatype.Bool => ((bool[])Data)[index] ? 1 : 0,
+        Datatype.Fp16 or Datatype.Bytes => null,
+        _ => null,
+    };
 
     /// <summary>The number of elements the shape holds, or -1 when it overflows.</summary>
     public static long ElementCount(ReadOnlySpan<long> shape)
@@ -49,33 +79,4 @@ public sealed class Tensor
 
         return count;
     }
-}
-
-/// <summary>Maps OIP datatypes to the .NET element types Fleet holds their data in.</summary>
-public static class TensorTypes
-{
-    /// <summary>The .NET element type for an OIP datatype, or null when Fleet does not accept it over JSON.</summary>
-    public static Type? ElementType(string dataType) => dataType switch
-    {
-        DataTypes.Bool => typeof(bool),
-        DataTypes.UInt8 => typeof(byte),
-        DataTypes.UInt16 => typeof(ushort),
-        DataTypes.UInt32 => typeof(uint),
-        DataTypes.UInt64 => typeof(ulong),
-        DataTypes.Int8 => typeof(sbyte),
-        DataTypes.Int16 => typeof(short),
-        DataTypes.Int32 => typeof(int),
-        DataTypes.Int64 => typeof(long),
-        DataTypes.Fp32 => typeof(float),
-        DataTypes.Fp64 => typeof(double),
-        DataTypes.Bytes => typeof(string),
-        _ => null,
-    };
-
-    /// <summary>Every datatype Fleet accepts over JSON.</summary>
-    public static IReadOnlyList<string> Supported { get; } =
-    [
-        DataTypes.Bool, DataTypes.UInt8, DataTypes.UInt16, DataTypes.UInt32, DataTypes.UInt64, DataTypes.Int8,
-        DataTypes.Int16, DataTypes.Int32, DataTypes.Int64, DataTypes.Fp32, DataTypes.Fp64, DataTypes.Bytes,
-    ];
 }

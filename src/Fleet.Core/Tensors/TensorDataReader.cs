@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Fleet.Contracts.Inference;
 
 namespace Fleet.Core.Tensors;
 
@@ -11,28 +10,29 @@ namespace Fleet.Core.Tensors;
 internal static class TensorDataReader
 {
     /// <summary>Reads the flat or nested <c>data</c> of one tensor into a typed array of exactly <paramref name="count"/> elements.</summary>
-    public static Array Read(ReadOnlySpan<byte> data, string dataType, int count, string label, InferRequestLimits limits)
+    public static Array Read(ReadOnlySpan<byte> data, Datatype type, int count, string label, InferRequestLimits limits)
     {
         var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         reader.Read();
-        return dataType switch
+        var dataType = type.Name();
+        return type switch
         {
-            DataTypes.Fp32 => Fill(ref reader, new float[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
-            DataTypes.Fp64 => Fill(ref reader, new double[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
-            DataTypes.Int64 => Fill(ref reader, new long[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
-            DataTypes.Int32 => Fill(ref reader, new int[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
-            DataTypes.Int16 => Fill(ref reader, new short[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
-            DataTypes.Int8 => Fill(ref reader, new sbyte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
-            DataTypes.UInt64 => Fill(ref reader, new ulong[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
-            DataTypes.UInt32 => Fill(ref reader, new uint[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
-            DataTypes.UInt16 => Fill(ref reader, new ushort[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
-            DataTypes.UInt8 => Fill(ref reader, new byte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
-            DataTypes.Bool => Fill(ref reader, new bool[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out bool v) =>
+            Datatype.Fp32 => Fill(ref reader, new float[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
+            Datatype.Fp64 => Fill(ref reader, new double[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
+            Datatype.Int64 => Fill(ref reader, new long[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
+            Datatype.Int32 => Fill(ref reader, new int[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
+            Datatype.Int16 => Fill(ref reader, new short[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
+            Datatype.Int8 => Fill(ref reader, new sbyte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
+            Datatype.UInt64 => Fill(ref reader, new ulong[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
+            Datatype.UInt32 => Fill(ref reader, new uint[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
+            Datatype.UInt16 => Fill(ref reader, new ushort[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
+            Datatype.UInt8 => Fill(ref reader, new byte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
+            Datatype.Bool => Fill(ref reader, new bool[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out bool v) =>
             {
                 v = r.TokenType == JsonTokenType.True;
                 return r.TokenType is JsonTokenType.True or JsonTokenType.False;
             }),
-            DataTypes.Bytes => Fill(ref reader, new string[count], label, dataType, limits.MaxShapeRank, (ref Utf8JsonReader r, out string v) =>
+            Datatype.Bytes => Fill(ref reader, new string[count], label, dataType, limits.MaxShapeRank, (ref Utf8JsonReader r, out string v) =>
             {
                 v = r.TokenType == JsonTokenType.String ? InferRequestParser.ReadString(ref r, $"{label}: a BYTES element", limits) : "";
                 return r.TokenType == JsonTokenType.String;

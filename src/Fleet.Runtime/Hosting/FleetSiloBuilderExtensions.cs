@@ -65,11 +65,15 @@ public static class FleetSiloBuilderExtensions
         services.AddOptions<FeedbackOptions>().BindConfiguration("Fleet:Feedback");
         services.AddSingleton(sp => new PredictionJournal(
             sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<PredictionService>(sp => new PredictionService(
-            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<IModelCatalog>(),
-            sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
+        // A route names a target of some kind; each kind registers one IPredictionTarget.
+        services.AddSingleton<IPredictionTarget, OnnxVersionTarget>();
+        services.AddSingleton<PredictionTargets>();
+        services.AddSingleton(sp => new TrafficRouter(
+            sp.GetRequiredService<PredictionTargets>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
             sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
-            sp.GetRequiredService<RolloutReporter>(), sp.GetRequiredService<VersionScores>()));
+            sp.GetRequiredService<RolloutReporter>().Nudge));
+        services.AddSingleton<PredictionService>(sp => new PredictionService(
+            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();

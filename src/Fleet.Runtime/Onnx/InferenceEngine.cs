@@ -1,8 +1,6 @@
 using Fleet.Core.Signatures;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using DataTypes = Fleet.Contracts.Inference.DataTypes;
 using Tensor = Fleet.Core.Tensors.Tensor;
 
 namespace Fleet.Runtime.Onnx;
@@ -13,10 +11,67 @@ internal static class InferenceEngine
     private static readonly RunOptions SharedRunOptions = new();
 
     /// <summary>
-    /// Runs the model. Caller mistakes (missing or unknown inputs, wrong datatype or shape) throw
+    /// Runs the model on the caller's thread. Caller mistakes (missing or unknown inputs, wrong datatype or shape) throw
     /// <see cref="InferRequestException"/>; a failure inside ONNX Runtime on valid input throws <see cref="ModelExecutionException"/>.
     /// </summary>
-    public static IReadOnlyList<Tensor> Run(LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs)
+    public static IReadOnlyList<Tensor> Run(LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs) =>
+        Run(model, inputs, requestedOutputs, SharedRunOptions, CancellationToken.None);
+
+    /// <summary>
+    /// Runs the model on the caller's thread, as <see cref="Run(LoadedModel, IReadOnlyList{Tensor}, IReadOnlyList{string}?)"/>,
+    /// and stops when <paramref name="cancellationToken"/> fires: before the run starts, or during it (ONNX Runtime's
+    /// terminate flag, looked at between the graph's nodes), with <see cref="OperationCanceledException"/>. A run that
+    /// finished is returned even when the token fired meanwhile. The session stays usable after a cancelled run. The
+    /// returned task has always completed when this returns (a caller fanning out starts each run on its own task).
+    /// </summary>
+    public static ValueTask<IReadOnlyList<Tensor>> RunAsync(
+        LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<IReadOnlyList<Tensor>>(cancellationToken);
+        }
+
+        try
+        {
+            return new ValueTask<IReadOnlyList<Tensor>>(cancellationToken.CanBeCanceled
+                ? RunCancellable(model, inputs, requestedOutputs, cancellationToken)
+                : Run(model, inputs, requestedOutputs, SharedRunOptions, CancellationToken.None));
+        }
+        catch (Exception e)
+        {
+            return ValueTask.FromException<IReadOnlyList<Tensor>>(e);
+        }
+    }
+
+    private static Tensor[] RunCancellable(
+        LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken)
+    {
+        var options = TerminableRunOptions.Rent();
+        var terminated = false;
+        try
+        {
+            using (cancellationToken.UnsafeRegister(static state => ((RunOptions)state!).Terminate = true, options))
+            {
+                try
+                {
+                    return Run(model, inputs, requestedOutputs, options, cancellationToken);
+                }
+                finally
+                {
+                    terminated = cancellationToken.IsCancellationRequested;
+                }
+            }
+        }
+        finally
+        {
+            // Disposing the registration waited for a callback in flight, so the flag is settled here.
+            TerminableRunOptions.Return(options, terminated);
+        }
+    }
+
+    private static Tensor[] Run(
+        LoadedModel model, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, RunOptions runOptions, CancellationToken cancellationToken)
     {
         var bindings = model.Inputs;
         var ordered = new Tensor[bindings.Count];
@@ -62,19 +117,24 @@ internal static class InferenceEngine
             for (var i = 0; i < ordered.Length; i++)
             {
                 names[i] = bindings[i].Name;
-                values[i] = ToOrtValue(ordered[i]);
+                values[i] = OnnxTensors.ToOrtValue(ordered[i]);
             }
 
-            using var results = model.Session.Run(SharedRunOptions, names, values, outputNames);
+            using var results = model.Session.Run(runOptions, names, values, outputNames);
             var outputs = new Tensor[outputNames.Count];
             var index = 0;
             foreach (var value in results)
             {
-                outputs[index] = FromOrtValue(outputNames[index], value);
+                outputs[index] = OnnxTensors.FromOrtValue(outputNames[index], value);
                 index++;
             }
 
             return outputs;
+        }
+        catch (OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
+        {
+            // The terminate flag stopped the run.
+            throw new OperationCanceledException($"version {Short(model)} was stopped: the caller stopped waiting", e, cancellationToken);
         }
         catch (OnnxRuntimeException e) when (e.Message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal))
         {
@@ -108,7 +168,7 @@ internal static class InferenceEngine
 
     private static void Check(InputBinding binding, Tensor tensor, ref Dictionary<string, long>? symbolic)
     {
-        if (tensor.DataType != binding.DataType)
+        if (tensor.Type != binding.Type)
         {
             throw new InferRequestException($"input '{binding.Name}' must be {binding.DataType}, not {tensor.DataType}");
         }
@@ -162,65 +222,6 @@ internal static class InferenceEngine
                     $"inputs '{first.Name}' and '{ordered[i].Name}' have batch sizes {first.Shape[0]} and {ordered[i].Shape[0]}: every input needs one row per prediction");
             }
         }
-    }
-
-    // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
-    private static OrtValue ToOrtValue(Tensor tensor) => tensor.DataType switch
-    {
-        DataTypes.Fp32 => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
-        DataTypes.Fp64 => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
-        DataTypes.Int64 => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
-        DataTypes.Int32 => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
-        DataTypes.Int16 => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),
-        DataTypes.Int8 => OrtValue.CreateTensorValueFromMemory((sbyte[])tensor.Data, tensor.Shape),
-        DataTypes.UInt64 => OrtValue.CreateTensorValueFromMemory((ulong[])tensor.Data, tensor.Shape),
-        DataTypes.UInt32 => OrtValue.CreateTensorValueFromMemory((uint[])tensor.Data, tensor.Shape),
-        DataTypes.UInt16 => OrtValue.CreateTensorValueFromMemory((ushort[])tensor.Data, tensor.Shape),
-        DataTypes.UInt8 => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
-        DataTypes.Bool => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
-        DataTypes.Bytes => StringTensor((string[])tensor.Data, tensor.Shape),
-        _ => throw new InferRequestException($"input '{tensor.Name}' has datatype {tensor.DataType}, which Fleet cannot pass to ONNX Runtime"),
-    };
-
-    private static OrtValue StringTensor(string[] data, long[] shape)
-    {
-        var value = OrtValue.CreateTensorWithEmptyStrings(OrtAllocator.DefaultInstance, shape);
-        for (var i = 0; i < data.Length; i++)
-        {
-            value.StringTensorSetElementAt(data[i], i);
-        }
-
-        return value;
-    }
-
-    private static Tensor FromOrtValue(string name, OrtValue value)
-    {
-        if (value.OnnxType != OnnxValueType.ONNX_TYPE_TENSOR)
-        {
-            throw new InferRequestException($"output '{name}' is a {value.OnnxType}, which Fleet cannot return as JSON");
-        }
-
-        var info = value.GetTensorTypeAndShape();
-        var shape = info.Shape;
-        var dataType = OnnxTypes.ToDataType(info.ElementDataType)
-            ?? throw new ModelExecutionException($"output '{name}' has element type {info.ElementDataType}, which Fleet cannot serve");
-        Array data = info.ElementDataType switch
-        {
-            TensorElementType.Float => value.GetTensorDataAsSpan<float>().ToArray(),
-            TensorElementType.Double => value.GetTensorDataAsSpan<double>().ToArray(),
-            TensorElementType.Int64 => value.GetTensorDataAsSpan<long>().ToArray(),
-            TensorElementType.Int32 => value.GetTensorDataAsSpan<int>().ToArray(),
-            TensorElementType.Int16 => value.GetTensorDataAsSpan<short>().ToArray(),
-            TensorElementType.Int8 => value.GetTensorDataAsSpan<sbyte>().ToArray(),
-            TensorElementType.UInt64 => value.GetTensorDataAsSpan<ulong>().ToArray(),
-            TensorElementType.UInt32 => value.GetTensorDataAsSpan<uint>().ToArray(),
-            TensorElementType.UInt16 => value.GetTensorDataAsSpan<ushort>().ToArray(),
-            TensorElementType.UInt8 => value.GetTensorDataAsSpan<byte>().ToArray(),
-            TensorElementType.Bool => value.GetTensorDataAsSpan<bool>().ToArray(),
-            TensorElementType.String => value.GetStringTensorAsArray(),
-            _ => throw new ModelExecutionException($"output '{name}' has element type {info.ElementDataType}, which Fleet cannot serve"),
-        };
-        return new Tensor(name, dataType, shape, data);
     }
 
     private static string Describe(IReadOnlyList<InputBinding> bindings) =>

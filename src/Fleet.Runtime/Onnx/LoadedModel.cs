@@ -1,11 +1,18 @@
 using Fleet.Contracts.Management;
+using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace Fleet.Runtime.Onnx;
 
 /// <summary>What Fleet precomputes of one model input so the prediction path only compares.</summary>
-internal sealed record InputBinding(string Name, string DataType, TensorElementType ElementType, long[] Dimensions, string?[] SymbolicDimensions);
+/// <param name="Name">The input's name.</param>
+/// <param name="DataType">Its OIP datatype's name (ONNX Runtime's element type name when it has none).</param>
+/// <param name="Type">Its OIP datatype, or null when it has none (a request can then never match it).</param>
+/// <param name="ElementType">Its ONNX Runtime element type.</param>
+/// <param name="Dimensions">Its dimensions (-1 where open).</param>
+/// <param name="SymbolicDimensions">The names of its open dimensions (null or empty where unnamed).</param>
+internal sealed record InputBinding(string Name, string DataType, Datatype? Type, TensorElementType ElementType, long[] Dimensions, string?[] SymbolicDimensions);
 
 /// <summary>What Fleet precomputes of one model output.</summary>
 internal sealed record OutputBinding(string Name, string? DataType, bool Servable);
@@ -28,14 +35,15 @@ internal sealed class LoadedModel : IDisposable
         Inputs = session.InputNames.Select(n =>
         {
             var m = session.InputMetadata[n];
-            return new InputBinding(n, OnnxTypes.ToDataType(m.ElementDataType) ?? m.ElementDataType.ToString(), m.ElementDataType,
+            var type = OnnxTypes.Of(m.ElementDataType);
+            return new InputBinding(n, type?.Name ?? m.ElementDataType.ToString(), type?.Type, m.ElementDataType,
                 m.Dimensions.Select(d => (long)d).ToArray(), m.SymbolicDimensions ?? new string?[m.Dimensions.Length]);
         }).ToArray();
         Outputs = session.OutputNames.Select(n =>
         {
             var m = session.OutputMetadata[n];
-            var dataType = m.IsTensor ? OnnxTypes.ToDataType(m.ElementDataType) : null;
-            return new OutputBinding(n, dataType, dataType is not null && dataType != Contracts.Inference.DataTypes.Fp16);
+            var type = m.IsTensor ? OnnxTypes.Of(m.ElementDataType) : null;
+            return new OutputBinding(n, type?.Name, type is { Served: true });
         }).ToArray();
         DefaultOutputs = Outputs.Where(o => o.Servable).Select(o => o.Name).ToArray();
     }

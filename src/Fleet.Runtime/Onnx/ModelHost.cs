@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Fleet.Core.Hosting;
+using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -44,6 +45,32 @@ internal sealed partial class ModelHost : IDisposable
 
     /// <summary>True when the version is loaded (or loading).</summary>
     public bool IsResident(string version) => _models.ContainsKey(version);
+
+    /// <summary>
+    /// Runs <paramref name="version"/> (loading it first when it is not resident) on the caller's thread, and stops
+    /// waiting when <paramref name="cancellationToken"/> fires: during the load, before the run, or during the run
+    /// (see <see cref="InferenceEngine.RunAsync"/>). Errors as <see cref="InferenceEngine.Run(LoadedModel, IReadOnlyList{Tensor}, IReadOnlyList{string}?)"/>.
+    /// </summary>
+    public ValueTask<IReadOnlyList<Tensor>> RunAsync(
+        string version, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken = default)
+    {
+        var acquired = AcquireAsync(version, cancellationToken);
+        if (!acquired.IsCompletedSuccessfully)
+        {
+            return LoadAndRunAsync(acquired, inputs, requestedOutputs, cancellationToken);
+        }
+
+        // Warm: no state machine. The run completes on this thread, so the lease can go when it returns.
+        using var lease = acquired.Result;
+        return InferenceEngine.RunAsync(lease.Model, inputs, requestedOutputs, cancellationToken);
+    }
+
+    private static async ValueTask<IReadOnlyList<Tensor>> LoadAndRunAsync(
+        ValueTask<ModelLease> acquired, IReadOnlyList<Tensor> inputs, IReadOnlyList<string>? requestedOutputs, CancellationToken cancellationToken)
+    {
+        using var lease = await acquired;
+        return await InferenceEngine.RunAsync(lease.Model, inputs, requestedOutputs, cancellationToken);
+    }
 
     /// <summary>Returns a lease on the loaded version, loading it first when it is not resident.</summary>
     public ValueTask<ModelLease> AcquireAsync(string version, CancellationToken cancellationToken = default)
@@ -115,7 +142,7 @@ internal sealed partial class ModelHost : IDisposable
         long measured;
         try
         {
-            (session, measured) = SessionMeter.Create(bytes, _sessionOptions);
+            (session, measured) = await SessionMeter.CreateAsync(bytes, _sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {

@@ -5,6 +5,7 @@ namespace Fleet.Runtime.Rollouts;
 /// <summary>The one number of a prediction that gates compare: the first element of the first numeric output.</summary>
 internal static class PrimaryOutput
 {
+    /// <summary>The first element of the first numeric output (datatypes as <see cref="Tensor.NumberAt"/> reads them), or null.</summary>
     public static double? Of(IReadOnlyList<Tensor> outputs)
     {
         foreach (var tensor in outputs)
@@ -14,13 +15,9 @@ internal static class PrimaryOutput
                 continue;
             }
 
-            switch (tensor.DataType)
+            if (tensor.NumberAt(0) is { } number)
             {
-                case Contracts.Inference.DataTypes.Fp32: return ((float[])tensor.Data)[0];
-                case Contracts.Inference.DataTypes.Fp64: return ((double[])tensor.Data)[0];
-                case Contracts.Inference.DataTypes.Int64: return ((long[])tensor.Data)[0];
-                case Contracts.Inference.DataTypes.Int32: return ((int[])tensor.Data)[0];
-                case Contracts.Inference.DataTypes.Bool: return ((bool[])tensor.Data)[0] ? 1 : 0;
+                return number;
             }
         }
 

@@ -5,7 +5,6 @@ using Fleet.Core.Scoring;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Registry;
-using DataTypes = Fleet.Contracts.Inference.DataTypes;
 
 namespace Fleet.Runtime.Rollouts;
 
@@ -133,15 +132,7 @@ internal sealed class VersionScores(IModelCatalog catalog)
     public static IReadOnlyList<Tensor> AsRequested(IReadOnlyList<Tensor> outputs, IReadOnlyList<string>? requested) =>
         requested is null || outputs.Count == requested.Count ? outputs : [.. outputs.Where(t => requested.Contains(t.Name))];
 
-    private static double? Element(Tensor tensor, int index) => tensor.DataType switch
-    {
-        DataTypes.Fp32 => ((float[])tensor.Data)[index],
-        DataTypes.Fp64 => ((double[])tensor.Data)[index],
-        DataTypes.Int64 => ((long[])tensor.Data)[index],
-        DataTypes.Int32 => ((int[])tensor.Data)[index],
-        DataTypes.Bool => ((bool[])tensor.Data)[index] ? 1 : 0,
-        _ => null,
-    };
+    private static double? Element(Tensor tensor, int index) => tensor.NumberAt(index);
 
     private static VersionScore ToDto(ScoreOutput score) =>
         new(score.Output, score.Column, score.LabelOutput, score.PredictedClass, score.Named ? "metadata" : "inferred");

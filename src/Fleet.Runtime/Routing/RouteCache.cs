@@ -12,6 +12,9 @@ namespace Fleet.Runtime.Routing;
 /// </summary>
 internal sealed class RouteCache : IRouteObserver
 {
+    // Routes renewed together; the batches of a renewal round are spread over part of the renew interval.
+    private const int RenewBatch = 100;
+
     private readonly ConcurrentDictionary<SliceId, SliceRoute> _routes = new();
     private readonly IGrainFactory _grains;
     private readonly Lazy<IRouteObserver> _self;
@@ -38,22 +41,36 @@ internal sealed class RouteCache : IRouteObserver
 
     /// <summary>
     /// Subscribes again to every cached route, so that the grains' subscriptions (which expire) stay alive, and takes
-    /// the answer as a route change. A slice that could not be asked is dropped: the next request asks again.
+    /// the answer as a route change. A slice that could not be asked is dropped: the next request asks again. The
+    /// calls are spread over <paramref name="spread"/> in batches, so ten thousand routes are not ten thousand grain
+    /// calls at once beside the requests this silo serves.
     /// </summary>
-    public async Task RenewAsync(CancellationToken cancellationToken)
+    public async Task RenewAsync(TimeSpan spread, TimeProvider clock, CancellationToken cancellationToken)
     {
-        await Parallel.ForEachAsync(_routes.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (slice, _) =>
+        var slices = _routes.Keys.ToArray();
+        var batches = (slices.Length + RenewBatch - 1) / RenewBatch;
+        var pause = batches > 1 ? spread / batches : TimeSpan.Zero;
+        for (var start = 0; start < slices.Length; start += RenewBatch)
         {
-            try
+            if (start > 0 && pause > TimeSpan.Zero)
             {
-                var route = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(_self.Value);
-                Store(slice, route);
+                await Task.Delay(pause, clock, cancellationToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+
+            var batch = new ArraySegment<SliceId>(slices, start, Math.Min(RenewBatch, slices.Length - start));
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (slice, _) =>
             {
-                _routes.TryRemove(slice, out SliceRoute? _);
-            }
-        });
+                try
+                {
+                    var route = await _grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(_self.Value);
+                    Store(slice, route);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _routes.TryRemove(slice, out SliceRoute? _);
+                }
+            });
+        }
     }
 
     /// <summary>Drops every route (after a silo left the cluster: its grains' subscriptions went with it).</summary>

@@ -16,7 +16,8 @@ internal sealed partial class RouteCacheRenewer(RouteCache cache, IOptions<Route
             {
                 try
                 {
-                    await cache.RenewAsync(stoppingToken);
+                    // Half the interval: a round ends well before the next begins.
+                    await cache.RenewAsync(options.Value.RenewInterval / 2, clock, stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

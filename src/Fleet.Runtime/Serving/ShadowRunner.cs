@@ -4,11 +4,12 @@ using Fleet.Core.Identity;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Onnx;
+using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace Fleet.Runtime.Rollouts;
+namespace Fleet.Runtime.Serving;
 
 /// <summary>Settings of shadow traffic on a silo.</summary>
 public sealed class ShadowOptions
@@ -20,26 +21,24 @@ public sealed class ShadowOptions
     public int Workers { get; set; } = 1;
 }
 
-/// <summary>A copy of an answered request for the candidate: the same inputs, and the stable version's score.</summary>
-internal sealed record ShadowJob(SliceId Slice, RolloutKey Rollout, string Candidate, IReadOnlyList<Tensor> Inputs, double? StableOutput);
+/// <summary>A copy of an answered request for the candidate: the same request, and the stable target's score.</summary>
+internal sealed record ShadowJob(SliceId Slice, RolloutKey Rollout, RouteTarget Candidate, ParsedInferRequest Request, double? StableOutput);
 
 /// <summary>
-/// Runs shadow copies off the request path: the caller's answer never waits for the candidate, and never fails because
-/// of it. The queue is bounded; when full the copy is dropped and counted.
+/// Runs shadow copies off the request path, on whatever kind of target the candidate is: the caller's answer never
+/// waits for the candidate, and never fails because of it. The queue is bounded; when full the copy is dropped and counted.
 /// </summary>
 internal sealed class ShadowRunner : BackgroundService
 {
     private readonly Channel<ShadowJob> _queue;
-    private readonly ModelHost _host;
+    private readonly PredictionTargets _targets;
     private readonly RolloutTelemetry _telemetry;
-    private readonly VersionScores _scores;
     private readonly FleetMetrics _metrics;
     private readonly int _workers;
 
-    public ShadowRunner(ModelHost host, RolloutTelemetry telemetry, FleetMetrics metrics, IOptions<ShadowOptions> options, VersionScores scores)
+    public ShadowRunner(PredictionTargets targets, RolloutTelemetry telemetry, FleetMetrics metrics, IOptions<ShadowOptions> options)
     {
-        _scores = scores;
-        _host = host;
+        _targets = targets;
         _telemetry = telemetry;
         _metrics = metrics;
         _workers = Math.Max(1, options.Value.Workers);
@@ -49,6 +48,9 @@ internal sealed class ShadowRunner : BackgroundService
             SingleWriter = false,
         });
     }
+
+    /// <summary>Copies waiting to run.</summary>
+    public int Waiting => _queue.Reader.Count;
 
     /// <summary>Queues a copy; false (and counted) when the queue is full.</summary>
     public bool TryEnqueue(ShadowJob job)
@@ -84,22 +86,16 @@ internal sealed class ShadowRunner : BackgroundService
         var started = Stopwatch.GetTimestamp();
         try
         {
-            IReadOnlyList<Tensor> outputs;
-            using (var lease = await _host.AcquireAsync(job.Candidate, cancellationToken))
-            {
-                outputs = InferenceEngine.Run(lease.Model, job.Inputs, null);
-            }
-
+            var answer = await _targets.PredictAsync(job.Candidate, job.Slice, job.Request, trackScore: true, cancellationToken);
             var elapsed = Stopwatch.GetElapsedTime(started);
-            var score = VersionScores.Read(outputs, await _scores.OfAsync(job.Slice.Model, job.Candidate));
-            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, score, job.StableOutput, failed: false);
-            _metrics.Predicted(job.Slice.Model, job.Candidate, VersionRole.Shadow, 1, elapsed);
+            _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, answer.Score, job.StableOutput, failed: false);
+            _metrics.Predicted(job.Slice.Model, job.Candidate.Id, VersionRole.Shadow, 1, elapsed);
         }
         catch (Exception e) when (e is ModelExecutionException or InferRequestException or Artifacts.ArtifactCorruptException)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             _telemetry.RecordShadow(job.Rollout, elapsed.TotalSeconds, null, job.StableOutput, failed: true);
-            _metrics.Failed(job.Slice.Model, job.Candidate, VersionRole.Shadow, elapsed);
+            _metrics.Failed(job.Slice.Model, job.Candidate.Id, VersionRole.Shadow, elapsed);
         }
     }
 }
