@@ -244,6 +244,10 @@ public sealed class CliRolloutTests(RolloutTests.FastRollouts server) : IClassFi
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Client.PredictAsync(model, slice,
                 [new InferInput("x", "FP32", [1, 2], new[] { 0.5f, 1.5f })], routingKey: $"u{Interlocked.Increment(ref n)}")));
+
+            // Paced (about 200 requests/s at most), so the progress lines see the gates before their minimum is met
+            // however fast the server answers.
+            await Task.WhenAny(Task.Delay(40, stop));
         }
     }
 
