@@ -73,7 +73,7 @@ internal static class Scenarios
         Steps = [5, 25, 50, 100],
         StepBakeTime = TimeSpan.FromMinutes(10),
         EvaluationInterval = TimeSpan.FromSeconds(10),
-        WaitDeadline = TimeSpan.FromMinutes(10),
+        WaitDeadline = TimeSpan.FromMinutes(60),
         OnDeadline = DeadlineAction.Rollback,
         Gates = [.. DefaultGates.Canary],
         HardFailure = new HardFailureSpec(),

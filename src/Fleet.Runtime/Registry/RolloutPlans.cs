@@ -92,7 +92,7 @@ public static class RolloutPlans
             ShadowDuration = Seconds(request.ShadowSeconds, defaults.ShadowDuration, "shadow_seconds"),
             WaitDeadline = Seconds(request.WaitDeadlineSeconds, defaults.WaitDeadline, "wait_deadline_seconds"),
             EvaluationInterval = Seconds(request.EvaluationSeconds, defaults.EvaluationInterval, "evaluation_seconds"),
-            OnDeadline = request.OnDeadline is null ? DeadlineAction.Rollback
+            OnDeadline = request.OnDeadline is null ? defaults.OnDeadline
                 : WireNames.DeadlineActions.TryParse(request.OnDeadline, out var onDeadline) ? onDeadline
                 : throw new BadRequestException($"rollout.on_deadline '{request.OnDeadline}' is not rollback or pause"),
             Gates = request.Gates?.Select(Gate).ToList(),
