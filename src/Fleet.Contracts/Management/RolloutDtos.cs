@@ -10,7 +10,11 @@ public sealed record GateResult(
     [property: JsonPropertyName("stable")] double Stable,
     [property: JsonPropertyName("candidate_samples")] long CandidateSamples,
     [property: JsonPropertyName("stable_samples")] long StableSamples,
-    [property: JsonPropertyName("message")] string Message);
+    [property: JsonPropertyName("message")] string Message)
+{
+    /// <summary>Candidate samples needed in all for a verdict at the current estimate; null when none is in sight or the gate has its verdict.</summary>
+    [JsonPropertyName("samples_needed")] public long? SamplesNeeded { get; init; }
+}
 
 /// <summary>An immutable, ordered entry of a slice's history: who changed what, and why Fleet decided what it decided.</summary>
 public sealed record SliceEvent(
@@ -68,10 +72,10 @@ public sealed record RolloutRequest
     /// <summary>Seconds the shadow phase runs before it is judged (default 300).</summary>
     [JsonPropertyName("shadow_seconds")] public double? ShadowSeconds { get; init; }
 
-    /// <summary>Seconds a step may wait past its bake time for enough data (default 600).</summary>
+    /// <summary>Seconds a step may wait past its bake time for a verdict (default 600).</summary>
     [JsonPropertyName("wait_deadline_seconds")] public double? WaitDeadlineSeconds { get; init; }
 
-    /// <summary>rollback (default) or pause when the wait deadline passes.</summary>
+    /// <summary>pause (default) or rollback when the wait deadline passes without a verdict.</summary>
     [JsonPropertyName("on_deadline")] public string? OnDeadline { get; init; }
 
     /// <summary>Seconds between looks at the gates (default 10).</summary>
@@ -92,6 +96,12 @@ public sealed record GateRequest
 
     /// <summary>Allowed degradation in the metric's own unit (e.g. 0.005 = half a point of error rate).</summary>
     [JsonPropertyName("absolute_margin")] public double? AbsoluteMargin { get; init; }
+
+    /// <summary>The candidate passes only when shown worse than stable by less than this fraction (non-inferiority); default: relative_margin, or the metric's default when the gate has no margin.</summary>
+    [JsonPropertyName("pass_relative_margin")] public double? PassRelativeMargin { get; init; }
+
+    /// <summary>The non-inferiority margin in the metric's own unit; default: absolute_margin, or the metric's default when the gate has no margin.</summary>
+    [JsonPropertyName("pass_absolute_margin")] public double? PassAbsoluteMargin { get; init; }
 
     /// <summary>The limit for shadow and distribution gates (shift in stable standard deviations, disagreement rate, PSI or KS).</summary>
     [JsonPropertyName("limit")] public double? Limit { get; init; }

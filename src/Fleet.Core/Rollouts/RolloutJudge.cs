@@ -48,7 +48,7 @@ public static class RolloutJudge
             return (new Judgement(JudgementOutcome.HardFailure, hard.Message), [hard]);
         }
 
-        var verdicts = GatesFor(spec, phase).Where(g => spec.Gates is not null || !IsDefaultScoreGate(g) || StableScoresVary(steps)).Select(g => GateEvaluator.Evaluate(g, steps, phase == RolloutPhase.Shadow ? shadow : null)).ToList();
+        var verdicts = GatesFor(spec, phase).Where(g => spec.Gates is not null || !IsDefaultScoreGate(g) || StableScoresVary(steps)).Select(g => GateEvaluator.Evaluate(g, steps, phase == RolloutPhase.Shadow ? shadow : null, HeadlineSteps(spec, phase, steps))).ToList();
         var failed = verdicts.Where(v => v.Outcome == GateOutcome.Fail).ToList();
         if (failed.Count > 0)
         {
@@ -59,6 +59,19 @@ public static class RolloutJudge
         return verdicts.Any(v => v.Outcome == GateOutcome.Wait)
             ? (new Judgement(JudgementOutcome.Wait, summary, Shortfall(verdicts)), verdicts)
             : (new Judgement(JudgementOutcome.Pass, summary), verdicts);
+    }
+
+    /// <summary>
+    /// How many of the first windows the numbers shown against the stable come from: all but the current one when it
+    /// is a 100% step (the stable serves none of its traffic, so its numbers would compare different windows).
+    /// </summary>
+    public static int? HeadlineSteps(RolloutSpec spec, RolloutPhase phase, IReadOnlyList<StepObservation> steps)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(steps);
+        var offset = spec.Strategy == RolloutStrategy.ShadowThenCanary ? 1 : 0;
+        var step = steps.Count - 1 - offset;
+        return phase == RolloutPhase.Canary && steps.Count > 1 && step >= 0 && step < spec.Steps.Count && spec.Steps[step] >= 100 ? steps.Count - 1 : null;
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public static class RolloutPlans
     /// <summary>Gate verdicts as the API and the history show them.</summary>
     public static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
         verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.Name(), v.CandidateValue, v.StableValue,
-            v.CandidateSamples, v.StableSamples, v.Message)).ToList();
+            v.CandidateSamples, v.StableSamples, v.Message)
+        { SamplesNeeded = v.Outcome == GateOutcome.Wait ? v.SamplesNeeded : null }).ToList();
 
     /// <summary>
     /// The plan a deployment runs: the request's, with the model's defaults filling what it leaves out; the defaults
@@ -114,6 +115,8 @@ public static class RolloutPlans
             Metric = metric,
             RelativeMargin = gate.RelativeMargin ?? defaults.RelativeMargin,
             AbsoluteMargin = gate.AbsoluteMargin ?? defaults.AbsoluteMargin,
+            PassRelativeMargin = gate.PassRelativeMargin,
+            PassAbsoluteMargin = gate.PassAbsoluteMargin,
             Limit = gate.Limit ?? defaults.Limit,
             Distance = gate.Distance is null ? defaults.Distance
                 : WireNames.Distances.TryParse(gate.Distance, out var distance) ? distance

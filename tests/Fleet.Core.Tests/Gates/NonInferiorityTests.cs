@@ -90,7 +90,8 @@ public class NonInferiorityTests
         var problems = new GateSpec { Metric = GateMetric.Auc, PassRelativeMargin = 1.5, PassAbsoluteMargin = -1 }.Validate();
         Assert.Contains(problems, p => p.Contains(nameof(GateSpec.PassRelativeMargin)));
         Assert.Contains(problems, p => p.Contains(nameof(GateSpec.PassAbsoluteMargin)));
-        Assert.Equal(new Margin(0.2, 0), DefaultGates.Canary[1].PassMargin);
+        Assert.Equal(new Margin(0.5, 0), DefaultGates.Canary[1].PassMargin);
+        Assert.Equal(new Margin(0.2, 0), DefaultGates.Canary[1].FailMargin);
         Assert.Equal(new Margin(1.0, 0.005), DefaultGates.ErrorRate.PassMargin);
         Assert.Equal(Margin.None, DefaultGates.ErrorRate.FailMargin);
     }
@@ -116,5 +117,17 @@ public class NonInferiorityTests
         var near = GateEvaluator.Evaluate(gate, none, none, Pairs(12, 0.9));
         Assert.Equal(GateOutcome.Wait, near.Outcome);
         Assert.Contains("not yet shown within the allowed", near.Message);
+    }
+
+    [Theory]
+    [InlineData(true, GateMetric.Auc)]
+    [InlineData(false, GateMetric.Mae)]
+    public void The_quality_gate_a_default_plan_adds_matches_the_labels(bool binary, GateMetric metric)
+    {
+        var gate = DefaultGates.Quality(binary);
+        Assert.Equal(metric, gate.Metric);
+        Assert.Empty(gate.Validate());
+        Assert.True(gate.Metric.IsQuality());
+        Assert.False(GateMetric.ErrorRate.IsQuality());
     }
 }

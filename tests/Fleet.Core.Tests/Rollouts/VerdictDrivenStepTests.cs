@@ -113,4 +113,37 @@ public class VerdictDrivenStepTests
         Assert.Equal(double.PositiveInfinity, VerdictSampleSize.Growth(contrast with { Excess = 0 }, 0.005, 100, within: true));
         Assert.Equal(1, VerdictSampleSize.Growth(new Contrast(-0.1, 1e-6, 1000), 0.005, 100, within: true));
     }
+
+    [Fact]
+    public void The_100_percent_step_is_not_presented_as_evidence_against_the_stable()
+    {
+        // At 100% the stable serves only the candidate's failures: its side would compare other days than the candidate's.
+        var spec = new RolloutSpec { Steps = [50, 100], Gates = [DefaultGates.ErrorRate] };
+        StepObservation[] steps =
+        [
+            new(Requests(20000, 200), Requests(20000, 200)),
+            new(Requests(40000, 100), Requests(100, 0)),
+        ];
+        Assert.Equal(1, RolloutJudge.HeadlineSteps(spec, RolloutPhase.Canary, steps));
+        var (_, verdicts) = RolloutJudge.Judge(spec, RolloutPhase.Canary, steps, new ShadowObservation());
+        var verdict = Assert.Single(verdicts);
+        Assert.StartsWith("error rate 1.00% vs stable 1.00% (n=20000 vs 20000 over the steps both versions served)", verdict.Message);
+        Assert.Equal((20000, 20000), (verdict.CandidateSamples, verdict.StableSamples));
+        Assert.Equal(GateOutcome.Pass, verdict.Outcome);
+
+        Assert.Null(RolloutJudge.HeadlineSteps(spec, RolloutPhase.Canary, steps[..1]));
+        Assert.Equal(2, RolloutJudge.HeadlineSteps(spec with { Strategy = RolloutStrategy.ShadowThenCanary }, RolloutPhase.Canary, [.. steps, steps[1]]));
+        Assert.Null(RolloutJudge.HeadlineSteps(spec with { Strategy = RolloutStrategy.ShadowThenCanary }, RolloutPhase.Canary, steps));
+    }
+
+    [Fact]
+    public void A_gate_without_a_margin_passes_within_its_metric_default_pass_margin()
+    {
+        var bare = new GateSpec { Metric = GateMetric.ErrorRate };
+        Assert.Equal(new Margin(1.0, 0.005), bare.PassMargin);
+        Assert.Equal(new Margin(0.2, 0), new GateSpec { Metric = GateMetric.Mae }.PassMargin);
+        Assert.Equal(new Margin(0.1, 0), new GateSpec { Metric = GateMetric.Mae, RelativeMargin = 0.1 }.PassMargin);
+        Assert.Equal(new Margin(0.3, 0), new GateSpec { Metric = GateMetric.Mae, RelativeMargin = 0.1, PassRelativeMargin = 0.3 }.PassMargin);
+        Assert.Equal(GateOutcome.Pass, GateEvaluator.Evaluate(bare, Requests(20000, 200), Requests(60000, 600)).Outcome);
+    }
 }

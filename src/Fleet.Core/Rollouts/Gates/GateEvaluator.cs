@@ -24,7 +24,12 @@ public static class GateEvaluator
     /// keeps a change hitting both versions from looking like the candidate's fault. Preferred over the
     /// single-observation overload whenever the traffic split changes during the rollout.
     /// </summary>
-    public static GateVerdict Evaluate(GateSpec gate, IReadOnlyList<StepObservation> steps, ShadowObservation? shadow = null)
+    /// <remarks>
+    /// <paramref name="headlineSteps"/>: how many of the first steps the numbers shown against the stable come from,
+    /// so that candidate and stable are read over the same windows (a 100% step has no stable traffic); null for all.
+    /// The tests use every step whatever it is.
+    /// </remarks>
+    public static GateVerdict Evaluate(GateSpec gate, IReadOnlyList<StepObservation> steps, ShadowObservation? shadow = null, int? headlineSteps = null)
     {
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(steps);
@@ -39,7 +44,7 @@ public static class GateEvaluator
             throw new ArgumentException(string.Join("; ", problems), nameof(gate));
         }
 
-        var m = GateMeasures.Measure(gate, steps, shadow);
+        var m = GateMeasures.Measure(gate, steps, shadow, headlineSteps);
         var needed = Needed(gate, m);
         var few = m.CandidateSamples < gate.MinSamples || (m.AgainstStable && m.StableSamples < gate.MinSamples);
         if (few)

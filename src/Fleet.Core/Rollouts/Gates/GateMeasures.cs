@@ -10,11 +10,14 @@ namespace Fleet.Core.Rollouts.Gates;
 /// </summary>
 internal static class GateMeasures
 {
-    public static GateMeasurement Measure(GateSpec gate, IReadOnlyList<StepObservation> steps, ShadowObservation? shadow)
+    // headlineSteps: how many of the first windows the numbers shown against the stable come from (the rest, a 100%
+    // step, had no stable traffic to compare with); null for all of them.
+    public static GateMeasurement Measure(GateSpec gate, IReadOnlyList<StepObservation> steps, ShadowObservation? shadow, int? headlineSteps = null)
     {
         var alpha = 1 - gate.Confidence;
         var paired = (shadow ?? new ShadowObservation()).Paired;
-        var (candidate, stable) = Merged(steps, gate.Metric);
+        var shown = headlineSteps is { } count && count > 0 && count < steps.Count && !gate.UsesLimit ? steps.Take(count).ToList() : steps;
+        var (candidate, stable) = Merged(shown, gate.Metric);
         return gate.Metric switch
         {
             GateMetric.OutputDivergence => Shift(gate, paired, alpha),
@@ -37,7 +40,8 @@ internal static class GateMeasures
             : Contrast.Combine(steps.Select(step => Read(gate, step.Candidate, step.Stable, margin, within, describe: false).Contrast));
         var failContrast = Combined(gate.FailMargin, within: false);
         var passContrast = Combined(gate.PassMargin, within: true);
-        var head = Invariant($"{gate.DisplayName} {whole.Format(whole.Candidate)} vs stable {whole.Format(whole.Stable)} (n={whole.CandidateSamples} vs {whole.StableSamples})");
+        var same = candidate.Requests < steps.Sum(step => step.Candidate.Requests) ? " over the steps both versions served" : "";
+        var head = Invariant($"{gate.DisplayName} {whole.Format(whole.Candidate)} vs stable {whole.Format(whole.Stable)} (n={whole.CandidateSamples} vs {whole.StableSamples}{same})");
         var test = MixtureSequentialTest.Test(failContrast, alpha, gate.MinSamples);
         var pass = MixtureSequentialTest.Test(passContrast, alpha, gate.MinSamples).Comparison == SequentialComparison.NotWorse;
         var growth = Math.Min(

@@ -47,9 +47,28 @@ public sealed record GateSpec
     /// <summary>Confidence of a Fail: 1 − the chance that a candidate no worse than allowed fails this gate at any look of a rollout.</summary>
     public double Confidence { get; init; } = 0.995;
 
-    /// <summary>The margin a candidate must be shown within to pass.</summary>
+    /// <summary>
+    /// The margin a candidate must be shown within to pass: the pass margin given, else the gate's own margin, else
+    /// (a gate with no margin at all, which fails on any shown degradation) the metric's <see cref="DefaultPassMargin"/>.
+    /// </summary>
     [JsonIgnore]
-    public Statistics.Margin PassMargin => new(PassRelativeMargin ?? RelativeMargin, PassAbsoluteMargin ?? AbsoluteMargin);
+    public Statistics.Margin PassMargin => PassRelativeMargin is null && PassAbsoluteMargin is null && RelativeMargin == 0 && AbsoluteMargin == 0
+        ? DefaultPassMargin(Metric)
+        : new(PassRelativeMargin ?? RelativeMargin, PassAbsoluteMargin ?? AbsoluteMargin);
+
+    /// <summary>
+    /// The pass margin of a gate with no margin: no amount of data shows a difference of exactly zero, so it passes
+    /// when shown within this. Error rate: twice the stable's plus 0.5 points; accuracy: 2 points; AUC: 5%; latency,
+    /// log loss, MAE and RMSE: 20%; one-sample gates judge against their limit.
+    /// </summary>
+    public static Statistics.Margin DefaultPassMargin(GateMetric metric) => metric switch
+    {
+        GateMetric.ErrorRate => new(1.0, 0.005),
+        GateMetric.Accuracy => new(0, 0.02),
+        GateMetric.Auc => new(0.05, 0),
+        GateMetric.LatencyP50 or GateMetric.LatencyP99 or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse => new(0.2, 0),
+        _ => Statistics.Margin.None,
+    };
 
     /// <summary>The margin beyond which a candidate shown worse fails.</summary>
     [JsonIgnore]
