@@ -90,7 +90,7 @@ public class NonInferiorityTests
         var problems = new GateSpec { Metric = GateMetric.Auc, PassRelativeMargin = 1.5, PassAbsoluteMargin = -1 }.Validate();
         Assert.Contains(problems, p => p.Contains(nameof(GateSpec.PassRelativeMargin)));
         Assert.Contains(problems, p => p.Contains(nameof(GateSpec.PassAbsoluteMargin)));
-        Assert.Equal(new Margin(0.5, 0), DefaultGates.Canary[1].PassMargin);
+        Assert.Equal(new Margin(0.5, 0.005), DefaultGates.Canary[1].PassMargin);
         Assert.Equal(new Margin(0.2, 0), DefaultGates.Canary[1].FailMargin);
         Assert.Equal(new Margin(1.0, 0.005), DefaultGates.ErrorRate.PassMargin);
         Assert.Equal(Margin.None, DefaultGates.ErrorRate.FailMargin);
