@@ -28,10 +28,34 @@ public class FirstFailuresTests
     }
 
     [Fact]
-    public void One_success_or_one_stable_error_turns_the_rule_off()
+    public void One_candidate_success_turns_the_rule_off_and_stable_errors_make_it_need_more()
     {
         Assert.Null(GateEvaluator.CheckHardFailure(Requests(4, 3), Requests(100, 0), Spec));
-        Assert.Null(GateEvaluator.CheckHardFailure(Requests(3, 3), Requests(100, 1), Spec));
+        Assert.Null(GateEvaluator.CheckHardFailure(Requests(3, 3), Requests(30, 1), Spec));
+        var verdict = GateEvaluator.CheckHardFailure(Requests(3, 3), Requests(400, 1), Spec);
+        Assert.NotNull(verdict);
+        Assert.Contains("while stable failed 1 of 400", verdict.Message);
+        Assert.Null(GateEvaluator.CheckHardFailure(Requests(3, 3), Requests(400, 30), Spec));
+    }
+
+    [Theory]
+    [InlineData(3, 100, 1)]
+    [InlineData(3, 400, 4)]
+    [InlineData(5, 50, 2)]
+    public void With_stable_errors_the_bound_is_the_maximum_over_every_error_rate(int failures, int stableRequests, int stableErrors)
+    {
+        var bound = GateEvaluator.MaxLogFirstFailures(failures, stableRequests, stableErrors);
+        for (var p = 1e-5; p < 1; p *= 1.001)
+        {
+            double atMost = 0, term = Math.Pow(1 - p, stableRequests);
+            for (var j = 0; j <= stableErrors; j++)
+            {
+                atMost += term;
+                term *= (stableRequests - j) / (j + 1.0) * p / (1 - p);
+            }
+
+            Assert.True((failures * Math.Log(p)) + Math.Log(atMost) <= bound + 1e-6, $"p={p}");
+        }
     }
 
     [Theory]

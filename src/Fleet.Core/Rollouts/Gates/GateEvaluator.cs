@@ -146,7 +146,8 @@ public static class GateEvaluator
         if (FirstFailed(errors, requests, stable, spec) is { } bound)
         {
             var first = new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = spec.FirstFailures, Confidence = 1 - spec.FirstFailuresFalseAlarmProbability, Limit = spec.ErrorRate };
-            var text = Invariant($"hard failure: candidate failed all {requests} of its {noun} while stable failed none of {stable.Requests} (chance {bound:0.#e0} for a candidate as good as stable): rolling back without waiting for the bake time");
+            var stableFailed = stable.Errors == 0 ? "none" : Invariant($"{stable.Errors}");
+            var text = Invariant($"hard failure: candidate failed all {requests} of its {noun} while stable failed {stableFailed} of {stable.Requests} (chance {bound:0.#e0} for a candidate as good as stable): rolling back without waiting for the bake time");
             return new GateVerdict(first, GateOutcome.Fail, SequentialComparison.Worse, rate, 0, requests, stable.Requests,
                 spec.ErrorRate, Finite(-Math.Log(bound)), -Math.Log(spec.FirstFailuresFalseAlarmProbability), text, HardFailure: true);
         }
@@ -179,22 +180,74 @@ public static class GateEvaluator
     }
 
     /// <summary>
-    /// The first-failures rule: every one of n ≥ k candidate requests failed and every one of the stable's m requests
-    /// succeeded. For versions with the same error rate p, that happens with probability pⁿ(1 − p)ᵐ, at most
-    /// (n/(n+m))ⁿ (m/(n+m))ᵐ whatever p is (its maximum at p = n/(n+m)). Returns that bound when it is within the
-    /// spec's; null otherwise.
+    /// The first-failures rule: every one of n ≥ k candidate requests failed while the stable failed e of m. For
+    /// versions with the same error rate p, that happens with probability at most pⁿ P(Binomial(m, p) ≤ e); the
+    /// bound is its maximum over p (for e = 0 in closed form, (n/(n+m))ⁿ (m/(n+m))ᵐ), so it holds whatever p is.
+    /// Returns that bound when it is within the spec's; null otherwise.
     /// </summary>
     internal static double? FirstFailed(long errors, long requests, VersionObservation stable, HardFailureSpec spec)
     {
-        if (errors != requests || requests < spec.FirstFailures || stable.Errors > 0 || stable.Requests == 0)
+        const int MaxStableErrors = 20; // beyond, the stable is not "at zero" and the Chernoff rule judges
+        if (errors != requests || requests < spec.FirstFailures || stable.Requests == 0 || stable.Errors > MaxStableErrors
+            || stable.ErrorRate > spec.MaxStableErrorRate)
         {
             return null;
         }
 
         double n = requests, m = stable.Requests;
-        var logBound = (n * Math.Log(n / (n + m))) + (m * Math.Log(m / (n + m)));
+        var logBound = stable.Errors == 0
+            ? (n * Math.Log(n / (n + m))) + (m * Math.Log(m / (n + m)))
+            : MaxLogFirstFailures(n, m, stable.Errors);
         var bound = Math.Exp(logBound);
         return bound <= spec.FirstFailuresFalseAlarmProbability ? bound : null;
+    }
+
+    // max over p of n ln p + ln P(Binomial(m, p) ≤ e): a log-spaced grid, then a ternary search around its best point.
+    internal static double MaxLogFirstFailures(double n, double m, long e)
+    {
+        double Value(double p)
+        {
+            var logTerm = m * Math.Log(1 - p);
+            var logSum = logTerm;
+            for (var j = 0; j < e; j++)
+            {
+                logTerm += Math.Log((m - j) / (j + 1.0)) + Math.Log(p / (1 - p));
+                var (high, low) = logSum >= logTerm ? (logSum, logTerm) : (logTerm, logSum);
+                logSum = high + Math.Log(1 + Math.Exp(low - high));
+            }
+
+            return (n * Math.Log(p)) + Math.Min(0, logSum);
+        }
+
+        const int Points = 400;
+        double best = double.NegativeInfinity, bestLog = 0;
+        var (from, to) = (Math.Log(1e-9), Math.Log(0.999999));
+        var step = (to - from) / Points;
+        for (var i = 0; i <= Points; i++)
+        {
+            var v = Value(Math.Exp(from + (i * step)));
+            if (v > best)
+            {
+                (best, bestLog) = (v, from + (i * step));
+            }
+        }
+
+        // The function is smooth and has one peak near the grid's best point: a ternary search there.
+        var (low, high) = (Math.Max(from, bestLog - step), Math.Min(to, bestLog + step));
+        for (var i = 0; i < 80; i++)
+        {
+            var (a, b) = (low + ((high - low) / 3), high - ((high - low) / 3));
+            if (Value(Math.Exp(a)) < Value(Math.Exp(b)))
+            {
+                low = a;
+            }
+            else
+            {
+                high = b;
+            }
+        }
+
+        return Math.Max(best, Value(Math.Exp((low + high) / 2)));
     }
 
     private static string Waiting(GateSpec gate, GateMeasurement m) => m.AgainstStable
