@@ -19,7 +19,7 @@ public sealed class RolloutEngineTests
         Steps = [10, 50, 100],
         StepBakeTime = TimeSpan.FromSeconds(60),
         EvaluationInterval = TimeSpan.FromSeconds(5),
-        Gates = [new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20 }],
+        Gates = [new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20, PassAbsoluteMargin = 0.5 }],
     };
 
     private static RolloutStart Start(RolloutSpec? spec = null) => new("r-1", "cand", "stab", spec ?? Canary, "pipeline", "nightly");
@@ -71,7 +71,7 @@ public sealed class RolloutEngineTests
         var spec = Canary with
         {
             Strategy = RolloutStrategy.ShadowThenCanary, ShadowFraction = 0.2, ShadowDuration = TimeSpan.FromSeconds(30),
-            Gates = [new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20 }],
+            Gates = [new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20, PassAbsoluteMargin = 0.5 }],
         };
         var host = new FakeHost();
         var engine = new RolloutEngine(host);
@@ -292,7 +292,8 @@ public sealed class RolloutEngineTests
         var host = new FakeHost { Now = record.Rollout.StepStartedAt + TimeSpan.FromSeconds(1) };
         var engine = new RolloutEngine(host);
         await engine.RestoreAsync(record.RolloutRecord);
-        await engine.ReportAsync("r-1f8754c49688", 0, Successes(30), Successes(300), new ShadowObservation());
+        // Enough error-free requests to show its zero-margin error gate within the default pass margin.
+        await engine.ReportAsync("r-1f8754c49688", 0, Successes(10000), Successes(50000), new ShadowObservation());
         host.Now += TimeSpan.FromSeconds(5);
         await engine.LookAsync();
 

@@ -34,7 +34,8 @@ public sealed class RolloutsUnderLoadScenario : IClassFixture<RolloutsUnderLoadS
         Steps = [10, 50, 100],
         StepSeconds = stepSeconds,
         EvaluationSeconds = 0.5,
-        Gates = [new GateRequest { Metric = "error_rate", MinSamples = 50 }],
+        // A loose pass margin: this scenario tests the mechanics under load, and passing now needs evidence of safety.
+        Gates = [new GateRequest { Metric = "error_rate", MinSamples = 50, PassAbsoluteMargin = 0.5 }],
     };
 
     [Fact]

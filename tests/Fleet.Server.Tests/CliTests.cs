@@ -309,6 +309,14 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
         var bad = FirstLine((await RunAsync("push", model, badPath)).Output);
         AssertExit(0, await RunAsync("deploy", model, stable, "--slice", "s=1"));
 
+        // A step passes on evidence of safety: the default gates want thousands of requests for that, more than this
+        // test's minute gives on a busy machine, so the model's defaults use a loose pass margin.
+        await server.Client.SetRolloutDefaultsAsync(model, new Fleet.Contracts.Management.RolloutRequest
+        {
+            Strategy = "canary",
+            Gates = [new Fleet.Contracts.Management.GateRequest { Metric = "error_rate", MinSamples = 20, PassAbsoluteMargin = 0.5 }],
+        });
+
         using var traffic = new CancellationTokenSource();
         var load = Task.Run(async () =>
         {

@@ -77,7 +77,8 @@ public sealed class RolloutRestartTests
             var rollout = new RolloutRequest
             {
                 Strategy = RolloutStrategies.Canary, Steps = [10, 50, 100], StepSeconds = 1, EvaluationSeconds = 0.2,
-                Gates = [new GateRequest { Metric = "error_rate", MinSamples = 10 }],
+                // A loose pass margin: passing needs evidence of safety, and this test has seconds of traffic.
+                Gates = [new GateRequest { Metric = "error_rate", MinSamples = 10, PassAbsoluteMargin = 0.5 }],
             };
             await client.DeployAsync("bike", new DeployRequest { Version = candidate, Slices = ["s=1"], Rollout = rollout });
             // Traffic until the canary has moved to its second step, then the process dies without warning.

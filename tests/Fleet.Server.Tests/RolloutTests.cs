@@ -28,7 +28,8 @@ public sealed class RolloutTests : IClassFixture<RolloutTests.FastRollouts>
         StepSeconds = stepSeconds,
         EvaluationSeconds = 0.2,
         WaitDeadlineSeconds = 30,
-        Gates = gates.Length > 0 ? gates : [new GateRequest { Metric = "error_rate", MinSamples = 20 }],
+        // A pass margin this loose lets the mechanics be tested on a few seconds of traffic: passing needs evidence of safety.
+        Gates = gates.Length > 0 ? gates : [new GateRequest { Metric = "error_rate", MinSamples = 20, PassAbsoluteMargin = 0.5 }],
     };
 
     private async Task<(string Model, string Stable, string Candidate)> Setup(string prefix, byte[] candidate, string slice = "s=1")

@@ -112,7 +112,7 @@ internal static class HardFailureExperiment
                 log(Fmt.Inv($"  hard failure #{r.Index}: rolled back after {Fmt.Ms(r.RolledBackPolled)} (polled), last candidate request {Fmt.Ms(r.LastCandidateRouted)}, {r.CandidateRouted} routed to it, {r.AnsweredByCandidate} answered by it, {r.Failed} failed"));
             }
 
-            return new HardFailureResult(results, requestsPerSecond, TimeSpan.FromMilliseconds(250), Floor(requestsPerSecond * 0.05, 5, seed), watch.Elapsed);
+            return new HardFailureResult(results, requestsPerSecond, TimeSpan.FromMilliseconds(250), Floor(requestsPerSecond * 0.05, (int)Fleet.Core.Rollouts.Gates.DefaultGates.HardFailure.FirstFailures, seed), watch.Elapsed);
         }
         finally
         {
@@ -170,9 +170,10 @@ internal static class HardFailureExperiment
     }
 
     /// <summary>
-    /// The floor the rule itself sets: the hard failure needs 5 failed candidate requests (its MinRequests), which at
-    /// <paramref name="candidateRate"/> requests/s arrive after a Gamma(5, rate) time; the silo then reports at once
-    /// (after 5 consecutive candidate failures it nudges its reporter instead of waiting for the next tick).
+    /// The floor the rule itself sets: with the stable at zero errors the hard failure needs its first
+    /// <paramref name="minRequests"/> candidate requests (FirstFailures, 3) to fail, which at
+    /// <paramref name="candidateRate"/> requests/s arrive after a Gamma(k, rate) time; the silo then reports at once
+    /// (after 3 consecutive candidate failures it nudges its reporter instead of waiting for the next tick).
     /// </summary>
     private static (double Median, double P90) Floor(double candidateRate, int minRequests, ulong seed)
     {

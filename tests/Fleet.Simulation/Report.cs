@@ -193,7 +193,7 @@ internal static class Report
         yield return new("WaitDeadline", Fmt.Duration(spec.WaitDeadline.TotalSeconds));
         yield return new("OnDeadline", spec.OnDeadline.ToString());
         var h = spec.HardFailure;
-        yield return new("HardFailure", Fmt.Inv($"MinRequests {h.MinRequests}, ErrorRate {h.ErrorRate}, MaxStableErrorRate {h.MaxStableErrorRate}, FalseAlarmProbability {h.FalseAlarmProbability}"));
+        yield return new("HardFailure", Fmt.Inv($"MinRequests {h.MinRequests}, ErrorRate {h.ErrorRate}, MaxStableErrorRate {h.MaxStableErrorRate}, FalseAlarmProbability {h.FalseAlarmProbability}, FirstFailures {h.FirstFailures}, FirstFailuresFalseAlarmProbability {h.FirstFailuresFalseAlarmProbability}"));
     }
 
     private static void WritePure(StringBuilder md, SimulationResults results)
@@ -304,7 +304,7 @@ internal static class Report
             ["traffic back on stable (last request routed to the candidate)", Fmt.Ms(Med(r => r.LastCandidateRouted)), Fmt.Ms(Max(r => r.LastCandidateRouted))],
             ["requests routed to the candidate", Fmt.Inv($"{Med(r => r.CandidateRouted):0}"), Fmt.Inv($"{Max(r => r.CandidateRouted):0}")],
         ]));
-        md.AppendLine(Fmt.Inv($"The rule itself sets a floor: the hard failure needs `MinRequests` = 5 failed candidate requests, which at 5% of {hard.RequestsPerSecond:0} requests/s ({hard.RequestsPerSecond * 0.05:0} per second) take a Gamma(5, {hard.RequestsPerSecond * 0.05:0}/s) time; the silo then reports at once (`RolloutTelemetry.UrgentAfter` = 5 consecutive failures nudge `RolloutReporter`), so the {hard.ReportInterval.TotalMilliseconds:0} ms report interval no longer adds to it. Simulated (100,000 draws): median {Fmt.Ms(hard.Floor.Median)}, p90 {Fmt.Ms(hard.Floor.P90)} — before any processing, HTTP or route-cache delay."));
+        md.AppendLine(Fmt.Inv($"The rule itself sets a floor: with the stable at zero errors the hard failure needs its first `FirstFailures` = 3 candidate requests to fail (and the stable's successes to bound the chance of that below 10⁻⁴ whatever the error rate), which at 5% of {hard.RequestsPerSecond:0} requests/s ({hard.RequestsPerSecond * 0.05:0} per second) take a Gamma(3, {hard.RequestsPerSecond * 0.05:0}/s) time; the silo then reports at once (`RolloutTelemetry.UrgentAfter` = 3 consecutive failures nudge `RolloutReporter`), so the {hard.ReportInterval.TotalMilliseconds:0} ms report interval no longer adds to it. Simulated (100,000 draws): median {Fmt.Ms(hard.Floor.Median)}, p90 {Fmt.Ms(hard.Floor.P90)} — before any processing, HTTP or route-cache delay."));
         if (virtualTwin is not null)
         {
             var times = virtualTwin.Outcomes.Where(x => x.RolledBack).Select(x => x.DecisionSeconds).ToArray();

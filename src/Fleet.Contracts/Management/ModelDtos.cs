@@ -119,7 +119,17 @@ public sealed record DeployResult(
     [property: JsonPropertyName("deployed")] int Deployed,
     [property: JsonPropertyName("unchanged")] int Unchanged,
     [property: JsonPropertyName("slices")] IReadOnlyList<SliceDeployment> Slices,
-    [property: JsonPropertyName("rollouts_started")] int RolloutsStarted = 0);
+    [property: JsonPropertyName("rollouts_started")] int RolloutsStarted = 0)
+{
+    /// <summary>
+    /// For the rollouts started: the longest estimated time to a verdict over their slices, from each slice's recent
+    /// traffic, for a candidate as good as the stable; null when none started or a slice cannot reach one at all.
+    /// </summary>
+    [JsonPropertyName("time_to_verdict_seconds")] public double? TimeToVerdictSeconds { get; init; }
+
+    /// <summary>What the caller should know before waiting: steps that cannot reach a verdict before their deadline, outcomes no gate judges.</summary>
+    [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Outcomes a deployment reports per slice.</summary>
 public static class DeployOutcomes

@@ -79,10 +79,10 @@ public sealed record RolloutRequest
     /// <summary>Seconds the shadow phase runs before it is judged (default 300).</summary>
     [JsonPropertyName("shadow_seconds")] public double? ShadowSeconds { get; init; }
 
-    /// <summary>Seconds a step may wait past its bake time for enough data (default 600).</summary>
+    /// <summary>Seconds a step may wait past its bake time for a verdict (default 600).</summary>
     [JsonPropertyName("wait_deadline_seconds")] public double? WaitDeadlineSeconds { get; init; }
 
-    /// <summary>rollback (default) or pause when the wait deadline passes.</summary>
+    /// <summary>pause (default) or rollback when the wait deadline passes without a verdict.</summary>
     [JsonPropertyName("on_deadline")] public string? OnDeadline { get; init; }
 
     /// <summary>Seconds between looks at the gates (default 10).</summary>
@@ -103,6 +103,12 @@ public sealed record GateRequest
 
     /// <summary>Allowed degradation in the metric's own unit (e.g. 0.005 = half a point of error rate).</summary>
     [JsonPropertyName("absolute_margin")] public double? AbsoluteMargin { get; init; }
+
+    /// <summary>The candidate passes only when shown worse than stable by less than this fraction (non-inferiority); default: relative_margin, or the metric's default when the gate has no margin.</summary>
+    [JsonPropertyName("pass_relative_margin")] public double? PassRelativeMargin { get; init; }
+
+    /// <summary>The non-inferiority margin in the metric's own unit; default: absolute_margin, or the metric's default when the gate has no margin.</summary>
+    [JsonPropertyName("pass_absolute_margin")] public double? PassAbsoluteMargin { get; init; }
 
     /// <summary>The limit for shadow and distribution gates (shift in stable standard deviations, disagreement rate, PSI or KS).</summary>
     [JsonPropertyName("limit")] public double? Limit { get; init; }

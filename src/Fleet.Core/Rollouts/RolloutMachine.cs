@@ -5,10 +5,10 @@ namespace Fleet.Core.Rollouts;
 /// <summary>The gates' combined verdict on the candidate, as the state machine sees it.</summary>
 public enum JudgementOutcome
 {
-    /// <summary>No gate has enough data, or none has shown the candidate worse yet but some still lack their minimum samples.</summary>
+    /// <summary>No gate shows the candidate worse, and some have not yet shown it within their pass margin.</summary>
     Wait,
 
-    /// <summary>Every gate has its minimum samples and none shows the candidate worse.</summary>
+    /// <summary>Every gate has shown the candidate within its pass margin, on evidence of the current step.</summary>
     Pass,
 
     /// <summary>A gate shows the candidate worse than stable.</summary>
@@ -21,7 +21,8 @@ public enum JudgementOutcome
 /// <summary>The gates' combined verdict, with the numbers behind it in words.</summary>
 /// <param name="Outcome">The verdict.</param>
 /// <param name="Summary">The numbers, e.g. "error rate 2.41% vs stable 1.02% (n=3750 vs 11250)".</param>
-public sealed record Judgement(JudgementOutcome Outcome, string Summary);
+/// <param name="Shortfall">When waiting: per gate, the evidence so far against what a verdict needs ("p99 latency: 120 of ~400 candidate requests needed").</param>
+public sealed record Judgement(JudgementOutcome Outcome, string Summary, string? Shortfall = null);
 
 /// <summary>What a decision does.</summary>
 public enum RolloutAction
@@ -77,7 +78,11 @@ public static class RolloutMachine
         };
     }
 
-    /// <summary>Judges a running rollout at <paramref name="now"/>: roll back on a failure, advance or promote after the bake time, roll back or pause past the deadline.</summary>
+    /// <summary>
+    /// Judges a running rollout at <paramref name="now"/>: roll back on a failure at once; advance or promote as soon as
+    /// the gates pass, the bake time being a floor; past the bake time plus the wait deadline without a verdict, do
+    /// what the plan says (by default pause, saying how much evidence there was and how much was needed).
+    /// </summary>
     public static RolloutDecision Evaluate(RolloutState state, Judgement judgement, DateTimeOffset now)
     {
         if (state.IsFinished || state.Phase == RolloutPhase.Paused)
@@ -107,10 +112,12 @@ public static class RolloutMachine
                 return Hold(state, $"waiting for data at {Where(state)} ({Format(baked - bake)} past bake time): {judgement.Summary}");
             }
 
-            var why = $"not enough data at {Where(state)} {Format(state.Spec.WaitDeadline)} past the bake time: {judgement.Summary}";
+            var evidence = judgement.Shortfall is { Length: > 0 } shortfall ? shortfall : judgement.Summary;
+            var why = $"not enough data at {Where(state)} for a verdict {Format(state.Spec.WaitDeadline)} past the bake time ({evidence}): {judgement.Summary}";
             return state.Spec.OnDeadline == DeadlineAction.Rollback
                 ? Finish(state, RolloutAction.Rollback, now, why)
-                : Move(state with { Phase = RolloutPhase.Paused, PausedPhase = state.Phase }, RolloutAction.Pause, now, "paused: " + why, keepClock: true);
+                : Move(state with { Phase = RolloutPhase.Paused, PausedPhase = state.Phase }, RolloutAction.Pause, now,
+                    $"paused for a person (resume, promote or roll back): {why}", keepClock: true);
         }
 
         return Advance(state, now, judgement.Summary);

@@ -37,7 +37,7 @@ public sealed record RolloutSpec
     /// <summary>Canary traffic shares in percent, increasing, ending at 100 (default 5, 25, 50, 100).</summary>
     public IReadOnlyList<double> Steps { get; init; } = [5, 25, 50, 100];
 
-    /// <summary>How long each canary step is held before it is judged for advancing (default 60 s).</summary>
+    /// <summary>The least time each canary step is held (default 60 s): a step ends when its gates have a verdict, not before this.</summary>
     public TimeSpan StepBakeTime { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Fraction of requests copied to the candidate in shadow (default 0.1).</summary>
@@ -46,11 +46,11 @@ public sealed record RolloutSpec
     /// <summary>How long the shadow phase runs before it is judged (default 5 min).</summary>
     public TimeSpan ShadowDuration { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long past its bake time a step may wait for enough data (default 10 min).</summary>
+    /// <summary>How long past its bake time a step may wait for a verdict (default 10 min).</summary>
     public TimeSpan WaitDeadline { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>What happens at the deadline (default roll back).</summary>
-    public DeadlineAction OnDeadline { get; init; } = DeadlineAction.Rollback;
+    /// <summary>What happens at the deadline (default pause, with an event that says what evidence was missing): never a silent rollback.</summary>
+    public DeadlineAction OnDeadline { get; init; } = DeadlineAction.Pause;
 
     /// <summary>How often the gates are looked at (default 10 s); hard failures are checked on every report.</summary>
     public TimeSpan EvaluationInterval { get; init; } = TimeSpan.FromSeconds(10);

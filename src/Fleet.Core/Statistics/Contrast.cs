@@ -39,6 +39,27 @@ public readonly record struct Contrast(double Excess, double Variance, double Ef
         return contrast with { Variance = Math.Max(contrast.Variance, pooledVariance) };
     }
 
+    /// <summary>
+    /// <see cref="TwoProportions"/> for showing the candidate within the margin: the variance is at least the one at the
+    /// margin's edge (the candidate at the allowed share), so that few trials with no hits cannot show a share below
+    /// the allowance (with a variance of zero they would show it at once).
+    /// </summary>
+    public static Contrast TwoProportionsWithin(
+        double candidateHits, double candidateTrials, double stableHits, double stableTrials, Margin margin, bool higherIsBetter = false)
+    {
+        var contrast = TwoProportions(candidateHits, candidateTrials, stableHits, stableTrials, margin, higherIsBetter);
+        if (candidateTrials <= 0 || stableTrials <= 0)
+        {
+            return contrast;
+        }
+
+        var scale = margin.Scale(higherIsBetter);
+        var stable = Math.Clamp(stableHits / stableTrials, 0, 1);
+        var allowed = Math.Clamp(margin.Allowed(stable, higherIsBetter), 0, 1);
+        var edgeVariance = (allowed * (1 - allowed) / candidateTrials) + (scale * scale * stable * (1 - stable) / stableTrials);
+        return contrast with { Variance = Math.Max(contrast.Variance, edgeVariance) };
+    }
+
     /// <summary>A mean (of one sample, e.g. paired differences) against a fixed <paramref name="limit"/>: positive when above it.</summary>
     public static Contrast OneSample(Estimate estimate, double limit) => new(estimate.Value - limit, estimate.Variance, estimate.Samples);
 

@@ -205,6 +205,10 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             {
                 _metrics.RolloutEnded(_id.Model, e.Type == SliceEventTypes.RolloutPromoted ? RolloutPhase.Promoted : RolloutPhase.RolledBack);
             }
+            else if (e.Type == SliceEventTypes.RolloutPaused && e.Actor == RolloutEngine.Actor)
+            {
+                _metrics.RolloutStalled(_id.Model);
+            }
         }
 
         if (events.Count == 0)

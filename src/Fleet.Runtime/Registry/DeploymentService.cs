@@ -16,10 +16,12 @@ public sealed class DeploymentService
     private readonly ModelRegistry _registry;
     private readonly SliceTrafficCounters _traffic;
     private readonly ISliceStore _slices;
+    private readonly PredictionJournal _journal;
 
     /// <summary>Creates the service.</summary>
-    public DeploymentService(IGrainFactory grains, IModelCatalog catalog, ModelRegistry registry, SliceTrafficCounters traffic, ISliceStore slices)
+    public DeploymentService(IGrainFactory grains, IModelCatalog catalog, ModelRegistry registry, SliceTrafficCounters traffic, ISliceStore slices, PredictionJournal journal)
     {
+        _journal = journal;
         _grains = grains;
         _catalog = catalog;
         _registry = registry;
@@ -70,7 +72,7 @@ public sealed class DeploymentService
         var version = await _registry.ResolveVersionAsync(model, request.Version, cancellationToken);
         var targets = await TargetsAsync(model, request, cancellationToken);
         var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, await _catalog.GetRolloutDefaultsAsync(model, cancellationToken))) is { } plan
-            ? RolloutPlans.ForCandidate(plan, version)
+            ? DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), _journal.LabelsJoined(model))
             : null;
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
@@ -94,12 +96,13 @@ public sealed class DeploymentService
 
         await _catalog.AddSlicesAsync(model, targets);
         var results = await ForEachSliceAsync(model, targets, command with { CheckOnly = false }, cancellationToken);
-        return new DeployResult(
+        var result = new DeployResult(
             model, version.Version,
             results.Count(r => r.Outcome == DeployOutcomes.Deployed),
             results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
             results,
             results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted));
+        return DeployForecast.Annotate(result, spec, _journal.LabelsJoined(model), key => _traffic.Recent(new SliceId(model, key)));
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public static class RolloutPlans
     public static List<GateResult> Results(IReadOnlyList<GateVerdict> verdicts) =>
         verdicts.Select(v => new GateResult(v.Gate.DisplayName, v.Outcome.Name(), v.CandidateValue, v.StableValue,
             v.CandidateSamples, v.StableSamples, v.Message, double.IsFinite(v.Limit) ? v.Limit : null,
-            v.Outcome == GateOutcome.Wait && Math.Min(v.CandidateSamples, v.StableSamples) < v.Gate.MinSamples ? v.Gate.MinSamples : null)).ToList();
+            v.Outcome == GateOutcome.Wait ? v.SamplesNeeded : null)).ToList();
 
     /// <summary>
     /// The plan a deployment runs: the request's, with the model's defaults filling what it leaves out; the defaults
@@ -93,7 +93,7 @@ public static class RolloutPlans
             ShadowDuration = Seconds(request.ShadowSeconds, defaults.ShadowDuration, "shadow_seconds"),
             WaitDeadline = Seconds(request.WaitDeadlineSeconds, defaults.WaitDeadline, "wait_deadline_seconds"),
             EvaluationInterval = Seconds(request.EvaluationSeconds, defaults.EvaluationInterval, "evaluation_seconds"),
-            OnDeadline = request.OnDeadline is null ? DeadlineAction.Rollback
+            OnDeadline = request.OnDeadline is null ? defaults.OnDeadline
                 : WireNames.DeadlineActions.TryParse(request.OnDeadline, out var onDeadline) ? onDeadline
                 : throw new BadRequestException($"rollout.on_deadline '{request.OnDeadline}' is not rollback or pause"),
             Gates = request.Gates?.Select(Gate).ToList(),
@@ -115,6 +115,8 @@ public static class RolloutPlans
             Metric = metric,
             RelativeMargin = gate.RelativeMargin ?? defaults.RelativeMargin,
             AbsoluteMargin = gate.AbsoluteMargin ?? defaults.AbsoluteMargin,
+            PassRelativeMargin = gate.PassRelativeMargin,
+            PassAbsoluteMargin = gate.PassAbsoluteMargin,
             Limit = gate.Limit ?? defaults.Limit,
             Distance = gate.Distance is null ? defaults.Distance
                 : WireNames.Distances.TryParse(gate.Distance, out var distance) ? distance

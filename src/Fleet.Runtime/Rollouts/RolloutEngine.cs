@@ -19,6 +19,9 @@ namespace Fleet.Runtime.Rollouts;
 /// </remarks>
 public sealed class RolloutEngine
 {
+    /// <summary>The actor of the engine's own decisions (a pause by it is a deadline without a verdict).</summary>
+    public const string Actor = "fleet";
+
     /// <summary>How long evidence may grow before it is stored, unless the host asks for another interval.</summary>
     public static readonly TimeSpan DefaultEvidenceSaveInterval = TimeSpan.FromSeconds(10);
 
@@ -153,7 +156,7 @@ public sealed class RolloutEngine
             return;
         }
 
-        await ApplyAsync(decision, "fleet", verdicts);
+        await ApplyAsync(decision, Actor, verdicts);
     }
 
     /// <summary>A manual action (pause, resume, promote, rollback); null when no rollout runs, a Hold decision when the action does not apply.</summary>

@@ -56,8 +56,8 @@ internal sealed class RolloutTelemetry
     public bool CandidateAllowed(RolloutKey key) =>
         !_windows.TryGetValue(key, out var w) || Volatile.Read(ref w.ConsecutiveCandidateFailures) < BreakerThreshold;
 
-    /// <summary>Consecutive candidate failures after which the silo reports at once rather than at its next tick (the hard-failure rule's default minimum).</summary>
-    public const int UrgentAfter = 5;
+    /// <summary>Consecutive candidate failures after which the silo reports at once rather than at its next tick (the hard-failure first-failures rule's default).</summary>
+    public const int UrgentAfter = 3;
 
     /// <summary>Records a canary answer (or failure); true when the candidate's consecutive failures make a report urgent.</summary>
     public bool RecordCandidate(RolloutKey key, double latencySeconds, double? output, bool failed)

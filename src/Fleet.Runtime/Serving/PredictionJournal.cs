@@ -30,6 +30,7 @@ public sealed class PredictionJournal
 {
     private readonly ConcurrentDictionary<string, Entry> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Id, long At)> _order = new();
+    private readonly ConcurrentDictionary<string, bool> _labelled = new(StringComparer.Ordinal);
     private readonly FeedbackOptions _options;
     private readonly RolloutTelemetry _telemetry;
     private readonly FleetMetrics _metrics;
@@ -50,6 +51,9 @@ public sealed class PredictionJournal
 
     /// <summary>Predictions dropped before their feedback came (capacity or age).</summary>
     public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>Whether outcomes have been joined for <paramref name="model"/> on this silo: true for binary labels, false for values, null for none.</summary>
+    public bool? LabelsJoined(string model) => _labelled.TryGetValue(model, out var binary) ? binary : null;
 
     /// <summary>The journal's limits.</summary>
     public FeedbackOptions Limits => _options;
@@ -92,6 +96,7 @@ public sealed class PredictionJournal
             }
 
             joined++;
+            _labelled[entry.Slice.Model] = binary;
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
             if (entry.Rollout is { } rollout)
             {

@@ -9,14 +9,48 @@ public sealed class SliceTrafficCounters
 {
     private readonly ConcurrentDictionary<SliceId, Counter> _counters = new();
 
+    /// <summary>How long one bucket of the recent rate lasts; the rate covers the last one to two buckets.</summary>
+    private const long BucketMilliseconds = 60_000;
+
     /// <summary>Counts one request, failed or not.</summary>
-    public void Count(SliceId slice, bool failed)
+    public void Count(SliceId slice, bool failed) => Count(slice, failed, Environment.TickCount64);
+
+    /// <summary>Counts one request at <paramref name="nowMilliseconds"/> (a monotonic clock in ms).</summary>
+    internal void Count(SliceId slice, bool failed, long nowMilliseconds)
     {
-        var counter = _counters.GetOrAdd(slice, static _ => new Counter());
+        var counter = _counters.GetOrAdd(slice, static (_, now) => new Counter { BucketStart = now }, nowMilliseconds);
         Interlocked.Increment(ref counter.Requests);
         if (failed)
         {
             Interlocked.Increment(ref counter.Errors);
+        }
+
+        counter.Roll(nowMilliseconds);
+        Interlocked.Increment(ref counter.Current);
+        if (failed)
+        {
+            Interlocked.Increment(ref counter.CurrentErrors);
+        }
+    }
+
+    /// <summary>The slice's recent requests per second and error rate on this silo (over the last one to two minutes); zeros when idle.</summary>
+    public (double RequestsPerSecond, double ErrorRate) Recent(SliceId slice) => Recent(slice, Environment.TickCount64);
+
+    /// <summary>The recent rate at <paramref name="nowMilliseconds"/>.</summary>
+    internal (double RequestsPerSecond, double ErrorRate) Recent(SliceId slice, long nowMilliseconds)
+    {
+        if (!_counters.TryGetValue(slice, out var c))
+        {
+            return (0, 0);
+        }
+
+        c.Roll(nowMilliseconds);
+        lock (c)
+        {
+            var requests = c.Previous + Interlocked.Read(ref c.Current);
+            var errors = c.PreviousErrors + Interlocked.Read(ref c.CurrentErrors);
+            var seconds = Math.Max(1, (nowMilliseconds - c.BucketStart + (c.HasPrevious ? BucketMilliseconds : 0)) / 1000.0);
+            return (requests / seconds, requests > 0 ? (double)errors / requests : 0);
         }
     }
 
@@ -28,5 +62,39 @@ public sealed class SliceTrafficCounters
     {
         public long Requests;
         public long Errors;
+        public long Current;
+        public long CurrentErrors;
+        public long Previous;
+        public long PreviousErrors;
+        public long BucketStart;
+        public bool HasPrevious;
+
+        // Rare: once a minute a bucket closes; a count racing the roll may land in either bucket, which is fine for a rate.
+        public void Roll(long now)
+        {
+            if (now - Volatile.Read(ref BucketStart) < BucketMilliseconds)
+            {
+                return;
+            }
+
+            lock (this)
+            {
+                var age = now - BucketStart;
+                if (age < BucketMilliseconds)
+                {
+                    return;
+                }
+
+                var adjacent = age < 2 * BucketMilliseconds;
+                (Previous, PreviousErrors, HasPrevious) = adjacent ? (Interlocked.Exchange(ref Current, 0), Interlocked.Exchange(ref CurrentErrors, 0), true) : (0, 0, false);
+                if (!adjacent)
+                {
+                    Interlocked.Exchange(ref Current, 0);
+                    Interlocked.Exchange(ref CurrentErrors, 0);
+                }
+
+                Volatile.Write(ref BucketStart, adjacent ? BucketStart + BucketMilliseconds : now);
+            }
+        }
     }
 }

@@ -24,6 +24,7 @@ public sealed class FleetMetrics
     private readonly Counter<long> _shadowDropped;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _rolloutOutcomes;
+    private readonly Counter<long> _rolloutStalls;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _hostHits;
     private readonly Counter<long> _hostMisses;
@@ -61,6 +62,7 @@ public sealed class FleetMetrics
         _shadowDropped = _meter.CreateCounter<long>("fleet.shadow.dropped", "{request}", "Shadow copies dropped because the shadow queue was full.");
         _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
         _rolloutOutcomes = _meter.CreateCounter<long>("fleet.rollouts", "{rollout}", "Rollouts that ended, by outcome (promoted, rolled_back).");
+        _rolloutStalls = _meter.CreateCounter<long>("fleet.rollout.stalls", "{rollout}", "Rollouts paused because a step reached its deadline without a verdict.");
         _duration = _meter.CreateHistogram<double>("fleet.prediction.duration", "s", "Time to run one inference request through a model version.");
         _hostHits = _meter.CreateCounter<long>("fleet.model_host.hits", "{request}", "Model host lookups that found the version resident.");
         _hostMisses = _meter.CreateCounter<long>("fleet.model_host.misses", "{request}", "Model host lookups that had to load the version.");
@@ -114,6 +116,9 @@ public sealed class FleetMetrics
     /// <summary>Records a finished rollout.</summary>
     public void RolloutEnded(string model, RolloutPhase outcome) =>
         _rolloutOutcomes.Add(1, new KeyValuePair<string, object?>("model", model), new KeyValuePair<string, object?>("outcome", outcome.Name()));
+
+    /// <summary>Records a rollout paused at a step's deadline without a verdict (an alert: a person should look).</summary>
+    public void RolloutStalled(string model) => _rolloutStalls.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a prediction joined to its outcome.</summary>
     public void FeedbackJoined(string model, string version, VersionRole role, double absoluteError)

@@ -40,12 +40,15 @@ public class GateEvaluatorTests
     }
 
     [Fact]
-    public void A_slightly_higher_error_rate_within_the_margin_passes_as_not_shown_worse()
+    public void A_slightly_higher_error_rate_not_yet_shown_within_the_margin_waits_with_what_it_needs()
     {
+        // Was a Pass ("not shown worse"): a step now passes on evidence of safety only.
         var verdict = GateEvaluator.Evaluate(ErrorRateGate, Requests(3750, 45), Requests(11250, 115));
-        Assert.Equal(GateOutcome.Pass, verdict.Outcome);
+        Assert.Equal(GateOutcome.Wait, verdict.Outcome);
         Assert.Equal(SequentialComparison.Inconclusive, verdict.Comparison);
-        Assert.Equal("error rate 1.20% vs stable 1.02% (n=3750 vs 11250): not shown worse by more than 0.50 points at 99% confidence", verdict.Message);
+        Assert.StartsWith("error rate 1.20% vs stable 1.02% (n=3750 vs 11250): not yet shown within 0.50 points of stable at 99% confidence: 3750 of ~", verdict.Message);
+        Assert.EndsWith(" candidate requests needed at this estimate", verdict.Message);
+        Assert.InRange(verdict.SamplesNeeded!.Value, 3751, 100_000);
     }
 
     [Fact]
@@ -197,7 +200,12 @@ public class GateEvaluatorTests
         Assert.True(worse.Outcome == GateOutcome.Fail, worse.Message);
         Assert.StartsWith(gate.DisplayName, worse.Message);
         Assert.Contains("worse by more than 5%", worse.Message);
-        var same = GateEvaluator.Evaluate(gate, Labelled(3, 2000, errorSd: 1, accuracy: 0.9, separation: 1.5), stable);
+        // Passing needs evidence of safety: 100 labels of an equal candidate do not show "within 5%", 20,000 do.
+        var few = GateEvaluator.Evaluate(gate, Labelled(3, 100, errorSd: 1, accuracy: 0.9, separation: 1.5), stable);
+        Assert.True(few.Outcome == GateOutcome.Wait, few.Message);
+        Assert.True(few.SamplesNeeded > few.CandidateSamples, few.Message);
+        var plenty = Labelled(4, 50000, errorSd: 1, accuracy: 0.9, separation: 1.5);
+        var same = GateEvaluator.Evaluate(gate, Labelled(3, 20000, errorSd: 1, accuracy: 0.9, separation: 1.5), plenty);
         Assert.True(same.Outcome == GateOutcome.Pass, same.Message);
     }
 
@@ -306,7 +314,7 @@ public class GateEvaluatorTests
         Assert.Equal(GateOutcome.Fail, GateEvaluator.Evaluate(gate, pooled.Candidate, pooled.Stable).Outcome);
         var perStep = GateEvaluator.Evaluate(gate, steps);
         Assert.Equal(GateOutcome.Pass, perStep.Outcome);
-        Assert.StartsWith("error rate 2.25% vs stable 1.45% (n=12000 vs 33000): not shown worse than stable", perStep.Message);
+        Assert.StartsWith("error rate 2.25% vs stable 1.45% (n=12000 vs 33000): within 100% + 0.50 points of stable", perStep.Message);
     }
 
     [Fact]

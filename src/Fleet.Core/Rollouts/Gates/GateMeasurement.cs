@@ -25,4 +25,17 @@ internal sealed record GateMeasurement(
     string SampleNoun,
     double Limit,
     SequentialResult Test,
-    string? Detail = null);
+    string? Detail = null)
+{
+    /// <summary>Whether the candidate is shown within what the gate allows for passing (non-inferiority, or within the limit).</summary>
+    public bool Pass { get; init; }
+
+    /// <summary>The pass margin in words, when it differs from <see cref="Allowance"/>.</summary>
+    public string? PassAllowance { get; init; }
+
+    /// <summary>
+    /// The factor by which the samples must grow, at the current estimate and spread, for a verdict either way
+    /// (see <see cref="VerdictSampleSize"/>); infinity when the estimate sits on the allowance.
+    /// </summary>
+    public double Growth { get; init; } = double.PositiveInfinity;
+}

@@ -52,3 +52,10 @@ public enum DistanceMeasure
     /// <summary>Population stability index over the stable's deciles, bias-corrected, and required to be backed by a KS difference.</summary>
     Psi,
 }
+
+/// <summary>What kind of evidence a gate metric reads.</summary>
+public static class GateMetricKinds
+{
+    /// <summary>Whether the metric judges quality on joined outcomes (labels or values).</summary>
+    public static bool IsQuality(this GateMetric metric) => metric is GateMetric.Accuracy or GateMetric.Auc or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse;
+}

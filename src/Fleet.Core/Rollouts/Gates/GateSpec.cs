@@ -19,6 +19,17 @@ public sealed record GateSpec
     public double AbsoluteMargin { get; init; }
 
     /// <summary>
+    /// Two-sample gates pass only when the candidate is shown worse than the stable by less than this fraction of
+    /// the stable's value (a non-inferiority margin); null: <see cref="RelativeMargin"/>. Wider than the failing
+    /// margin for gates that fail on any shown degradation (the default error-rate gate), since no amount of data
+    /// shows a difference of exactly zero.
+    /// </summary>
+    public double? PassRelativeMargin { get; init; }
+
+    /// <summary>The non-inferiority margin in the metric's unit, with <see cref="PassRelativeMargin"/>; null: <see cref="AbsoluteMargin"/>.</summary>
+    public double? PassAbsoluteMargin { get; init; }
+
+    /// <summary>
     /// For one-sample gates, the largest allowed value: output shift in stable standard deviations, disagreement
     /// rate, mean absolute or relative difference, KS distance or PSI.
     /// </summary>
@@ -35,6 +46,33 @@ public sealed record GateSpec
 
     /// <summary>Confidence of a Fail: 1 − the chance that a candidate no worse than allowed fails this gate at any look of a rollout.</summary>
     public double Confidence { get; init; } = 0.995;
+
+    /// <summary>
+    /// The margin a candidate must be shown within to pass: the pass margin given, else the gate's own margin, else
+    /// (a gate with no margin at all, which fails on any shown degradation) the metric's <see cref="DefaultPassMargin"/>.
+    /// </summary>
+    [JsonIgnore]
+    public Statistics.Margin PassMargin => PassRelativeMargin is null && PassAbsoluteMargin is null && RelativeMargin == 0 && AbsoluteMargin == 0
+        ? DefaultPassMargin(Metric)
+        : new(PassRelativeMargin ?? RelativeMargin, PassAbsoluteMargin ?? AbsoluteMargin);
+
+    /// <summary>
+    /// The pass margin of a gate with no margin: no amount of data shows a difference of exactly zero, so it passes
+    /// when shown within this. Error rate: twice the stable's plus 0.5 points; accuracy: 2 points; AUC: 5%; latency,
+    /// log loss, MAE and RMSE: 20%; one-sample gates judge against their limit.
+    /// </summary>
+    public static Statistics.Margin DefaultPassMargin(GateMetric metric) => metric switch
+    {
+        GateMetric.ErrorRate => new(1.0, 0.005),
+        GateMetric.Accuracy => new(0, 0.02),
+        GateMetric.Auc => new(0.05, 0),
+        GateMetric.LatencyP50 or GateMetric.LatencyP99 or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse => new(0.2, 0),
+        _ => Statistics.Margin.None,
+    };
+
+    /// <summary>The margin beyond which a candidate shown worse fails.</summary>
+    [JsonIgnore]
+    public Statistics.Margin FailMargin => new(RelativeMargin, AbsoluteMargin);
 
     /// <summary>The gate's name in messages (e.g. "p99 latency").</summary>
     [JsonIgnore]
@@ -97,6 +135,16 @@ public sealed record GateSpec
         if (!(AbsoluteMargin >= 0 && double.IsFinite(AbsoluteMargin)))
         {
             problems.Add($"{DisplayName}: {nameof(AbsoluteMargin)} must be at least 0, not {AbsoluteMargin}");
+        }
+
+        if (PassRelativeMargin is { } passRelative && (!(passRelative >= 0 && double.IsFinite(passRelative)) || (Metric is GateMetric.Accuracy or GateMetric.Auc && passRelative >= 1)))
+        {
+            problems.Add($"{DisplayName}: {nameof(PassRelativeMargin)} must be a fraction of at least 0 (below 1 for accuracy and AUC), not {passRelative}");
+        }
+
+        if (PassAbsoluteMargin is { } passAbsolute && !(passAbsolute >= 0 && double.IsFinite(passAbsolute)))
+        {
+            problems.Add($"{DisplayName}: {nameof(PassAbsoluteMargin)} must be at least 0, not {passAbsolute}");
         }
 
         if (UsesLimit && !(Limit >= 0 && double.IsFinite(Limit)))

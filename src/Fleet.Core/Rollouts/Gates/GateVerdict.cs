@@ -27,4 +27,14 @@ public sealed record GateVerdict(
     double Statistic,
     double Threshold,
     string Message,
-    bool HardFailure = false);
+    bool HardFailure = false)
+{
+    /// <summary>
+    /// The candidate samples needed in all for a verdict if the current estimate and spread held (the minimum while
+    /// short of it); null when no verdict is in sight (the estimate sits on the allowance).
+    /// </summary>
+    public long? SamplesNeeded { get; init; }
+
+    /// <summary>What a sample is, plural ("requests", "labels", "paired requests").</summary>
+    public string SampleNoun { get; init; } = "requests";
+}

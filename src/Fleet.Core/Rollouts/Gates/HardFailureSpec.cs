@@ -5,6 +5,9 @@ namespace Fleet.Core.Rollouts.Gates;
 /// at least <see cref="MinRequests"/> requests, an error rate of at least <see cref="ErrorRate"/>, a stable that
 /// is healthy (error rate at most <see cref="MaxStableErrorRate"/>), and a count of errors that the stable's
 /// error rate would produce with probability at most <see cref="FalseAlarmProbability"/> (Chernoff bound).
+/// Sooner when the stable is at zero errors: every one of at least <see cref="FirstFailures"/> candidate requests of
+/// the step failed, which a candidate with the stable's error rate does with probability at most
+/// <see cref="FirstFailuresFalseAlarmProbability"/> whatever that rate is.
 /// </summary>
 public sealed record HardFailureSpec
 {
@@ -19,6 +22,15 @@ public sealed record HardFailureSpec
 
     /// <summary>Bound on the chance that a candidate as good as the stable shows this many errors.</summary>
     public double FalseAlarmProbability { get; init; } = 1e-6;
+
+    /// <summary>With the stable at zero errors, this many candidate requests of a step all failed is a hard failure (if the bound below holds).</summary>
+    public long FirstFailures { get; init; } = 3;
+
+    /// <summary>
+    /// Bound on the chance, for the worst error rate a candidate as good as the stable could have, that its first
+    /// requests of a step all fail while the stable's requests of that step all succeed.
+    /// </summary>
+    public double FirstFailuresFalseAlarmProbability { get; init; } = 1e-4;
 
     /// <summary>What is wrong with this spec, as messages naming the field; empty when it is valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -42,6 +54,16 @@ public sealed record HardFailureSpec
         if (!(FalseAlarmProbability is > 0 and < 1))
         {
             problems.Add($"hard failure: {nameof(FalseAlarmProbability)} must be in (0, 1), not {FalseAlarmProbability}");
+        }
+
+        if (FirstFailures < 1)
+        {
+            problems.Add($"hard failure: {nameof(FirstFailures)} must be at least 1, not {FirstFailures}");
+        }
+
+        if (!(FirstFailuresFalseAlarmProbability is > 0 and < 1))
+        {
+            problems.Add($"hard failure: {nameof(FirstFailuresFalseAlarmProbability)} must be in (0, 1), not {FirstFailuresFalseAlarmProbability}");
         }
 
         return problems;
