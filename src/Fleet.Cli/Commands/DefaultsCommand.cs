@@ -120,6 +120,8 @@ internal static class DefaultsCommand
         var settings = new List<string>();
         Add("relative_margin", g.RelativeMargin);
         Add("absolute_margin", g.AbsoluteMargin);
+        Add("pass_relative_margin", g.PassRelativeMargin);
+        Add("pass_absolute_margin", g.PassAbsoluteMargin);
         Add("limit", g.Limit);
         Add("confidence", g.Confidence);
         Add("min_samples", g.MinSamples);

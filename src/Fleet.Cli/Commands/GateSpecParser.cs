@@ -11,7 +11,7 @@ namespace Fleet.Cli.Commands;
 internal static class GateSpecParser
 {
     /// <summary>The keys a compact gate spec may set, as the deploy request's gate object names them.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["relative_margin", "absolute_margin", "limit", "distance", "min_samples", "confidence", "output"];
+    public static readonly IReadOnlyList<string> Keys = ["relative_margin", "absolute_margin", "pass_relative_margin", "pass_absolute_margin", "limit", "distance", "min_samples", "confidence", "output"];
 
     /// <summary>The gate <paramref name="spec"/> describes; a usage error naming the problem when it cannot be read.</summary>
     public static GateRequest Parse(string spec)
@@ -56,6 +56,8 @@ internal static class GateSpecParser
             {
                 "relative_margin" => gate with { RelativeMargin = Number(spec, key, value) },
                 "absolute_margin" => gate with { AbsoluteMargin = Number(spec, key, value) },
+                "pass_relative_margin" => gate with { PassRelativeMargin = Number(spec, key, value) },
+                "pass_absolute_margin" => gate with { PassAbsoluteMargin = Number(spec, key, value) },
                 "limit" => gate with { Limit = Number(spec, key, value) },
                 "confidence" => gate with { Confidence = Number(spec, key, value) },
                 "min_samples" => gate with { MinSamples = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(spec, key, value, "a whole number") },

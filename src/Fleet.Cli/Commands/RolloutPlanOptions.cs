@@ -28,7 +28,7 @@ internal sealed class RolloutPlanOptions
     /// <summary><c>--gate SPEC</c>, repeatable.</summary>
     public Option<string[]> Gates { get; } = new("--gate")
     {
-        Description = "A gate, replacing the default ones (repeat for several): METRIC[:KEY=VALUE,...] with keys relative_margin, absolute_margin, " +
+        Description = "A gate, replacing the default ones (repeat for several): METRIC[:KEY=VALUE,...] with keys relative_margin, absolute_margin, pass_relative_margin, pass_absolute_margin, " +
             "limit, distance, min_samples, confidence, output (e.g. error_rate:absolute_margin=0.005,min_samples=500 or latency_p99:relative_margin=20%), or a JSON gate object",
         HelpName = "SPEC",
         AllowMultipleArgumentsPerToken = false,

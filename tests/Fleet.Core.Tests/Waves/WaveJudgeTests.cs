@@ -101,7 +101,7 @@ public class WaveJudgeTests
         evidence[3] = new SliceEvidence(state.Slices[3], [Window(40, 40, 760, 8)]);
         var one = WaveJudge.Judge(state, evidence);
         Assert.True(Assert.Single(one.SliceFailures).HardFailure);
-        Assert.Contains("hard failure: candidate failed 40 of 40 requests", one.SliceFailures[0].Message);
+        Assert.Contains("hard failure: candidate failed all 40 of its requests", one.SliceFailures[0].Message);
         Assert.NotEqual(JudgementOutcome.HardFailure, one.Outcome);
 
         var all = WaveJudge.Judge(state, Same(state, Window(10, 10, 190, 2)));
@@ -175,7 +175,7 @@ public class WaveJudgeTests
         var judgement = WaveJudge.Judge(state, evidence);
         Assert.Equal(JudgementOutcome.HardFailure, judgement.Outcome);
         Assert.Equal(30, judgement.StepRequests);
-        Assert.Contains("candidate failed 30 of 30 requests", judgement.Summary);
+        Assert.Contains("candidate failed all 30 of its requests", judgement.Summary);
     }
 
     [Fact]
