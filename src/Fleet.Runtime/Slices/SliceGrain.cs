@@ -4,12 +4,10 @@ using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Runtime.Rollouts;
-using Fleet.Runtime.Routing;
-using Fleet.Runtime.Storage;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>
 /// The slice grain: holds the slice's record, asks the pure decisions (deployment verdict, rollout state machine,
