@@ -3,7 +3,6 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Core.Vocabulary;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Slices;

@@ -2,7 +2,6 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Core.Vocabulary;
 
 namespace Fleet.Runtime.Rollouts;
 

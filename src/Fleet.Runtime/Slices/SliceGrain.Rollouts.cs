@@ -1,6 +1,5 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
-using Fleet.Core.Vocabulary;
 using Fleet.Runtime.Rollouts;
 
 namespace Fleet.Runtime.Slices;

@@ -151,7 +151,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         }
 
         return new SliceDeployment(key, DeployOutcomes.Deployed, previous, previous is null && command.Rollout is { Strategy: not RolloutStrategy.Immediate }
-            ? $"deployed at once, without a {Core.Vocabulary.WireNames.Name(command.Rollout.Strategy)}: the slice had no stable version to compare the candidate with"
+            ? $"deployed at once, without a {Core.Rollouts.WireNames.Name(command.Rollout.Strategy)}: the slice had no stable version to compare the candidate with"
             : null);
     }
 
