@@ -1,4 +1,4 @@
-using Fleet.Core.Hosting;
+using Fleet.Core.Serving;
 
 namespace Fleet.Core.Tests;
 

@@ -1,9 +1,10 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Hosting;
-using Fleet.Runtime.Registry;
 using Fleet.Runtime.Serving;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Slices;
 using Fleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;

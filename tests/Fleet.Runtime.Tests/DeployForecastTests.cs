@@ -2,7 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Serving;
 
 namespace Fleet.Runtime.Tests;

@@ -1,5 +1,5 @@
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
 using Orleans.Storage;

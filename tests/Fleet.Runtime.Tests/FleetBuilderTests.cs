@@ -1,7 +1,8 @@
 using Fleet.Core.Identity;
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Hosting;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
 using Microsoft.Extensions.Configuration;
@@ -99,7 +100,7 @@ public sealed class FleetBuilderTests : IDisposable
 
         Assert.Equal(["embedded", "second"], services.GetRequiredService<FleetBuilder>().StorageKinds);
         Assert.Same(services.GetRequiredKeyedService<ISliceStore>("second"), services.GetRequiredService<ISliceStore>());
-        await services.GetRequiredService<ISliceStore>().SaveAsync("m/s=1", new Grains.SliceRecord { StableVersion = "v1" }, 0, []);
+        await services.GetRequiredService<ISliceStore>().SaveAsync("m/s=1", new Slices.SliceRecord { StableVersion = "v1" }, 0, []);
         Assert.True(File.Exists(second));
         Assert.False(File.Exists(Path.Combine(_dir.Path, "state", "fleet.db")));
         await services.GetRequiredKeyedService<SqliteDatabase>("second").DisposeAsync();

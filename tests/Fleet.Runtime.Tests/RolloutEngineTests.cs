@@ -2,8 +2,8 @@ using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Runtime.Grains;
 using Fleet.Runtime.Rollouts;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 
 namespace Fleet.Runtime.Tests;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Fleet.Core.Identity;
 using Fleet.Core.Serving;
+using Fleet.Runtime.Observation;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Telemetry;

@@ -1,8 +1,8 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
-using Fleet.Runtime.Grains;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Routing;
+using Fleet.Runtime.Slices;
 using Fleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;

@@ -1,9 +1,10 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Hosting;
-using Fleet.Runtime.Registry;
 using Fleet.Runtime.Routing;
+using Fleet.Runtime.Slices;
 using Fleet.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;

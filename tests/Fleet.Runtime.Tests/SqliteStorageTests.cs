@@ -1,5 +1,4 @@
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Registry;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
 using Orleans.Storage;
@@ -56,8 +55,8 @@ public sealed class SqliteSliceStoreTests : IDisposable
         await using (var db = Open())
         {
             var store = new SqliteSliceStore(db);
-            var v1 = await store.SaveAsync("bike/weekday=1", new Grains.SliceRecord { StableVersion = "v1", LastEventSeq = 1 }, 0, [Event(1, "first")]);
-            await store.SaveAsync("bike/weekday=1", new Grains.SliceRecord { StableVersion = "v2", LastEventSeq = 3 }, v1, [Event(2, "second"), Event(3, "third")]);
+            var v1 = await store.SaveAsync("bike/weekday=1", new Slices.SliceRecord { StableVersion = "v1", LastEventSeq = 1 }, 0, [Event(1, "first")]);
+            await store.SaveAsync("bike/weekday=1", new Slices.SliceRecord { StableVersion = "v2", LastEventSeq = 3 }, v1, [Event(2, "second"), Event(3, "third")]);
         }
 
         await using (var db = Open())
@@ -76,9 +75,9 @@ public sealed class SqliteSliceStoreTests : IDisposable
     {
         await using var db = Open();
         var store = new SqliteSliceStore(db);
-        await store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "v1" }, 0, [Event(1, "first")]);
+        await store.SaveAsync("s", new Slices.SliceRecord { StableVersion = "v1" }, 0, [Event(1, "first")]);
         await Assert.ThrowsAsync<InconsistentStateException>(() =>
-            store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "stale" }, 0, [Event(2, "stale")]));
+            store.SaveAsync("s", new Slices.SliceRecord { StableVersion = "stale" }, 0, [Event(2, "stale")]));
         Assert.Equal("v1", (await store.LoadAsync("s"))!.Record.StableVersion);
         Assert.Equal(["first"], (await store.ReadHistoryAsync("s", 0, 10)).Select(e => e.Message));
     }
@@ -88,8 +87,8 @@ public sealed class SqliteSliceStoreTests : IDisposable
     {
         await using var db = Open();
         var store = new SqliteSliceStore(db);
-        var v = await store.SaveAsync("s", new Grains.SliceRecord(), 0, [Event(1, "first")]);
-        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => store.SaveAsync("s", new Grains.SliceRecord { StableVersion = "x" }, v, [Event(1, "again")]));
+        var v = await store.SaveAsync("s", new Slices.SliceRecord(), 0, [Event(1, "first")]);
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => store.SaveAsync("s", new Slices.SliceRecord { StableVersion = "x" }, v, [Event(1, "again")]));
         Assert.Null((await store.LoadAsync("s"))!.Record.StableVersion);
         Assert.Equal(["first"], (await store.ReadHistoryAsync("s", 0, 10)).Select(e => e.Message));
     }

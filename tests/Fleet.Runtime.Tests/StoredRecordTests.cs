@@ -3,7 +3,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Core.Vocabulary;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
 

@@ -1,8 +1,8 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Onnx;
-using Fleet.Runtime.Rollouts;
 using Fleet.TestSupport;
 
 namespace Fleet.Runtime.Tests;

@@ -1,5 +1,3 @@
-using Fleet.Core.Vocabulary;
-
 namespace Fleet.Core.Rollouts;
 
 /// <summary>The gates' combined verdict on the candidate, as the state machine sees it.</summary>

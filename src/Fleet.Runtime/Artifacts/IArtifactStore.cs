@@ -1,4 +1,4 @@
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Health;
 
 namespace Fleet.Runtime.Artifacts;
 

@@ -1,5 +1,4 @@
 using Fleet.Core.Identity;
-using Fleet.Runtime.Storage;
 
 namespace Fleet.Runtime.Artifacts;
 

@@ -1,4 +1,5 @@
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,10 +1,12 @@
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
+using Fleet.Runtime.Observation;
 using Fleet.Runtime.Onnx;
-using Fleet.Runtime.Registry;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Routing;
 using Fleet.Runtime.Serving;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Telemetry;
 using Fleet.Runtime.Webhooks;
 using Microsoft.Extensions.DependencyInjection;

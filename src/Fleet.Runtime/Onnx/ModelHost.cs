@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Fleet.Core.Hosting;
+using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Telemetry;

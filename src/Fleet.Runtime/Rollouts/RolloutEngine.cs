@@ -1,7 +1,6 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Runtime.Registry;
 
 namespace Fleet.Runtime.Rollouts;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Fleet.Core.Identity;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Slices;
 
 namespace Fleet.Runtime.Routing;
 

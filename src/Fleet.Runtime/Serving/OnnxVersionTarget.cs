@@ -1,7 +1,7 @@
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Onnx;
-using Fleet.Runtime.Rollouts;
 
 namespace Fleet.Runtime.Serving;
 

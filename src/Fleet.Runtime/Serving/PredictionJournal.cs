@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Fleet.Core.Identity;
 using Fleet.Core.Serving;
+using Fleet.Runtime.Observation;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;

@@ -3,10 +3,10 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
-using Fleet.Runtime.Grains;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Routing;
+using Fleet.Runtime.Slices;
 
 namespace Fleet.Runtime.Serving;
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Fleet.Core.Identity;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Observation;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;

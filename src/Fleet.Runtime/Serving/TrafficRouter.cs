@@ -5,6 +5,7 @@ using Fleet.Core.Rollouts;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Observation;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;

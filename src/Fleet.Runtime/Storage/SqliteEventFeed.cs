@@ -1,3 +1,5 @@
+using Fleet.Runtime.Slices;
+
 namespace Fleet.Runtime.Storage;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Slices;
 using Microsoft.Data.Sqlite;
 using Orleans.Storage;
 

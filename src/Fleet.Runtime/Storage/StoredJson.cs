@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Fleet.Core.Rollouts;
 using Fleet.Core.Vocabulary;
 
 namespace Fleet.Runtime.Storage;

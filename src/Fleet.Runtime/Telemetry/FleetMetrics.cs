@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Serving;
-using Fleet.Core.Vocabulary;
 
 namespace Fleet.Runtime.Telemetry;
 

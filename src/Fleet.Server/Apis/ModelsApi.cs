@@ -1,7 +1,7 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Artifacts;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Catalog;
 using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;

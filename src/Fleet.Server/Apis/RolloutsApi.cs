@@ -1,6 +1,6 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Deployments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,5 +1,5 @@
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Registry;
+using Fleet.Runtime.Deployments;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Fleet.Server.Apis;

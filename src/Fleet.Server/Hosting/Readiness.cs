@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization;
 using Fleet.Runtime.Artifacts;
-using Fleet.Runtime.Registry;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Health;
+using Fleet.Runtime.Slices;
 
 namespace Fleet.Server.Hosting;
 

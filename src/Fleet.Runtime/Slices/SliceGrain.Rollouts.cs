@@ -1,9 +1,8 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
-using Fleet.Core.Vocabulary;
 using Fleet.Runtime.Rollouts;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>The slice grain as the host of its rollout engine: the clock, the store, the timer and reminder, the route.</summary>
 internal sealed partial class SliceGrain : IRolloutHost

@@ -2,7 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Deployments;
 
 /// <summary>What a deploy answer says about the rollouts it started: their time to a verdict and what they will not judge.</summary>
 public static class DeployForecast

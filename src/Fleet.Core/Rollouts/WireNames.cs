@@ -1,9 +1,9 @@
 using Fleet.Contracts.Management;
-using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Core.Serving;
+using Fleet.Core.Vocabulary;
 
-namespace Fleet.Core.Vocabulary;
+namespace Fleet.Core.Rollouts;
 
 // The enums are domain and live here; the strings are the contract's and live in Fleet.Contracts, where the SDK and
 // the CLI read them without knowing the enums. This table joins the two, so it sits on the side that already sees

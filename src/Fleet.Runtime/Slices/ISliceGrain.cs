@@ -1,8 +1,9 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
+using Fleet.Runtime.Rollouts;
 using Orleans.Concurrency;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>One slice of a model: owns its deployment and publishes an immutable route snapshot. Keyed by <c>model/slice</c>.</summary>
 public interface ISliceGrain : IRolloutTargetGrain

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Runtime.Rollouts;
 
-namespace Fleet.Runtime.Rollouts;
+namespace Fleet.Runtime.Observation;
 
 /// <summary>What a silo saw of one rollout since its last report: candidate, stable and shadow observations.</summary>
 internal sealed class RolloutWindow

@@ -2,9 +2,8 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Core.Vocabulary;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Rollouts;
 
 /// <summary>Turns the API's rollout request into the core's rollout spec, refusing (400) what is not valid and naming it.</summary>
 public static class RolloutPlans

@@ -3,10 +3,9 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
-using Fleet.Runtime.Rollouts;
 using Microsoft.Extensions.Options;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Catalog;
 
 /// <summary>Pushes and looks up model versions: validates ONNX bytes in ONNX Runtime, stores them content-addressed, records them.</summary>
 public sealed class ModelRegistry

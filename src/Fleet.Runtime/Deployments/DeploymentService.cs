@@ -1,11 +1,12 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Serving;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Slices;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Deployments;
 
 /// <summary>Deploys versions to one, many or all slices of a model, and reports slice status.</summary>
 public sealed class DeploymentService

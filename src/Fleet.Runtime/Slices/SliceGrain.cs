@@ -4,12 +4,10 @@ using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Runtime.Rollouts;
-using Fleet.Runtime.Routing;
-using Fleet.Runtime.Storage;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>
 /// The slice grain: holds the slice's record, asks the pure decisions (deployment verdict, rollout state machine,
@@ -153,7 +151,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         }
 
         return new SliceDeployment(key, DeployOutcomes.Deployed, previous, previous is null && command.Rollout is { Strategy: not RolloutStrategy.Immediate }
-            ? $"deployed at once, without a {Core.Vocabulary.WireNames.Name(command.Rollout.Strategy)}: the slice had no stable version to compare the candidate with"
+            ? $"deployed at once, without a {Core.Rollouts.WireNames.Name(command.Rollout.Strategy)}: the slice had no stable version to compare the candidate with"
             : null);
     }
 

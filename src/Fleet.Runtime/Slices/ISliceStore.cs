@@ -1,7 +1,7 @@
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Grains;
+using Fleet.Runtime.Health;
 
-namespace Fleet.Runtime.Storage;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>A slice's record as stored, with the version that guards the next write.</summary>
 /// <param name="Record">The record.</param>

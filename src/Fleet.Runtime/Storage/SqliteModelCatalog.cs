@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Catalog;
 using Microsoft.Data.Sqlite;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Storage;
 
 /// <summary>The model catalog in the embedded SQLite database.</summary>
 public sealed class SqliteModelCatalog : IModelCatalog

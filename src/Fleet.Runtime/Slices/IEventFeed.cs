@@ -1,6 +1,7 @@
 using Fleet.Contracts.Management;
+using Fleet.Runtime.Health;
 
-namespace Fleet.Runtime.Storage;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>One event of the feed at its position.</summary>
 /// <param name="Position">Where the event sits in the feed; grows with every event, in commit order.</param>

@@ -1,6 +1,6 @@
 using Fleet.Core.Tensors;
 
-namespace Fleet.Runtime.Rollouts;
+namespace Fleet.Runtime.Catalog;
 
 /// <summary>The one number of a prediction that gates compare: the first element of the first numeric output.</summary>
 internal static class PrimaryOutput

@@ -1,7 +1,7 @@
 using Fleet.Contracts.Management;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Health;
 
-namespace Fleet.Runtime.Registry;
+namespace Fleet.Runtime.Catalog;
 
 /// <summary>The registry of models, their versions and the slices each model has: data every silo reads, kept behind a small store interface.</summary>
 public interface IModelCatalog : IStoreHealth

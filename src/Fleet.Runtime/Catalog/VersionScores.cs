@@ -4,9 +4,8 @@ using Fleet.Core.Errors;
 using Fleet.Core.Scoring;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Onnx;
-using Fleet.Runtime.Registry;
 
-namespace Fleet.Runtime.Rollouts;
+namespace Fleet.Runtime.Catalog;
 
 /// <summary>
 /// The score output of each version: resolved once at push (named in the metadata, or inferred from the graph by

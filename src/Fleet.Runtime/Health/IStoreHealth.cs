@@ -1,4 +1,4 @@
-namespace Fleet.Runtime.Storage;
+namespace Fleet.Runtime.Health;
 
 /// <summary>A store that can say, cheaply, whether it answers now: readiness asks every store before it says ready.</summary>
 public interface IStoreHealth

@@ -2,7 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Runtime.Rollouts;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>The durable record of a slice: its stable version and its current (or last) rollout.</summary>
 public sealed class SliceRecord

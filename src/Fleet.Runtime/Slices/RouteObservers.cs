@@ -1,4 +1,4 @@
-namespace Fleet.Runtime.Routing;
+namespace Fleet.Runtime.Slices;
 
 /// <summary>Settings of route subscriptions between slice grains and silo route caches.</summary>
 public sealed class RouteOptions

@@ -1,4 +1,4 @@
-namespace Fleet.Core.Hosting;
+namespace Fleet.Core.Serving;
 
 /// <summary>What the eviction planner knows of one loaded model.</summary>
 /// <param name="Key">The model's key (its version id).</param>

@@ -1,7 +1,6 @@
 using Fleet.Core.Rollouts.Gates;
-using Fleet.Runtime.Rollouts;
 
-namespace Fleet.Runtime.Grains;
+namespace Fleet.Runtime.Rollouts;
 
 /// <summary>A grain a rollout runs on (a slice today): silos hand it what they saw of its rollout.</summary>
 public interface IRolloutTargetGrain : IGrainWithStringKey
@@ -10,23 +9,12 @@ public interface IRolloutTargetGrain : IGrainWithStringKey
     Task Report(RolloutReport report);
 }
 
-/// <summary>Finds the grain of a rollout target by its id: one case per target kind.</summary>
-public static class RolloutTargets
-{
-    /// <summary>The grain that hosts the rollouts of <paramref name="target"/>.</summary>
-    public static IRolloutTargetGrain Grain(IGrainFactory grains, RolloutTargetId target) => target.Kind switch
-    {
-        RolloutTargetId.SliceKind => grains.GetGrain<ISliceGrain>(target.Key),
-        _ => throw new ArgumentException($"unknown rollout target kind '{target.Kind}'", nameof(target)),
-    };
-}
-
 /// <summary>What one silo saw of a rollout since its last report.</summary>
 /// <param name="RolloutId">The rollout.</param>
 /// <param name="Candidate">The candidate's observations (canary answers and shadow runs).</param>
 /// <param name="Stable">The stable version's observations over the same time.</param>
 /// <param name="Shadow">Paired candidate/stable outputs of shadow copies.</param>
-/// <param name="Step">The observation step it was measured in (the route's <see cref="SliceRoute.ObservationStep"/>); negative for the current one.</param>
+/// <param name="Step">The observation step it was measured in (the route's <c>SliceRoute.ObservationStep</c>); negative for the current one.</param>
 [GenerateSerializer, Immutable, Alias("fleet.rollout-report")]
 public sealed record RolloutReport(
     [property: Id(0)] string RolloutId,
