@@ -129,6 +129,9 @@ public sealed record DeployResult(
 
     /// <summary>What the caller should know before waiting: steps that cannot reach a verdict before their deadline, outcomes no gate judges.</summary>
     [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The wave the started rollouts share (a canary to more than one slice), or null.</summary>
+    [JsonPropertyName("wave_id")] public string? WaveId { get; init; }
 }
 
 /// <summary>Outcomes a deployment reports per slice.</summary>

@@ -4,6 +4,7 @@ using Fleet.Core.Identity;
 using Fleet.Runtime.Grains;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Storage;
+using Fleet.Runtime.Waves;
 
 namespace Fleet.Runtime.Registry;
 
@@ -74,6 +75,9 @@ public sealed class DeploymentService
         var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, await _catalog.GetRolloutDefaultsAsync(model, cancellationToken))) is { } plan
             ? DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), _journal.LabelsJoined(model))
             : null;
+        // A canary to more than one slice is one wave: one plan, one pooled verdict.
+        var wave = WavePlans.WaveOf(spec, targets.Count);
+        spec = WavePlans.Join(spec, wave);
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);
@@ -101,7 +105,7 @@ public sealed class DeploymentService
             results.Count(r => r.Outcome == DeployOutcomes.Deployed),
             results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
             results,
-            results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted));
+            results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted)) { WaveId = await WavePlans.StartAsync(_grains, model, wave, version.Version, spec, results, actor) };
         return DeployForecast.Annotate(result, spec, _journal.LabelsJoined(model), key => _traffic.Recent(new SliceId(model, key)));
     }
 
