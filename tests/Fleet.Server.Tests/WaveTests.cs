@@ -100,6 +100,38 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
     }
 
     [Fact]
+    public async Task A_slice_whose_own_candidate_fails_every_request_is_rolled_back_alone_and_the_rest_promoted()
+    {
+        var (model, stable, slices) = await Setup("wave-alone", 4);
+        var good = (await Client.PushAsync(model, Model(0.1001f))).Version.Version;
+        var broken = (await Client.PushAsync(model, OnnxModels.FailsAtRuntime(3, output: "probability"))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest
+        {
+            Version = good, Slices = slices[..3], Versions = new Dictionary<string, string> { ["s=4"] = broken }, Rollout = Canary(), AcceptSignatureChange = true,
+        });
+        Assert.Equal(4, deploy.RolloutsStarted);
+        var wave = deploy.WaveId!;
+        Assert.Equal(broken, (await Client.GetSliceAsync(model, "s=4")).Rollout!.Candidate);
+
+        var answered = await Drive(model, slices, () => WavePhase(model, wave, "promoted"), TimeSpan.FromSeconds(40));
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "promoted", $"{status.Phase} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("3 of 4 slices promoted (1 rolled back alone)", status.Message);
+        var alone = Assert.Single(status.RolledBackAlone);
+        Assert.Equal("s=4", alone.Slice);
+        Assert.Contains("hard failure", alone.Reason);
+        Assert.All(answered["s=4"], v => Assert.Equal(stable, v));
+        var s4 = await Client.GetSliceAsync(model, "s=4");
+        Assert.Equal((RolloutPhases.RolledBack, stable), (s4.Rollout!.Phase, s4.StableVersion));
+        var rolledBack = (await Client.GetHistoryAsync(model, "s=4")).Events.Single(e => e.Type == SliceEventTypes.RolloutRolledBack);
+        Assert.Contains($"wave {wave}: slice rolled back alone", rolledBack.Message);
+        foreach (var slice in slices[..3])
+        {
+            Assert.Equal(good, (await Client.GetSliceAsync(model, slice)).StableVersion);
+        }
+    }
+
+    [Fact]
     public async Task Rollback_of_the_wave_rolls_back_every_slice_at_once()
     {
         var (model, stable, slices) = await Setup("wave-rollback", 3);

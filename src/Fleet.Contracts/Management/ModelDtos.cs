@@ -97,6 +97,9 @@ public sealed record DeployRequest
 
     /// <summary>Replace a running rollout of another candidate (rolling it back) instead of answering 409.</summary>
     [JsonPropertyName("supersede")] public bool Supersede { get; init; }
+
+    /// <summary>Per-slice versions (slice key -> version) for per-slice models retrained together; these slices are deployed too, and <see cref="Version"/> goes to the others.</summary>
+    [JsonPropertyName("versions")] public IReadOnlyDictionary<string, string>? Versions { get; init; }
 }
 
 /// <summary>What a deployment (or a manual rollout action) did to one slice.</summary>
