@@ -54,6 +54,7 @@ public static class CliApp
         root.Add(RolloutActionCommand.Create(host, "resume", "Resume paused rollouts at their step"));
         root.Add(RolloutActionCommand.Create(host, "promote", "Promote rollout candidates now"));
         root.Add(RolloutActionCommand.Create(host, "rollback", "Roll rollout candidates back now"));
+        root.Add(WaveCommand.Create(host));
         return root;
     }
 

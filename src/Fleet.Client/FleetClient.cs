@@ -116,6 +116,14 @@ public sealed class FleetClient : IDisposable
     public Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, CancellationToken cancellationToken = default) =>
         SendJsonAsync<RolloutActionResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/rollouts/{Uri.EscapeDataString(action)}", request, cancellationToken);
 
+    /// <summary>A wave's status: its step, slices by phase, pooled gates, slices rolled back alone.</summary>
+    public Task<WaveStatus> GetWaveAsync(string model, string wave, CancellationToken cancellationToken = default) =>
+        GetAsync<WaveStatus>($"api/v1/models/{Uri.EscapeDataString(model)}/waves/{Uri.EscapeDataString(wave)}", cancellationToken);
+
+    /// <summary>Pauses, resumes, promotes or rolls back every slice of a wave (<see cref="RolloutActions"/>).</summary>
+    public Task<WaveStatus> ActOnWaveAsync(string model, string wave, string action, string? reason = null, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<WaveStatus>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/waves/{Uri.EscapeDataString(wave)}/{Uri.EscapeDataString(action)}", new WaveActionRequest { Reason = reason }, cancellationToken);
+
     /// <summary>Sends true outcomes of earlier predictions, joined by prediction id.</summary>
     public Task<FeedbackResult> SendFeedbackAsync(IReadOnlyList<FeedbackItem> feedback, CancellationToken cancellationToken = default) =>
         SendJsonAsync<FeedbackResult>(HttpMethod.Post, "api/v1/feedback", new FeedbackRequest { Feedback = feedback }, cancellationToken);

@@ -34,7 +34,7 @@ internal static class DeployCommand
         var progress = new Option<double?>("--progress-seconds") { Description = "Seconds between progress prints with --wait when nothing changes (default 10)", HelpName = "N" };
         var command = new Command("deploy", "Deploy a version to slices of a model, at once or by a rollout (idempotent)")
         {
-            model, version, slices, allSlices, acceptSignatureChange, reason, supersede, wait, timeout, poll, progress,
+            model, version, slices, allSlices, acceptSignatureChange, reason, supersede, wait, timeout, poll, progress, WaveCommand.VersionsFile,
         };
         plan.AddTo(command);
         command.Validators.Add(result =>
@@ -55,6 +55,7 @@ internal static class DeployCommand
                 Reason = parse.GetValue(reason),
                 Supersede = parse.GetValue(supersede),
                 Rollout = plan.Build(parse),
+                Versions = WaveCommand.ReadVersions(parse.GetValue(WaveCommand.VersionsFile)),
             };
             var modelName = parse.GetRequiredValue(model);
             var settings = parse.GetValue(wait)
@@ -110,6 +111,7 @@ internal static class DeployCommand
         }
 
         table.WriteTo(output);
+        WaveCommand.WriteWave(output, result);
         if (result.Slices.Count > SlicesShown)
         {
             output.WriteLine($"... and {result.Slices.Count - SlicesShown} more slice(s) (use --json for all)");

@@ -97,6 +97,9 @@ public sealed record DeployRequest
 
     /// <summary>Replace a running rollout of another candidate (rolling it back) instead of answering 409.</summary>
     [JsonPropertyName("supersede")] public bool Supersede { get; init; }
+
+    /// <summary>Per-slice versions (slice key -> version) for per-slice models retrained together; these slices are deployed too, and <see cref="Version"/> goes to the others.</summary>
+    [JsonPropertyName("versions")] public IReadOnlyDictionary<string, string>? Versions { get; init; }
 }
 
 /// <summary>What a deployment (or a manual rollout action) did to one slice.</summary>
@@ -129,6 +132,9 @@ public sealed record DeployResult(
 
     /// <summary>What the caller should know before waiting: steps that cannot reach a verdict before their deadline, outcomes no gate judges.</summary>
     [JsonPropertyName("warnings")] public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The wave the started rollouts share (a canary to more than one slice), or null.</summary>
+    [JsonPropertyName("wave_id")] public string? WaveId { get; init; }
 }
 
 /// <summary>Outcomes a deployment reports per slice.</summary>

@@ -155,7 +155,11 @@ public sealed record RolloutStatus(
     [property: JsonPropertyName("started_by")] string? StartedBy,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates,
-    [property: JsonPropertyName("estimated_seconds_to_verdict")] double? EstimatedSecondsToVerdict = null);
+    [property: JsonPropertyName("estimated_seconds_to_verdict")] double? EstimatedSecondsToVerdict = null)
+{
+    /// <summary>The wave this rollout belongs to (its steps follow the wave's pooled verdict), or null.</summary>
+    [JsonPropertyName("wave_id")] public string? WaveId { get; init; }
+}
 
 /// <summary>Phases of a rollout as the API names them.</summary>
 public static class RolloutPhases

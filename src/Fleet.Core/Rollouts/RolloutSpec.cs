@@ -67,6 +67,9 @@ public sealed record RolloutSpec
     /// <summary>When a candidate failing most requests is rolled back without waiting.</summary>
     public HardFailureSpec HardFailure { get; init; } = new();
 
+    /// <summary>The wave this rollout belongs to (its steps then follow the wave's verdict), or null for a rollout judged alone.</summary>
+    public string? Wave { get; init; }
+
     /// <summary>Checks the spec; returns the problems, each naming the field.</summary>
     public IEnumerable<string> Validate()
     {

@@ -5,11 +5,13 @@ using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
+using Fleet.Runtime.Storage;
+using Fleet.Runtime.Waves;
 
 namespace Fleet.Runtime.Deployments;
 
 /// <summary>Deploys versions to one, many or all slices of a model, and reports slice status.</summary>
-public sealed class DeploymentService
+public sealed partial class DeploymentService
 {
     private const int Parallelism = 64;
     private readonly IGrainFactory _grains;
@@ -72,12 +74,18 @@ public sealed class DeploymentService
     {
         var version = await _registry.ResolveVersionAsync(model, request.Version, cancellationToken);
         var targets = await TargetsAsync(model, request, cancellationToken);
-        var spec = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, await _catalog.GetRolloutDefaultsAsync(model, cancellationToken))) is { } plan
+        var overrides = await OverridesAsync(model, request, targets, cancellationToken);
+        var plan = RolloutPlans.FromRequest(RolloutPlans.Merge(request.Rollout, await _catalog.GetRolloutDefaultsAsync(model, cancellationToken)));
+        var spec = plan is not null
             ? DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), _journal.LabelsJoined(model))
             : null;
+        // A canary to more than one slice is one wave: one plan, one pooled verdict.
+        var wave = WavePlans.WaveOf(spec, targets.Count);
+        spec = WavePlans.Join(spec, wave);
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
-        var checks = await ForEachSliceAsync(model, targets, command, cancellationToken);
+        var commandOf = CommandsOf(command, plan, overrides, model, wave);
+        var checks = await ForSlicesAsync(model, targets, (key, slice) => slice.Deploy(commandOf(key)), cancellationToken);
         var conflicts = checks.Where(c => c.Outcome == DeployOutcomes.SignatureConflict).ToList();
         if (conflicts.Count > 0)
         {
@@ -96,13 +104,13 @@ public sealed class DeploymentService
         }
 
         await _catalog.AddSlicesAsync(model, targets);
-        var results = await ForEachSliceAsync(model, targets, command with { CheckOnly = false }, cancellationToken);
+        var results = await ForSlicesAsync(model, targets, (key, slice) => slice.Deploy(commandOf(key) with { CheckOnly = false }), cancellationToken);
         var result = new DeployResult(
             model, version.Version,
             results.Count(r => r.Outcome == DeployOutcomes.Deployed),
             results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
             results,
-            results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted));
+            results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted)) { WaveId = await WavePlans.StartAsync(_grains, model, wave, version.Version, spec, results, actor) };
         return DeployForecast.Annotate(result, spec, _journal.LabelsJoined(model), key => _traffic.Recent(new SliceId(model, key)));
     }
 
@@ -228,16 +236,16 @@ public sealed class DeploymentService
         return targets;
     }
 
-    private Task<SliceDeployment[]> ForEachSliceAsync(string model, List<string> targets, DeployCommand command, CancellationToken cancellationToken) =>
-        ForSlicesAsync(model, targets, slice => slice.Deploy(command), cancellationToken);
-
     // Calls every slice's grain, a bounded number at a time; results in the order of the keys.
-    private async Task<T[]> ForSlicesAsync<T>(string model, IReadOnlyList<string> keys, Func<ISliceGrain, Task<T>> call, CancellationToken cancellationToken)
+    private Task<T[]> ForSlicesAsync<T>(string model, IReadOnlyList<string> keys, Func<ISliceGrain, Task<T>> call, CancellationToken cancellationToken) =>
+        ForSlicesAsync(model, keys, (_, slice) => call(slice), cancellationToken);
+
+    private async Task<T[]> ForSlicesAsync<T>(string model, IReadOnlyList<string> keys, Func<string, ISliceGrain, Task<T>> call, CancellationToken cancellationToken)
     {
         var results = new T[keys.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (i, _) =>
         {
-            results[i] = await call(_grains.GetGrain<ISliceGrain>(new SliceId(model, keys[i]).ToString()));
+            results[i] = await call(keys[i], _grains.GetGrain<ISliceGrain>(new SliceId(model, keys[i]).ToString()));
         });
         return results;
     }

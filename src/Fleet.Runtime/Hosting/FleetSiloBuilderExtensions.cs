@@ -78,6 +78,7 @@ public static class FleetSiloBuilderExtensions
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
+        services.AddSingleton<Waves.WaveService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();
         services.AddOptions<WebhookOptions>().BindConfiguration("Fleet:Webhooks").ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhookOptions>>(new NamedProblems<WebhookOptions>(o => o.Validate()));
@@ -104,6 +105,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IEventFeed>(fleet.ChosenStorage(sp)));
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IModelCatalog>(fleet.ChosenStorage(sp)));
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IReminderTable>(fleet.ChosenStorage(sp)));
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<Waves.IWaveStore>(fleet.ChosenStorage(sp)));
         silo.AddReminders();
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IArtifactStore>(fleet.ChosenArtifacts(sp)));
         services.AddHostedService<FleetBackendsLog>();

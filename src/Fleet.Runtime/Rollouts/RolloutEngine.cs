@@ -16,7 +16,7 @@ namespace Fleet.Runtime.Rollouts;
 /// loses at most that interval of evidence, plus what silos had not reported yet; the rollout's state and events are
 /// never lost, since they are written with the change.
 /// </remarks>
-public sealed class RolloutEngine
+public sealed partial class RolloutEngine
 {
     /// <summary>The actor of the engine's own decisions (a pause by it is a deadline without a verdict).</summary>
     public const string Actor = "fleet";
@@ -76,7 +76,7 @@ public sealed class RolloutEngine
         var started = RolloutMachine.Start(start.Id, start.Candidate, start.Stable, start.Spec, now);
         _record = new RolloutRecord(started.State, start.Actor, new RolloutEvidence());
         _verdicts = [];
-        var message = start.Reason is null ? started.Message : $"{started.Message}: {start.Reason}";
+        var message = WaveStartMessage(start.Spec, start.Reason is null ? started.Message : $"{started.Message}: {start.Reason}");
         await CommitAsync([.. earlier, Event(SliceEventTypes.RolloutStarted, now, start.Actor, message, null)]);
         if (started.State.IsFinished)
         {
@@ -148,7 +148,7 @@ public sealed class RolloutEngine
 
         var (judgement, verdicts) = RolloutJudge.Judge(running.Spec, running.Phase, evidence.Steps, evidence.Shadow);
         _verdicts = verdicts;
-        var decision = RolloutMachine.Evaluate(running, judgement, _host.Now);
+        var decision = running.Spec.Wave is { } wave ? InWave(wave, running, judgement) : RolloutMachine.Evaluate(running, judgement, _host.Now);
         if (decision.Action == RolloutAction.Hold)
         {
             await SaveEvidenceIfDueAsync();

@@ -12,7 +12,7 @@ public static class RolloutPlans
     public static RolloutStatus ToStatus(RolloutState r, string? startedBy, IReadOnlyList<GateVerdict> latestVerdicts)
     {
         return new RolloutStatus(r.Id, r.Candidate, r.Stable, r.Spec.Strategy.Name(), r.Phase.Name(), r.Step >= 0 ? r.Spec.Steps[r.Step] : null, r.CanaryShare, r.ShadowShare,
-            r.StartedAt, r.StepStartedAt, r.EndedAt, startedBy, r.Reason, r.IsFinished ? null : Results(latestVerdicts));
+            r.StartedAt, r.StepStartedAt, r.EndedAt, startedBy, r.Reason, r.IsFinished ? null : Results(latestVerdicts)) { WaveId = r.Spec.Wave };
     }
 
     /// <summary>Gate verdicts as the API and the history show them.</summary>

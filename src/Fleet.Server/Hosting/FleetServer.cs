@@ -76,6 +76,7 @@ public static class FleetServer
         app.MapModelsApi();
         app.MapDeploymentsApi();
         app.MapRolloutsApi();
+        app.MapWavesApi();
         app.MapSlicesApi();
         app.MapFeedbackApi();
         app.MapPrometheusScrapingEndpoint("/metrics");

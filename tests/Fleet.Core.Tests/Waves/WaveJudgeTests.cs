@@ -84,6 +84,19 @@ public class WaveJudgeTests
     }
 
     [Fact]
+    public void A_slice_leaving_on_its_own_evidence_does_not_count_in_the_pooled_verdict_of_the_look_that_removes_it()
+    {
+        // One of four slices fails every request: it goes alone; the other three, identical, are what the wave judges.
+        var state = Started(4, new WaveSpec { Gates = [WaveGates.ErrorRate with { MinSamples = 100 }] });
+        var evidence = Same(state, Window(2_000, 20, 6_000, 60));
+        evidence[2] = new SliceEvidence(state.Slices[2], [Window(2_000, 2_000, 6_000, 60)]);
+        var judgement = WaveJudge.Judge(state, evidence);
+        Assert.True(Assert.Single(judgement.SliceFailures).HardFailure);
+        Assert.NotEqual(JudgementOutcome.Fail, judgement.Outcome);
+        Assert.Contains("n=6000 vs 18000", judgement.Summary);
+    }
+
+    [Fact]
     public void The_slice_guard_is_stricter_the_more_slices_share_the_false_alarm_budget()
     {
         // 3% against 1% on 2,000 vs 10,000 requests: damning for one slice alone, not among 1,000 slices.

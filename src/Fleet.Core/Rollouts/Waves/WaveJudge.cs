@@ -73,7 +73,10 @@ public static class WaveJudge
             return new WaveJudgement(JudgementOutcome.HardFailure, gate.Message, [gate], failures, stepRequests);
         }
 
-        var verdicts = spec.Gates.Select(g => Evaluate(g, evidence)).ToList();
+        // A slice failing on its own leaves the wave at this look: the pooled gates judge the slices that stay.
+        var leaving = failures.Select(f => f.Slice).ToHashSet();
+        var staying = leaving.Count == 0 ? evidence : [.. evidence.Select(e => leaving.Contains(e.Slice) ? e with { Steps = [] } : e)];
+        var verdicts = spec.Gates.Select(g => Evaluate(g, staying)).ToList();
         var failed = verdicts.Where(v => v.Outcome == GateOutcome.Fail).ToList();
         if (failed.Count > 0)
         {

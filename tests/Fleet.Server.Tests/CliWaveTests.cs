@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using Fleet.Cli;
+using Fleet.Contracts.Management;
+using Fleet.TestSupport;
+
+namespace Fleet.Server.Tests;
+
+/// <summary>Waves through the fleet command line against a real server: a deploy to several slices prints its wave, <c>fleet wave</c> shows and steers it.</summary>
+public sealed partial class CliWaveTests(WaveTests.FastWaves server) : IClassFixture<WaveTests.FastWaves>, IDisposable
+{
+    private static readonly float[] TwoWeights = [0.8f, -0.4f];
+    private readonly TempDirectory _files = new("fleet-cli-waves");
+
+    public void Dispose() => _files.Dispose();
+
+    [Fact]
+    public async Task A_deploy_with_a_versions_file_prints_its_wave_and_wave_commands_show_pause_and_roll_it_back()
+    {
+        var model = ServerTestData.UniqueModel("cli-wave");
+        var stable = (await server.Client.PushAsync(model, OnnxModels.LogisticRegression(TwoWeights, 0.1f))).Version.Version;
+        var first = (await server.Client.PushAsync(model, OnnxModels.LogisticRegression(TwoWeights, 0.2f))).Version.Version;
+        var second = (await server.Client.PushAsync(model, OnnxModels.LogisticRegression(TwoWeights, 0.3f))).Version.Version;
+        await server.Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = ["s=1", "s=2", "s=3"] });
+        var map = Path.Combine(_files.Path, "map.json");
+        await File.WriteAllTextAsync(map, $$"""{"s=3": "{{second}}"}""");
+
+        var deploy = await RunAsync("deploy", model, first, "--slice", "s=1", "--slice", "s=2", "--versions-file", map, "--strategy", "canary", "--steps", "50,100", "--step-seconds", "600");
+        AssertExit(0, deploy);
+        var wave = WaveLine().Match(deploy.Output);
+        Assert.True(wave.Success, deploy.Output);
+        var id = wave.Groups[1].Value;
+        Assert.Contains("3 slices share one plan and one pooled verdict", deploy.Output);
+        Assert.Equal(second, (await server.Client.GetSliceAsync(model, "s=3")).Rollout!.Candidate);
+
+        var status = await RunAsync("wave", "status", model, id);
+        AssertExit(0, status);
+        Assert.Contains($"wave {id} of {model}: running at 50% (step 1 of 2), 3 slices", status.Output);
+
+        AssertExit(0, await RunAsync("wave", "pause", model, id, "--reason", "checking"));
+        Assert.Equal(RolloutPhases.Paused, (await server.Client.GetSliceAsync(model, "s=2")).Rollout!.Phase);
+        var rollback = await RunAsync("wave", "rollback", model, id, "--reason", "not tonight");
+        AssertExit(0, rollback);
+        Assert.Contains("rolled_back", rollback.Output);
+        foreach (var slice in new[] { "s=1", "s=2", "s=3" })
+        {
+            Assert.Equal(RolloutPhases.RolledBack, (await server.Client.GetSliceAsync(model, slice)).Rollout!.Phase);
+        }
+
+        var missing = await RunAsync("wave", "status", model, "wave-0123456789abcdef");
+        AssertExit(1, missing);
+        Assert.Contains("no wave 'wave-0123456789abcdef'", missing.Error + missing.Output);
+    }
+
+    [Fact]
+    public async Task A_versions_file_that_is_not_a_map_is_a_usage_error_naming_the_file()
+    {
+        var bad = Path.Combine(_files.Path, "bad.json");
+        await File.WriteAllTextAsync(bad, "[1, 2]");
+        var result = await RunAsync("deploy", "m", "abcdef12", "--versions-file", bad);
+        AssertExit(2, result);
+        Assert.Contains("--versions-file", result.Error);
+    }
+
+    [GeneratedRegex(@"wave (wave-[0-9a-f]{16}): ")]
+    private static partial Regex WaveLine();
+
+    private static void AssertExit(int expected, CliResult result) =>
+        Assert.True(result.ExitCode == expected, $"expected exit code {expected}, got {result.ExitCode}; stderr: {result.Error}; stdout: {result.Output}");
+
+    private async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), .. args], output, error, _ => null);
+        return new CliResult(exitCode, output.ToString(), error.ToString());
+    }
+
+    private sealed record CliResult(int ExitCode, string Output, string Error);
+}

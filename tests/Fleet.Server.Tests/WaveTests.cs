@@ -1,0 +1,181 @@
+using Fleet.Client;
+using Fleet.Contracts.Management;
+using Fleet.TestSupport;
+using static Fleet.Server.Tests.ServerTestData;
+
+namespace Fleet.Server.Tests;
+
+/// <summary>Waves on a real server with real traffic: one deploy to several slices, one wave id, one pooled verdict (short clocks).</summary>
+public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
+{
+    private readonly FleetServerFixture _server;
+
+    public WaveTests(FastWaves server) => _server = server;
+
+    /// <summary>A server that reports rollout observations every 50 ms.</summary>
+    public sealed class FastWaves : FleetServerFixture
+    {
+        public FastWaves() => Settings["Fleet:Rollouts:ReportInterval"] = "00:00:00.050";
+    }
+
+    private FleetClient Client => _server.Client;
+
+    private static RolloutRequest Canary(double stepSeconds = 1) => new()
+    {
+        Strategy = RolloutStrategies.Canary,
+        Steps = [50, 100],
+        StepSeconds = stepSeconds,
+        EvaluationSeconds = 0.2,
+        WaitDeadlineSeconds = 60,
+        // A loose pass margin lets the mechanics be tested on a few seconds of traffic: passing needs evidence of safety.
+        Gates = [new GateRequest { Metric = "error_rate", MinSamples = 20, PassAbsoluteMargin = 0.5 }],
+    };
+
+    private async Task<(string Model, string Stable, string[] Slices)> Setup(string prefix, int slices)
+    {
+        var model = UniqueModel(prefix);
+        var keys = Enumerable.Range(1, slices).Select(i => $"s={i}").ToArray();
+        var stable = (await Client.PushAsync(model, Model(0.1f))).Version.Version;
+        await Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = keys });
+        return (model, stable, keys);
+    }
+
+    // Sends predictions to every slice in turn until done says so (or the time runs out); returns each slice's answering versions.
+    private async Task<Dictionary<string, List<string>>> Drive(string model, string[] slices, Func<Task<bool>> done, TimeSpan max)
+    {
+        var answered = slices.ToDictionary(s => s, _ => new List<string>());
+        var deadline = DateTime.UtcNow + max;
+        var i = 0;
+        while (DateTime.UtcNow < deadline && !await done())
+        {
+            foreach (var slice in slices)
+            {
+                var batch = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+                {
+                    var key = $"user-{Interlocked.Increment(ref i)}";
+                    return (await Client.PredictAsync(model, slice, [X(1, 2, 3)], routingKey: key)).ModelVersion!;
+                }));
+                answered[slice].AddRange(batch);
+            }
+        }
+
+        return answered;
+    }
+
+    private async Task<bool> WavePhase(string model, string wave, string phase) => (await Client.GetWaveAsync(model, wave)).Phase == phase;
+
+    [Fact]
+    public async Task An_identical_candidate_on_four_slices_is_one_wave_promoted_with_one_verdict()
+    {
+        var (model, stable, slices) = await Setup("wave-promote", 4);
+        var candidate = (await Client.PushAsync(model, Model(0.1001f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = slices, Rollout = Canary() });
+        Assert.Equal(4, deploy.RolloutsStarted);
+        var wave = Assert.IsType<string>(deploy.WaveId);
+        foreach (var slice in slices)
+        {
+            Assert.Equal(wave, (await Client.GetSliceAsync(model, slice)).Rollout!.WaveId);
+        }
+
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.Equal(("running", 4, 50.0, candidate), (status.Phase, status.Slices, status.StepPercent, status.Candidate));
+
+        var answered = await Drive(model, slices, () => WavePhase(model, wave, "promoted"), TimeSpan.FromSeconds(40));
+        status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "promoted", $"{status.Phase} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("4 of 4 slices promoted", status.Message);
+        Assert.Empty(status.RolledBackAlone);
+        foreach (var slice in slices)
+        {
+            var s = await Client.GetSliceAsync(model, slice);
+            Assert.Equal((RolloutPhases.Promoted, candidate, wave), (s.Rollout!.Phase, s.StableVersion, s.Rollout.WaveId));
+            Assert.Contains(candidate, answered[slice]);
+            var events = (await Client.GetHistoryAsync(model, slice)).Events;
+            // The slice's steps followed the wave: it advanced and was promoted by the wave's pooled verdict, and every event names the wave.
+            var own = events.Where(e => e.Version == candidate).ToList();
+            Assert.All(own, e => Assert.Contains(wave, e.Message));
+            Assert.Contains(own, e => e.Type == SliceEventTypes.RolloutAdvanced && e.Message.Contains("pooled", StringComparison.Ordinal));
+            Assert.Equal(SliceEventTypes.RolloutPromoted, own[^1].Type);
+        }
+    }
+
+    [Fact]
+    public async Task A_slice_whose_own_candidate_fails_every_request_is_rolled_back_alone_and_the_rest_promoted()
+    {
+        var (model, stable, slices) = await Setup("wave-alone", 4);
+        var good = (await Client.PushAsync(model, Model(0.1001f))).Version.Version;
+        var broken = (await Client.PushAsync(model, OnnxModels.FailsAtRuntime(3, output: "probability"))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest
+        {
+            Version = good, Slices = slices[..3], Versions = new Dictionary<string, string> { ["s=4"] = broken }, Rollout = Canary(), AcceptSignatureChange = true,
+        });
+        Assert.Equal(4, deploy.RolloutsStarted);
+        var wave = deploy.WaveId!;
+        Assert.Equal(broken, (await Client.GetSliceAsync(model, "s=4")).Rollout!.Candidate);
+
+        var answered = await Drive(model, slices, () => WavePhase(model, wave, "promoted"), TimeSpan.FromSeconds(40));
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "promoted", $"{status.Phase} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("3 of 4 slices promoted (1 rolled back alone)", status.Message);
+        var alone = Assert.Single(status.RolledBackAlone);
+        Assert.Equal("s=4", alone.Slice);
+        Assert.Contains("hard failure", alone.Reason);
+        Assert.All(answered["s=4"], v => Assert.Equal(stable, v));
+        var s4 = await Client.GetSliceAsync(model, "s=4");
+        Assert.Equal((RolloutPhases.RolledBack, stable), (s4.Rollout!.Phase, s4.StableVersion));
+        var rolledBack = (await Client.GetHistoryAsync(model, "s=4")).Events.Single(e => e.Type == SliceEventTypes.RolloutRolledBack);
+        Assert.Contains($"wave {wave}: slice rolled back alone", rolledBack.Message);
+        foreach (var slice in slices[..3])
+        {
+            Assert.Equal(good, (await Client.GetSliceAsync(model, slice)).StableVersion);
+        }
+    }
+
+    [Fact]
+    public async Task Rollback_of_the_wave_rolls_back_every_slice_at_once()
+    {
+        var (model, stable, slices) = await Setup("wave-rollback", 3);
+        var candidate = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = slices, Rollout = Canary(stepSeconds: 600) });
+        var wave = deploy.WaveId!;
+        var paused = await Client.ActOnWaveAsync(model, wave, RolloutActions.Pause, "looking at a dashboard");
+        Assert.Equal("paused", paused.Phase);
+        foreach (var slice in slices)
+        {
+            Assert.Equal(RolloutPhases.Paused, (await Client.GetSliceAsync(model, slice)).Rollout!.Phase);
+        }
+
+        var rolledBack = await Client.ActOnWaveAsync(model, wave, RolloutActions.Rollback, "bad metrics elsewhere");
+        Assert.Equal("rolled_back", rolledBack.Phase);
+        foreach (var slice in slices)
+        {
+            var s = await Client.GetSliceAsync(model, slice);
+            Assert.Equal((RolloutPhases.RolledBack, stable), (s.Rollout!.Phase, s.StableVersion));
+            Assert.Contains("bad metrics elsewhere", s.Rollout.Message);
+            Assert.Equal(stable, (await Client.PredictAsync(model, slice, [X(1, 2, 3)], routingKey: "anyone")).ModelVersion);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_wave_is_404_a_malformed_id_400_and_an_unknown_action_400()
+    {
+        var (model, _, _) = await Setup("wave-404", 1);
+        var missing = await Assert.ThrowsAsync<FleetNotFoundException>(() => Client.GetWaveAsync(model, "wave-0123456789abcdef"));
+        Assert.Contains("no wave 'wave-0123456789abcdef'", missing.Message);
+        await Assert.ThrowsAsync<FleetNotFoundException>(() => Client.ActOnWaveAsync(model, "wave-0123456789abcdef", RolloutActions.Rollback));
+        var malformed = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.GetWaveAsync(model, "r-12"));
+        Assert.Contains("is not a wave id", malformed.Message);
+        var action = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.ActOnWaveAsync(model, "wave-0123456789abcdef", "explode"));
+        Assert.Contains("not a wave action", action.Message);
+    }
+
+    [Fact]
+    public async Task A_canary_to_one_slice_is_no_wave()
+    {
+        var (model, _, slices) = await Setup("wave-single", 1);
+        var candidate = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = slices, Rollout = Canary(stepSeconds: 600) });
+        Assert.Null(deploy.WaveId);
+        Assert.Null((await Client.GetSliceAsync(model, slices[0])).Rollout!.WaveId);
+    }
+}
