@@ -27,7 +27,7 @@ public sealed partial class RolloutEngine
         return decision;
     }
 
-    private RolloutDecision InWave(string wave, RolloutState running, Judgement judgement) => WaveSlices.Judge(wave, running, judgement, _host.Now);
+    private RolloutDecision InWave(string wave, RolloutState running, Judgement judgement, IReadOnlyList<GateVerdict> verdicts) => WaveSlices.Judge(wave, running, judgement, _host.Now, verdicts);
 
     private static string WaveStartMessage(RolloutSpec spec, string message) =>
         spec.Wave is { } wave ? $"{message} (wave {wave}: steps follow the wave's pooled verdict)" : message;

@@ -148,7 +148,7 @@ public sealed partial class RolloutEngine
 
         var (judgement, verdicts) = RolloutJudge.Judge(running.Spec, running.Phase, evidence.Steps, evidence.Shadow);
         _verdicts = verdicts;
-        var decision = running.Spec.Wave is { } wave ? InWave(wave, running, judgement) : RolloutMachine.Evaluate(running, judgement, _host.Now);
+        var decision = running.Spec.Wave is { } wave ? InWave(wave, running, judgement, verdicts) : RolloutMachine.Evaluate(running, judgement, _host.Now);
         if (decision.Action == RolloutAction.Hold)
         {
             await SaveEvidenceIfDueAsync();

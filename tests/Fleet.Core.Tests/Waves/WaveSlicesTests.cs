@@ -28,6 +28,29 @@ public class WaveSlicesTests
     }
 
     [Fact]
+    public void A_wave_member_rolls_back_alone_when_a_gate_the_wave_cannot_pool_fails_on_its_own_data()
+    {
+        var state = Running();
+        var now = T0.AddMinutes(2);
+        var score = Verdict(GateMetric.OutputDistribution, GateOutcome.Fail, "score KS 0.98 > 0.3 (n=400 vs 7600)");
+        var failed = WaveSlices.Judge("wave-0123456789abcdef", state, new Judgement(JudgementOutcome.Fail, "numbers"), now, [Verdict(GateMetric.ErrorRate, GateOutcome.Wait, "waiting"), score]);
+        Assert.Equal((RolloutAction.Rollback, RolloutPhase.RolledBack, now), (failed.Action, failed.State.Phase, failed.State.EndedAt));
+        Assert.Equal("wave wave-0123456789abcdef: slice rolled back alone, its own score KS 0.98 > 0.3 (n=400 vs 7600)", failed.Message);
+
+        // A poolable gate failing on one slice is the wave's to judge (its per-slice guard corrects for the number of slices).
+        var pooled = WaveSlices.Judge("wave-0123456789abcdef", state, new Judgement(JudgementOutcome.Fail, "numbers"), now, [Verdict(GateMetric.ErrorRate, GateOutcome.Fail, "error rate worse")]);
+        Assert.Equal((RolloutAction.Hold, state), (pooled.Action, pooled.State));
+
+        // A non-poolable gate still waiting or passing holds the slice for the wave.
+        var waiting = WaveSlices.Judge("wave-0123456789abcdef", state, new Judgement(JudgementOutcome.Wait, "numbers"), now, [Verdict(GateMetric.LatencyP99, GateOutcome.Wait, "waiting")]);
+        Assert.Equal(RolloutAction.Hold, waiting.Action);
+    }
+
+    private static GateVerdict Verdict(GateMetric metric, GateOutcome outcome, string message) =>
+        new(new GateSpec { Metric = metric }, outcome, outcome == GateOutcome.Fail ? Fleet.Core.Statistics.SequentialComparison.Worse : Fleet.Core.Statistics.SequentialComparison.Inconclusive,
+            0, 0, 400, 7600, 0.3, 0, 0, message);
+
+    [Fact]
     public void Orders_move_the_step_promote_roll_back_pause_and_resume_and_stale_orders_hold()
     {
         var now = T0.AddMinutes(1);

@@ -1,3 +1,5 @@
+using Fleet.Core.Rollouts.Gates;
+
 namespace Fleet.Core.Rollouts.Waves;
 
 /// <summary>What a wave tells one of its slices' rollouts to do.</summary>
@@ -51,17 +53,29 @@ public static class WaveSlices
         };
     }
 
-    /// <summary>A wave member's own look: a hard failure rolls it back alone at once; anything else waits for the wave.</summary>
-    public static RolloutDecision Judge(string wave, RolloutState state, Judgement judgement, DateTimeOffset now)
+    /// <summary>
+    /// A slice's own look inside a wave: it never passes a step by itself, but it rolls back alone on a hard failure, and
+    /// on a failing gate that the wave cannot pool (latency, the score's distribution, output comparisons), which no
+    /// pooled verdict would otherwise judge.
+    /// </summary>
+    public static RolloutDecision Judge(string wave, RolloutState state, Judgement judgement, DateTimeOffset now, IReadOnlyList<GateVerdict>? verdicts = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(judgement);
-        if (state.IsFinished || state.Phase == RolloutPhase.Paused || judgement.Outcome != JudgementOutcome.HardFailure)
+        if (state.IsFinished || state.Phase == RolloutPhase.Paused)
         {
             return new RolloutDecision(RolloutAction.Hold, state, state.Reason);
         }
 
-        return End(state, RolloutPhase.RolledBack, now, $"wave {wave}: slice rolled back alone, hard failure without waiting: {judgement.Summary}");
+        if (judgement.Outcome == JudgementOutcome.HardFailure)
+        {
+            return End(state, RolloutPhase.RolledBack, now, $"wave {wave}: slice rolled back alone, hard failure without waiting: {judgement.Summary}");
+        }
+
+        var unpooled = (verdicts ?? []).Where(v => v.Outcome == GateOutcome.Fail && !WaveGates.CanPool(v.Gate.Metric)).ToList();
+        return unpooled.Count == 0
+            ? new RolloutDecision(RolloutAction.Hold, state, state.Reason)
+            : End(state, RolloutPhase.RolledBack, now, $"wave {wave}: slice rolled back alone, its own {string.Join("; ", unpooled.Select(v => v.Message))}");
     }
 
     /// <summary>Applies a wave's order to a running member; <paramref name="step"/> is the wave's step index for <see cref="WaveOrder.Advance"/>.</summary>
