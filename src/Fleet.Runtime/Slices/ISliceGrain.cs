@@ -6,7 +6,7 @@ using Orleans.Concurrency;
 namespace Fleet.Runtime.Slices;
 
 /// <summary>One slice of a model: owns its deployment and publishes an immutable route snapshot. Keyed by <c>model/slice</c>.</summary>
-public interface ISliceGrain : IRolloutTargetGrain, Waves.IWaveMemberGrain
+public interface ISliceGrain : IRolloutTargetGrain, IWaveMemberGrain
 {
     /// <summary>The slice's current route; <paramref name="observer"/> (a silo's route cache) is told of later changes until its subscription expires unless asked again.</summary>
     [ReadOnly]

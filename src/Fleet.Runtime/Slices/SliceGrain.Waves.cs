@@ -1,5 +1,5 @@
 using Fleet.Core.Rollouts;
-using Fleet.Runtime.Waves;
+using Fleet.Runtime.Rollouts;
 
 namespace Fleet.Runtime.Slices;
 

@@ -1,6 +1,7 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts.Waves;
+using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Slices;
 
 namespace Fleet.Runtime.Waves;
