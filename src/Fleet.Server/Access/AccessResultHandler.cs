@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Mvc;
@@ -14,7 +13,7 @@ internal sealed class AccessResultHandler(IProblemDetailsService problems) : IAu
     {
         if (authorizeResult.Challenged)
         {
-            var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
+            var failure = context.Items.TryGetValue(ApiKeyAuthenticationHandler.FailureItem, out var item) ? item as string : null;
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthorized", failure ?? ApiKeyAuthenticationHandler.MissingKey);
             return;

@@ -20,7 +20,21 @@ internal sealed class ApiKeyAuthenticationHandler(
     /// <summary>What a 401 says when the request carries no key.</summary>
     public const string MissingKey = "no API key: send Authorization: Bearer <key> (or X-Api-Key: <key>)";
 
+    /// <summary>The <see cref="HttpContext.Items"/> entry holding why the key was refused, for the 401 answer.</summary>
+    public const string FailureItem = "fleet.auth.failure";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var result = await AuthenticateKeyAsync();
+        if (result.Failure is { } failure)
+        {
+            Context.Items[FailureItem] = failure.Message;
+        }
+
+        return result;
+    }
+
+    private async Task<AuthenticateResult> AuthenticateKeyAsync()
     {
         var authorization = Request.Headers.Authorization;
         var apiKey = Request.Headers[KeyHeader];
