@@ -10,7 +10,10 @@ internal static class AccessServices
     /// <summary>Adds authentication and authorization; an endpoint that names no policy needs the admin role.</summary>
     public static IServiceCollection AddFleetAccess(this IServiceCollection services)
     {
-        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .Validate(o => string.IsNullOrEmpty(o.BootstrapKey) || ApiKeySecret.TryParse(o.BootstrapKey, out _) is not null,
+                $"{AuthOptions.Section}:BootstrapKey must be a Fleet key (fk_<12 hex digits>_<secret>), or empty to generate one")
+            .ValidateOnStart();
         services.AddSingleton<ApiKeyDirectory>();
         services.AddHostedService<ApiKeyBootstrap>();
         services.AddSingleton<IAuthorizationHandler, FleetAccessHandler>();
