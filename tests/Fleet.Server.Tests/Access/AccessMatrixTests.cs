@@ -125,7 +125,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
             Models = ["authz-*"],
         })).Key;
 
-        foreach (var (key, endpoint) in Endpoints())
+        foreach (var (key, _) in Endpoints())
         {
             var (needed, modelFree) = Expected[key];
             var aboutModel = key.Contains("{model}", StringComparison.Ordinal) || key.Contains("{name}", StringComparison.Ordinal);
@@ -148,8 +148,6 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
                     Assert.Contains("may not touch model 'other-out'", await ErrorAsync(outside), StringComparison.Ordinal);
                 }
             }
-
-            _ = endpoint;
         }
     }
 
@@ -169,11 +167,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
             .DistinctBy(e => e.Key),
     ];
 
-    private static string Pattern(RouteEndpoint endpoint)
-    {
-        var text = "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/');
-        return text;
-    }
+    private static string Pattern(RouteEndpoint endpoint) => "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/');
 
     private async Task<HttpResponseMessage> SendAsync(string key, string model, string? apiKey)
     {
