@@ -5,7 +5,7 @@ using Fleet.Cli.Commands;
 
 namespace Fleet.Cli;
 
-/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict, history, rollout defaults and rollout actions.</summary>
+/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict, history, rollout defaults, rollout actions and API keys.</summary>
 public static class CliApp
 {
     /// <summary>
@@ -50,6 +50,7 @@ public static class CliApp
         root.Add(PredictCommand.Create(host));
         root.Add(HistoryCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));
+        root.Add(KeysCommand.Create(host));
         root.Add(RolloutActionCommand.Create(host, "pause", "Pause rollouts: the candidate keeps its traffic until resumed"));
         root.Add(RolloutActionCommand.Create(host, "resume", "Resume paused rollouts at their step"));
         root.Add(RolloutActionCommand.Create(host, "promote", "Promote rollout candidates now"));

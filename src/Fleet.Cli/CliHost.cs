@@ -39,7 +39,7 @@ internal sealed class CliHost
             {
                 session = new CommandSession(
                     Output, Error, parse.GetValue(Globals.Json),
-                    Globals.ResolveServer(parse, Environment), Globals.ResolveActor(parse, Environment),
+                    Globals.ResolveServer(parse, Environment), Globals.ResolveActor(parse, Environment), Globals.ResolveApiKey(parse, Environment),
                     errorIsConsole: ReferenceEquals(Error, Console.Error) && !Console.IsErrorRedirected);
             }
             catch (UsageException e)

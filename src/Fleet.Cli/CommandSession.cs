@@ -5,15 +5,15 @@ namespace Fleet.Cli;
 /// <summary>What one command invocation works with: the writers, the output mode and a client of the server.</summary>
 internal sealed class CommandSession : IDisposable
 {
-    /// <summary>Creates the session; the client is made for <paramref name="server"/> with <paramref name="actor"/>.</summary>
-    public CommandSession(TextWriter output, TextWriter error, bool json, Uri server, string actor, bool errorIsConsole)
+    /// <summary>Creates the session; the client is made for <paramref name="server"/> with <paramref name="actor"/> and <paramref name="apiKey"/>.</summary>
+    public CommandSession(TextWriter output, TextWriter error, bool json, Uri server, string actor, string? apiKey, bool errorIsConsole)
     {
         Output = output;
         Error = error;
         Json = json;
         Server = server;
         ErrorIsConsole = errorIsConsole;
-        Client = new FleetClient(server) { Actor = actor };
+        Client = new FleetClient(server) { Actor = actor, ApiKey = apiKey };
     }
 
     /// <summary>Where results go (stdout).</summary>

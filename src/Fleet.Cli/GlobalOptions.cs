@@ -14,6 +14,9 @@ internal sealed class GlobalOptions
     /// <summary>The environment variable naming the actor.</summary>
     public const string ActorVariable = "FLEET_ACTOR";
 
+    /// <summary>The environment variable holding the API key.</summary>
+    public const string ApiKeyVariable = "FLEET_API_KEY";
+
     /// <summary><c>--server URL</c>: the Fleet server.</summary>
     public Option<string> Server { get; } = new("--server")
     {
@@ -37,12 +40,33 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary><c>--api-key KEY</c>: the API key the server authenticates.</summary>
+    public Option<string> ApiKey { get; } = new("--api-key")
+    {
+        Description = $"The API key (fk_<id>_<secret>) sent to the server (default: ${ApiKeyVariable})",
+        HelpName = "KEY",
+        Recursive = true,
+    };
+
     /// <summary>Adds the options to the root command.</summary>
     public void AddTo(RootCommand root)
     {
         root.Add(Server);
         root.Add(Json);
         root.Add(Actor);
+        root.Add(ApiKey);
+    }
+
+    /// <summary>The API key from the command line or the environment, or null; a usage error when it cannot go in an HTTP header.</summary>
+    public string? ResolveApiKey(ParseResult parse, Func<string, string?> environment)
+    {
+        var key = FirstNonBlank(parse.GetValue(ApiKey), environment(ApiKeyVariable))?.Trim();
+        if (key is not null && key.Any(c => c is <= ' ' or > '~'))
+        {
+            throw new UsageException("the API key must be printable ASCII without spaces (it travels in an HTTP header)");
+        }
+
+        return key;
     }
 
     /// <summary>The server's URL from the command line, the environment or the default; a usage error when it is not an http(s) URL.</summary>

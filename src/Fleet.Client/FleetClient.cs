@@ -40,8 +40,14 @@ public sealed class FleetClient : IDisposable
         }
     }
 
-    /// <summary>Who makes changes through this client (kept with each change); null for anonymous.</summary>
+    /// <summary>The environment variable the API key is read from when none is set.</summary>
+    public const string ApiKeyVariable = "FLEET_API_KEY";
+
+    /// <summary>A note kept with each change, after the key that makes it (a person, a pipeline run); null for none.</summary>
     public string? Actor { get; set; }
+
+    /// <summary>The API key sent as <c>Authorization: Bearer</c> (<c>fk_&lt;id&gt;_&lt;secret&gt;</c>); defaults to $FLEET_API_KEY.</summary>
+    public string? ApiKey { get; set; } = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key.Trim() : null;
 
     /// <summary>
     /// Predicts with a slice's stable version (or a pinned <paramref name="version"/>). The slice and routing key go
@@ -72,8 +78,7 @@ public sealed class FleetClient : IDisposable
         var path = version is null
             ? $"v2/models/{Uri.EscapeDataString(model)}/infer"
             : $"v2/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/infer";
-        using var response = await _http.PostAsJsonAsync(path, request, Json, cancellationToken);
-        return await ReadAsync<InferResponse>(response, cancellationToken);
+        return await SendJsonAsync<InferResponse>(HttpMethod.Post, path, request, cancellationToken);
     }
 
     /// <summary>Pushes an ONNX file as a version of <paramref name="model"/>; the same bytes again return the same version.</summary>
@@ -167,6 +172,25 @@ public sealed class FleetClient : IDisposable
     public Task<SliceHistory> GetHistoryAsync(string model, string slice, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
         GetAsync<SliceHistory>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}/history?after={after}&limit={limit}", cancellationToken);
 
+    /// <summary>Creates an API key (admin role); the answer holds its text, which the server does not keep.</summary>
+    public Task<CreatedApiKey> CreateKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<CreatedApiKey>(HttpMethod.Post, "api/v1/keys", request, cancellationToken);
+
+    /// <summary>Every API key, valid and revoked (admin role).</summary>
+    public Task<IReadOnlyList<ApiKeyInfo>> ListKeysAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<ApiKeyInfo>>("api/v1/keys", cancellationToken);
+
+    /// <summary>Revokes the API key <paramref name="id"/> (admin role); it is refused from then on.</summary>
+    public async Task RevokeKeyAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"api/v1/keys/{Uri.EscapeDataString(id)}");
+        using var response = await SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            await ReadAsync<object>(response, cancellationToken);
+        }
+    }
+
     /// <summary>A page of a model's slices.</summary>
     public Task<SliceList> ListSlicesAsync(string model, int offset = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
         GetAsync<SliceList>($"api/v1/models/{Uri.EscapeDataString(model)}/slices?offset={offset}&limit={limit}", cancellationToken);
@@ -201,6 +225,11 @@ public sealed class FleetClient : IDisposable
             request.Headers.Add("Fleet-Actor", Actor);
         }
 
+        if (ApiKey is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        }
+
         return _http.SendAsync(request, cancellationToken);
     }
 
@@ -218,6 +247,7 @@ public sealed class FleetClient : IDisposable
         {
             HttpStatusCode.NotFound => new FleetNotFoundException(message),
             HttpStatusCode.Conflict => new FleetConflictException(message, conflicts),
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new FleetAccessDeniedException(response.StatusCode, message),
             >= HttpStatusCode.InternalServerError => new FleetServerException(response.StatusCode, message),
             _ => new FleetBadRequestException(response.StatusCode, message),
         };

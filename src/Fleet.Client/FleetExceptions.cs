@@ -42,3 +42,6 @@ public sealed class FleetConflictException(string message, IReadOnlyList<string>
 
 /// <summary>The server failed (5xx).</summary>
 public sealed class FleetServerException(HttpStatusCode statusCode, string message) : FleetException(statusCode, message);
+
+/// <summary>The server refused the caller: no or a bad API key (401), or a key without the role or model scope needed (403).</summary>
+public sealed class FleetAccessDeniedException(HttpStatusCode statusCode, string message) : FleetException(statusCode, message);

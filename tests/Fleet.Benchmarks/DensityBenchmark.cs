@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Fleet.Client;
 using Fleet.Contracts.Management;
+using Fleet.TestSupport;
 
 namespace Fleet.Benchmarks;
 
@@ -175,7 +176,7 @@ internal static class DensityBenchmark
         var run = new ServerRun { Slices = slices };
         (run.RssStart, _) = ProcStatus.Memory(server.Pid);
         using var handler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, MaxConnectionsPerServer = Concurrency * 2 };
-        using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        using var http = new HttpClient(handler) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) }.Authorize();
         using var client = new FleetClient(http) { Actor = "benchmark" };
 
         // Push every model.

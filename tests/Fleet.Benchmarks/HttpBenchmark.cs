@@ -51,7 +51,7 @@ internal static class HttpBenchmark
         string version;
         {
             using var fleet = await FleetServerProcess.StartAsync();
-            using var client = new FleetClient(fleet.Address) { Actor = "benchmark" };
+            using var client = new FleetClient(fleet.Address) { Actor = "benchmark", ApiKey = TestKeys.Admin };
             var pushed = await fleet.SetupAsync("push", () => client.PushAsync("bench", onnx));
             version = pushed.Version.Version;
             var deployed = await fleet.SetupAsync("deploy", () => client.DeployAsync("bench", new DeployRequest { Version = version, Slices = ["weekday=6"] }));
@@ -119,7 +119,7 @@ internal static class HttpBenchmark
 
     private static async Task<ServerRun> MeasureAsync(string name, int pid, Uri infer, string script, byte[] body, int warmSeconds, int seconds, Uri? metrics)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) }.Authorize();
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await http.PostAsync(infer, content);

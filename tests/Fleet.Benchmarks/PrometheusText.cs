@@ -1,4 +1,5 @@
 using System.Globalization;
+using Fleet.TestSupport;
 
 namespace Fleet.Benchmarks;
 
@@ -46,7 +47,7 @@ internal sealed class PrometheusText
 
     public static async Task<PrometheusText> ScrapeAsync(Uri server)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) }.Authorize();
         return new PrometheusText(await http.GetStringAsync(new Uri(server, "metrics")));
     }
 

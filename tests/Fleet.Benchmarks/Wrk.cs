@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Fleet.TestSupport;
 
 namespace Fleet.Benchmarks;
 
@@ -20,6 +21,7 @@ internal static partial class Wrk
         wrk.method = "POST"
         wrk.body = [==[{body}]==]
         wrk.headers["Content-Type"] = "application/json"
+        wrk.headers["Authorization"] = "Bearer {TestKeys.Admin}"
         """;
 
     public static string Version()

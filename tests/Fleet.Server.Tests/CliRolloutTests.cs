@@ -263,7 +263,7 @@ public sealed class CliRolloutTests(RolloutTests.FastRollouts server) : IClassFi
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), .. args], output, error, _ => null);
+        var exitCode = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), "--api-key", TestKeys.Admin, .. args], output, error, _ => null);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

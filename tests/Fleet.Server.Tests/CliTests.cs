@@ -77,7 +77,7 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
         Assert.Equal(0, (await RunAsync(["push", model, second], new Dictionary<string, string> { ["FLEET_ACTOR"] = "alice" })).ExitCode);
 
         var versions = await server.Client.ListVersionsAsync(model);
-        Assert.Equal(["release-bot", "alice"], versions.Select(v => v.PushedBy).ToArray());
+        Assert.Equal([$"{TestKeys.AdminId} (release-bot)", $"{TestKeys.AdminId} (alice)"], versions.Select(v => v.PushedBy).ToArray());
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
         var (path, _) = WriteModel(TwoWeights, 0.5f);
         await server.Client.PushAsync(model, path);
 
-        var result = await CliRun(["models", "--json"], new Dictionary<string, string> { ["FLEET_SERVER"] = server.BaseAddress.ToString() });
+        var result = await CliRun(["models", "--json"], new Dictionary<string, string> { ["FLEET_SERVER"] = server.BaseAddress.ToString(), ["FLEET_API_KEY"] = TestKeys.Admin });
 
         Assert.Equal(0, result.ExitCode);
         using var json = JsonDocument.Parse(result.Output);
@@ -397,7 +397,7 @@ public sealed class CliTests(FleetServerFixture server) : IClassFixture<FleetSer
     private Task<CliResult> RunAsync(params string[] args) => RunAsync(args, new Dictionary<string, string>());
 
     private Task<CliResult> RunAsync(string[] args, Dictionary<string, string> environment) =>
-        CliRun(["--server", server.BaseAddress.ToString(), .. args], environment);
+        CliRun(["--server", server.BaseAddress.ToString(), "--api-key", TestKeys.Admin, .. args], environment);
 
     private static async Task<CliResult> CliRun(string[] args, Dictionary<string, string>? environment = null)
     {

@@ -71,7 +71,7 @@ public sealed partial class CliWaveTests(WaveTests.FastWaves server) : IClassFix
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), .. args], output, error, _ => null);
+        var exitCode = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), "--api-key", TestKeys.Admin, .. args], output, error, _ => null);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

@@ -105,7 +105,7 @@ public sealed class HostileInputTests(FleetServerFixture server) : IClassFixture
         await client.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
         await using var stream = client.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"POST /{path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n{{}}\r\n0\r\n\r\n"));
+            $"POST /{path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TestKeys.Admin}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n{{}}\r\n0\r\n\r\n"));
         using var reader = new StreamReader(stream);
         var answer = await reader.ReadToEndAsync();
         Assert.StartsWith("HTTP/1.1 400", answer);

@@ -11,6 +11,9 @@ namespace Fleet.Server.Tests;
 
 public sealed class ManagementApiTests(FleetServerFixture server) : IClassFixture<FleetServerFixture>
 {
+    /// <summary>The actor of what these tests change: the harness's admin key, with the client's note.</summary>
+    private const string TestActor = TestKeys.AdminId + " (tests)";
+
     [Fact]
     public async Task Push_returns_the_sha256_version_with_signature_and_metadata_and_is_idempotent()
     {
@@ -20,7 +23,7 @@ public sealed class ManagementApiTests(FleetServerFixture server) : IClassFixtur
         var first = await server.Client.PushAsync(model, onnx, metadata);
         Assert.True(first.Created);
         Assert.Equal(VersionId.Of(onnx), first.Version.Version);
-        Assert.Equal("tests", first.Version.PushedBy);
+        Assert.Equal(TestActor, first.Version.PushedBy);
         Assert.Equal("abc123", first.Version.Metadata.SourceCommit);
         Assert.Equal("demand", first.Version.Metadata.Labels!["team"]);
         Assert.Equal([-1L, 3L], Assert.Single(first.Version.Signature.Inputs).Shape);
@@ -99,7 +102,7 @@ public sealed class ManagementApiTests(FleetServerFixture server) : IClassFixtur
         var repeat = await server.Client.DeployAsync(model, new DeployRequest { Version = v2, AllSlices = true });
         Assert.Equal((0, 2), (repeat.Deployed, repeat.Unchanged));
         var slice = await server.Client.GetSliceAsync(model, "weekday=2");
-        Assert.Equal((v2, "tests", 2L), (slice.StableVersion, slice.DeployedBy, slice.Generation));
+        Assert.Equal((v2, TestActor, 2L), (slice.StableVersion, slice.DeployedBy, slice.Generation));
         var list = await server.Client.ListSlicesAsync(model);
         Assert.Equal(["weekday=1", "weekday=2"], list.Slices.Select(s => s.Slice));
         var summary = (await server.Client.ListModelsAsync()).Single(m => m.Name == model);
@@ -107,7 +110,7 @@ public sealed class ManagementApiTests(FleetServerFixture server) : IClassFixtur
         var history = await server.Client.GetHistoryAsync(model, "weekday=2");
         Assert.Equal([1L, 2L], history.Events.Select(e => e.Seq));
         Assert.All(history.Events, e => Assert.Equal(SliceEventTypes.Deployed, e.Type));
-        Assert.Equal(("tests", v1), (history.Events[0].Actor, history.Events[0].Version));
+        Assert.Equal((TestActor, v1), (history.Events[0].Actor, history.Events[0].Version));
         Assert.Contains("initial", history.Events[0].Message);
         Assert.Contains($"in place of {VersionId.Short(v1)}", history.Events[1].Message);
         await Assert.ThrowsAsync<FleetNotFoundException>(() => server.Client.GetHistoryAsync(model, "weekday=9"));

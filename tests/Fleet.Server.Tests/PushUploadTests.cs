@@ -77,7 +77,7 @@ public sealed class PushUploadTests(PushUploadTests.SmallLimits server) : IClass
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
         var stream = tcp.GetStream();
-        var head = $"POST /api/v1/models/{UniqueModel("raw")}/versions HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n" +
+        var head = $"POST /api/v1/models/{UniqueModel("raw")}/versions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TestKeys.Admin}\r\nTransfer-Encoding: chunked\r\n" +
             "Content-Type: multipart/form-data; boundary=b\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
         await WriteChunkAsync(stream, Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.onnx\"\r\n\r\n"));

@@ -16,7 +16,7 @@ public sealed class RestartTests
         var slices = Enumerable.Range(0, 200).Select(i => $"store={i}").ToArray();
         using (var first = await ServerProcess.StartAsync(data.Path, port))
         {
-            using var client = new FleetClient(first.Address);
+            using var client = new FleetClient(first.Address) { ApiKey = TestKeys.Admin };
             v1 = (await client.PushAsync("bike", Model(0.1f))).Version.Version;
             v2 = (await client.PushAsync("bike", Model(0.7f))).Version.Version;
             await client.DeployAsync("bike", new DeployRequest { Version = v1, Slices = slices });
@@ -46,7 +46,7 @@ public sealed class RestartTests
         }
 
         using var second = await ServerProcess.StartAsync(data.Path, port);
-        using var restarted = new FleetClient(second.Address);
+        using var restarted = new FleetClient(second.Address) { ApiKey = TestKeys.Admin };
         var list = await restarted.ListSlicesAsync("bike", 0, 1000);
         Assert.Equal(201, list.Total);
         Assert.Equal(199, list.Slices.Count(s => s.StableVersion == v1 && s.Slice.StartsWith("store=", StringComparison.Ordinal)));
@@ -70,7 +70,7 @@ public sealed class RolloutRestartTests
         DateTimeOffset stepStartedAt;
         using (var first = await ServerProcess.StartAsync(data.Path, port))
         {
-            using var client = new FleetClient(first.Address) { Actor = "pipeline" };
+            using var client = new FleetClient(first.Address) { Actor = "pipeline", ApiKey = TestKeys.Admin };
             stable = (await client.PushAsync("bike", Model(0.1f))).Version.Version;
             candidate = (await client.PushAsync("bike", Model(0.2f))).Version.Version;
             await client.DeployAsync("bike", new DeployRequest { Version = stable, Slices = ["s=1"] });
@@ -100,7 +100,7 @@ public sealed class RolloutRestartTests
         }
 
         using var second = await ServerProcess.StartAsync(data.Path, port);
-        using var restarted = new FleetClient(second.Address);
+        using var restarted = new FleetClient(second.Address) { ApiKey = TestKeys.Admin };
         var after = await restarted.GetSliceAsync("bike", "s=1");
         Assert.Equal((rolloutId, RolloutPhases.Canary, 50.0, stepStartedAt), (after.Rollout!.Id, after.Rollout.Phase, after.Rollout.StepPercent, after.Rollout.StepStartedAt));
         Assert.Equal(stable, after.StableVersion);
@@ -131,7 +131,7 @@ public sealed class RolloutRestartTests
         GateResult before;
         using (var first = await ServerProcess.StartAsync(data.Path, port, settings))
         {
-            using var client = new FleetClient(first.Address) { Actor = "pipeline" };
+            using var client = new FleetClient(first.Address) { Actor = "pipeline", ApiKey = TestKeys.Admin };
             var stable = (await client.PushAsync("bike", Model(0.1f))).Version.Version;
             var candidate = (await client.PushAsync("bike", Model(0.2f))).Version.Version;
             await client.DeployAsync("bike", new DeployRequest { Version = stable, Slices = ["s=1"] });
@@ -156,7 +156,7 @@ public sealed class RolloutRestartTests
 
         Assert.True(before.CandidateSamples > 0 && before.StableSamples > 0, $"both versions saw traffic: {before}");
         using var second = await ServerProcess.StartAsync(data.Path, port, settings);
-        using var restarted = new FleetClient(second.Address);
+        using var restarted = new FleetClient(second.Address) { ApiKey = TestKeys.Admin };
         var after = await SettledGateAsync(restarted, atLeast: 1);
         Assert.Equal((before.CandidateSamples, before.StableSamples), (after.CandidateSamples, after.StableSamples));
 

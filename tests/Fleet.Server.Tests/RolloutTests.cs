@@ -181,7 +181,7 @@ public sealed class RolloutTests : IClassFixture<RolloutTests.FastRollouts>
         var again = await Client.ActAsync(model, RolloutActions.Rollback, new RolloutActionRequest { AllSlices = true });
         Assert.Equal((0, 1000), (again.Changed, again.Unchanged));
         var last = (await Client.GetHistoryAsync(model, "store=7")).Events[^1];
-        Assert.Equal((SliceEventTypes.RolloutPromoted, "tests"), (last.Type, last.Actor));
+        Assert.Equal((SliceEventTypes.RolloutPromoted, $"{TestKeys.AdminId} (tests)"), (last.Type, last.Actor));
         Assert.Contains("approved", last.Message);
     }
 

@@ -35,6 +35,7 @@ public class FleetServerFixture : IAsyncLifetime
         ["Fleet:SiloPort"] = "0",
         ["Fleet:MaxInferenceRequestBytes"] = "65536",
         ["Logging:LogLevel:Default"] = "Warning",
+        [TestKeys.BootstrapSetting] = TestKeys.Admin,
     };
 
     public virtual async Task InitializeAsync()
@@ -49,8 +50,8 @@ public class FleetServerFixture : IAsyncLifetime
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
-        Http = new HttpClient { BaseAddress = BaseAddress };
-        Client = new FleetClient(BaseAddress) { Actor = "tests" };
+        Http = new HttpClient { BaseAddress = BaseAddress }.Authorize();
+        Client = new FleetClient(BaseAddress) { Actor = "tests", ApiKey = TestKeys.Admin };
     }
 
     public virtual async Task DisposeAsync()

@@ -27,8 +27,8 @@ public sealed class ServerProcessFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _process = await ServerProcess.StartAsync(_data.Path, ServerProcess.FreePort());
-        Http = new HttpClient { BaseAddress = BaseAddress };
-        Client = new FleetClient(BaseAddress) { Actor = "tests" };
+        Http = new HttpClient { BaseAddress = BaseAddress }.Authorize();
+        Client = new FleetClient(BaseAddress) { Actor = "tests", ApiKey = TestKeys.Admin };
     }
 
     public Task DisposeAsync()

@@ -1,3 +1,4 @@
+using Fleet.Runtime.Access;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
@@ -106,6 +107,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IModelCatalog>(fleet.ChosenStorage(sp)));
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IReminderTable>(fleet.ChosenStorage(sp)));
         services.AddSingleton(sp => sp.GetRequiredKeyedService<Waves.IWaveStore>(fleet.ChosenStorage(sp)));
+        services.AddSingleton(sp => sp.GetRequiredKeyedService<IApiKeyStore>(fleet.ChosenStorage(sp)));
         silo.AddReminders();
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IArtifactStore>(fleet.ChosenArtifacts(sp)));
         services.AddHostedService<FleetBackendsLog>();

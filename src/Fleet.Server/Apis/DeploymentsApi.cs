@@ -3,6 +3,8 @@ using Fleet.Core.Errors;
 using Fleet.Runtime.Deployments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -12,7 +14,7 @@ internal static class DeploymentsApi
     /// <summary>Maps the deployments group and returns it, so the host can attach policies.</summary>
     public static RouteGroupBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
     {
-        var deployments = app.MapGroup("/api/v1/models/{model}/deployments").WithTags("Deployments");
+        var deployments = app.MapGroup("/api/v1/models/{model}/deployments").WithTags("Deployments").RequireRole(AccessRoles.Deployer);
         deployments.MapPost("", DeployAsync)
             .WithSummary("Deploy a version to slices, a list of slices, or all slices of the model. Idempotent.")
             .WithJsonBody<DeployRequest>()
@@ -30,6 +32,6 @@ internal static class DeploymentsApi
             throw new BadRequestException("the deploy request is empty: give at least {\"version\": \"...\"}");
         }
 
-        return TypedResults.Ok(await deployments.DeployAsync(model, request, Actors.Of(actor), context.RequestAborted));
+        return TypedResults.Ok(await deployments.DeployAsync(model, request, Actors.Of(context, actor), context.RequestAborted));
     }
 }

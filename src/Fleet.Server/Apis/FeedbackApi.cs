@@ -2,6 +2,8 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -11,7 +13,7 @@ internal static class FeedbackApi
     /// <summary>Maps the feedback group and returns it, so the host can attach policies.</summary>
     public static RouteGroupBuilder MapFeedbackApi(this IEndpointRouteBuilder app)
     {
-        var feedback = app.MapGroup("/api/v1/feedback").WithTags("Feedback");
+        var feedback = app.MapGroup("/api/v1/feedback").WithTags("Feedback").RequireRole(AccessRoles.Feedback).ModelFree();
         feedback.MapPost("", JoinAsync)
             .WithSummary("True outcomes of earlier predictions, joined by prediction id; they feed quality gates and metrics")
             .WithJsonBody<FeedbackRequest>()

@@ -9,6 +9,8 @@ using Fleet.Runtime.Slices;
 using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -18,21 +20,23 @@ internal static class InferenceApi
     public static IEndpointRouteBuilder MapInferenceApi(this IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Inference (OIP V2)");
-        v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness");
+        v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness").AllowAnonymous();
         v2.MapGet("/health/ready", ReadyAsync).WithSummary("Readiness: the silo answers a grain call and the state store is readable")
-            .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
         v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [])))
-            .WithSummary("Server metadata");
-        v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version");
-        v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version");
-        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve");
-        v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served");
+            .WithSummary("Server metadata").RequireRole(AccessRoles.Reader).ModelFree();
+        v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version").RequireRole(AccessRoles.Reader);
+        v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version").RequireRole(AccessRoles.Reader);
+        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve").RequireRole(AccessRoles.Reader);
+        v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served").RequireRole(AccessRoles.Reader);
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, null, predictions, options, requestLimitOptions))
-            .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
+            .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>()
+            .RequireRole(AccessRoles.Caller);
         v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, version, predictions, options, requestLimitOptions))
-            .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>();
+            .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>()
+            .RequireRole(AccessRoles.Caller);
         return app;
     }
 

@@ -6,6 +6,8 @@ using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -17,18 +19,23 @@ internal static class ModelsApi
     {
         var models = app.MapGroup("/api/v1/models").WithTags("Models");
         models.MapGet("", ListModels)
-            .WithSummary("List models");
+            .WithSummary("List models")
+            .RequireRole(AccessRoles.Reader);
         models.MapGet("/{model}", GetModel)
             .WithSummary("Get a model")
+            .RequireRole(AccessRoles.Reader)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/{model}/versions", ListVersions)
             .WithSummary("List a model's versions, oldest first")
+            .RequireRole(AccessRoles.Reader)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/{model}/versions/{version}", GetVersion)
             .WithSummary("Get a version by id or unique prefix")
+            .RequireRole(AccessRoles.Reader)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         models.MapPost("/{model}/versions", PushAsync)
             .WithSummary("Push a version: multipart form with an ONNX 'file' and optional JSON 'metadata'. Idempotent.")
+            .RequireRole(AccessRoles.Deployer)
             .DisableAntiforgery()
             .Accepts<IFormFile>("multipart/form-data")
             .WithPushForm()
@@ -59,7 +66,7 @@ internal static class ModelsApi
         }
 
         var upload = await ModelUpload.ReadAsync(context.Request, limit, artifacts, context.RequestAborted);
-        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, Actors.Of(actor), context.RequestAborted);
+        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, Actors.Of(context, actor), context.RequestAborted);
         return result.Created
             ? TypedResults.Created($"/api/v1/models/{model}/versions/{result.Version.Version}", result)
             : TypedResults.Ok(result);

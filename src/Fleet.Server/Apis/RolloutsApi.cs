@@ -3,6 +3,8 @@ using Fleet.Core.Errors;
 using Fleet.Runtime.Deployments;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -14,17 +16,21 @@ internal static class RolloutsApi
     {
         var rollouts = app.MapGroup("/api/v1/models/{model}").WithTags("Rollouts");
         rollouts.MapGet("/rollout-defaults", GetDefaults)
+            .RequireRole(AccessRoles.Reader)
             .WithSummary("The model's default rollout plan, used by deployments that give none and filling what a given plan leaves out")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         rollouts.MapPut("/rollout-defaults", SetDefaultsAsync)
+            .RequireRole(AccessRoles.Admin)
             .WithSummary("Set the model's default rollout plan")
             .WithJsonBody<RolloutRequest>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         rollouts.MapDelete("/rollout-defaults", RemoveDefaultsAsync)
+            .RequireRole(AccessRoles.Admin)
             .WithSummary("Remove the model's default rollout plan (deployments are immediate unless they give a plan)")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         rollouts.MapPost("/rollouts/{action}", ActAsync)
+            .RequireRole(AccessRoles.Operator)
             .WithSummary("Pause, resume, promote or roll back the rollouts of named slices, all slices, or every slice running a version")
             .WithJsonBody<RolloutActionRequest>(required: false)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
@@ -52,6 +58,6 @@ internal static class RolloutsApi
         string model, string action, HttpContext context, DeploymentService deployments, [FromHeader(Name = Actors.Header)] string? actor)
     {
         var request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, "the rollout action request", context.RequestAborted);
-        return TypedResults.Ok(await deployments.ActAsync(model, action, request ?? new RolloutActionRequest(), Actors.Of(actor), context.RequestAborted));
+        return TypedResults.Ok(await deployments.ActAsync(model, action, request ?? new RolloutActionRequest(), Actors.Of(context, actor), context.RequestAborted));
     }
 }

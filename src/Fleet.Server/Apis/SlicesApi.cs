@@ -1,6 +1,8 @@
 using Fleet.Contracts.Management;
 using Fleet.Runtime.Deployments;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Fleet.Runtime.Access;
+using Fleet.Server.Access;
 
 namespace Fleet.Server.Apis;
 
@@ -10,7 +12,7 @@ internal static class SlicesApi
     /// <summary>Maps the slices group and returns it, so the host can attach policies.</summary>
     public static RouteGroupBuilder MapSlicesApi(this IEndpointRouteBuilder app)
     {
-        var slices = app.MapGroup("/api/v1/models/{model}/slices").WithTags("Slices");
+        var slices = app.MapGroup("/api/v1/models/{model}/slices").WithTags("Slices").RequireRole(AccessRoles.Reader);
         slices.MapGet("", ListAsync)
             .WithSummary("List a model's slices with their deployments")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,5 +1,7 @@
 using Fleet.Contracts.Management;
+using Fleet.Runtime.Access;
 using Fleet.Runtime.Waves;
+using Fleet.Server.Access;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -13,9 +15,11 @@ internal static class WavesApi
     {
         var waves = app.MapGroup("/api/v1/models/{model}/waves").WithTags("Waves");
         waves.MapGet("/{id}", GetAsync)
+            .RequireRole(AccessRoles.Reader)
             .WithSummary("A wave's status: its step, slices by phase, each pooled gate's estimate against its bound, and slices rolled back alone")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         waves.MapPost("/{id}/{action}", ActAsync)
+            .RequireRole(AccessRoles.Operator)
             .WithSummary("Pause, resume, promote or roll back every slice of a wave at once")
             .WithJsonBody<WaveActionRequest>(required: false)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
@@ -29,6 +33,6 @@ internal static class WavesApi
     private static async Task<Ok<WaveStatus>> ActAsync(string model, string id, string action, HttpContext context, WaveService waves, [FromHeader(Name = Actors.Header)] string? actor)
     {
         var request = await RequestBody.ReadJsonAsync<WaveActionRequest>(context.Request, "the wave action request", context.RequestAborted);
-        return TypedResults.Ok(await waves.ActAsync(model, id, action, Actors.Of(actor), request?.Reason, context.RequestAborted));
+        return TypedResults.Ok(await waves.ActAsync(model, id, action, Actors.Of(context, actor), request?.Reason, context.RequestAborted));
     }
 }

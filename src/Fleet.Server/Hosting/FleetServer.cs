@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Hosting;
+using Fleet.Runtime.Access;
 using Fleet.Runtime.Telemetry;
+using Fleet.Server.Access;
 using Fleet.Server.Apis;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -70,8 +72,11 @@ public static class FleetServer
         }));
 
         builder.Services.AddSingleton<Readiness>();
+        builder.Services.AddFleetAccess();
         var app = builder.Build();
         app.UseFleetErrors();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapInferenceApi();
         app.MapModelsApi();
         app.MapDeploymentsApi();
@@ -79,10 +84,20 @@ public static class FleetServer
         app.MapWavesApi();
         app.MapSlicesApi();
         app.MapFeedbackApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        app.MapKeysApi();
+        var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
+        if (builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() is { AnonymousMetrics: true })
+        {
+            metrics.AllowAnonymous();
+        }
+        else
+        {
+            metrics.RequireRole(AccessRoles.Reader).ModelFree();
+        }
+
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 

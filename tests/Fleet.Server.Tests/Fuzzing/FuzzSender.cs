@@ -5,8 +5,11 @@ using System.Text;
 
 namespace Fleet.Server.Tests.Fuzzing;
 
-/// <summary>Sends generated requests to a server and returns the status it answered (0: the connection closed without one).</summary>
-internal sealed class FuzzSender(Uri server) : IDisposable
+/// <summary>
+/// Sends generated requests to a server and returns the status it answered (0: the connection closed without one).
+/// Requests carry <paramref name="apiKey"/> unless they bring their own Authorization or X-Api-Key header.
+/// </summary>
+internal sealed class FuzzSender(Uri server, string? apiKey = null) : IDisposable
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { AllowAutoRedirect = false, MaxConnectionsPerServer = 16 })
     {
@@ -40,6 +43,11 @@ internal sealed class FuzzSender(Uri server) : IDisposable
         foreach (var (name, value) in request.Headers)
         {
             message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (apiKey is not null && !request.Headers.Any(h => h.Name is "Authorization" or "X-Api-Key"))
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         }
 
         try

@@ -32,12 +32,12 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
         var seed = int.TryParse(Environment.GetEnvironmentVariable("FLEET_FUZZ_SEED"), CultureInfo.InvariantCulture, out var given) ? given : 20261201;
         using var data = new TempDirectory("fleet-fuzz");
         using var server = await ServerProcess.StartAsync(data.Path, ServerProcess.FreePort());
-        using var client = new FleetClient(server.Address) { Actor = "fuzz" };
+        using var client = new FleetClient(server.Address) { Actor = "fuzz", ApiKey = TestKeys.Admin };
         var model = UniqueModel("fuzz");
         var version = (await client.PushAsync(model, Model())).Version.Version;
         await client.DeployAsync(model, new DeployRequest { Version = version, Slices = ["weekday=6"] });
-        using var sender = new FuzzSender(server.Address);
-        using var http = new HttpClient { BaseAddress = server.Address };
+        using var sender = new FuzzSender(server.Address, TestKeys.Admin);
+        using var http = new HttpClient { BaseAddress = server.Address }.Authorize();
         var document = JsonNode.Parse(await http.GetStringAsync("openapi/v1.json"))!;
         var outputBefore = server.Output.Length;
 

@@ -52,6 +52,7 @@ internal sealed class HostileRequests(Random random, string model, string versio
             < 62 => Lie(),
             < 66 => Json("chunked", "POST", InferPath, Encoding.UTF8.GetBytes(ReplaceFieldText(Infer(), "data"))) with { Chunked = true },
             < 72 => Raw(),
+            < 77 => BadAuth(),
             < 92 => Management(),
             _ => Push(),
         };
@@ -291,6 +292,38 @@ internal sealed class HostileRequests(Random random, string model, string versio
             8 => $"GET /v2/models/{model} HTTP/1.1\r\nHost: x\r\nFleet-Actor: a\u0001b\r\n\r\n",
             _ => $"POST {target} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body}",
         };
-        return new FuzzRequest("raw", "RAW", target) { Raw = Encoding.Latin1.GetBytes(head) };
+        // Authenticated, so the framing reaches the body; case 9 has no Host header and stays anonymous.
+        var authorized = head.IndexOf("\r\n", StringComparison.Ordinal) is var end and > 0 && head.Contains("Host: x", StringComparison.Ordinal)
+            ? head.Insert(end + 2, $"Authorization: Bearer {TestKeys.Admin}\r\n")
+            : head;
+        return new FuzzRequest("raw", "RAW", target) { Raw = Encoding.Latin1.GetBytes(authorized) };
+    }
+
+    /// <summary>A well-formed request with a missing, malformed, wrong, revoked-looking, oversized or doubled key.</summary>
+    private FuzzRequest BadAuth()
+    {
+        var wrongSecret = TestKeys.AdminId + "_" + new string('x', 43);
+        (string Name, string Value)[] headers = random.Next(12) switch
+        {
+            0 => [("Authorization", "Bearer")],
+            1 => [("Authorization", "Basic YWRtaW46YWRtaW4=")],
+            2 => [("Authorization", "Bearer fk_")],
+            3 => [("Authorization", "Bearer fk_zzzzzzzzzzzz_secret")],
+            4 => [("Authorization", "Bearer " + wrongSecret)],
+            5 => [("Authorization", "Bearer " + TestKeys.Admin + new string('a', random.Next(1, 30_000)))],
+            6 => [("Authorization", "Bearer fk_7e5700000ad1_\u00e9\u2603")],
+            7 => [("Authorization", "Bearer " + TestKeys.Admin), ("X-Api-Key", TestKeys.Admin)],
+            8 => [("X-Api-Key", " ")],
+            9 => [("X-Api-Key", "fk_" + new string('0', 12) + "_" + new string('A', 43))],
+            10 => [("Authorization", "bearer   " + TestKeys.Admin[..^1])],
+            _ => [("Authorization", "Bearer " + TestKeys.Admin.ToUpperInvariant())],
+        };
+        var path = random.Next(3) switch
+        {
+            0 => InferPath,
+            1 => $"api/v1/models/{model}/deployments",
+            _ => "api/v1/keys",
+        };
+        return Json("bad-auth", "POST", path, Encoding.UTF8.GetBytes(Infer())) with { Headers = headers };
     }
 }

@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using Fleet.Runtime.Access;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Fleet.Server.Access;
+
+/// <summary>The claims an authenticated key carries, and the policy names of the roles.</summary>
+internal static class FleetClaims
+{
+    /// <summary>A role the key holds.</summary>
+    public const string Role = "fleet:role";
+
+    /// <summary>A model name pattern the key is scoped to.</summary>
+    public const string Model = "fleet:model";
+
+    /// <summary>The policy that asks for <paramref name="role"/>.</summary>
+    public static string Policy(string role) => "fleet:" + role;
+
+    /// <summary>The key's id (<c>fk_&lt;id&gt;</c>), or null when the request is anonymous.</summary>
+    public static string? KeyId(this ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+}
+
+/// <summary>Marks an endpoint whose work is not about one model (feedback, server metadata): a scoped key may call it.</summary>
+internal sealed class ModelFreeEndpoint
+{
+    /// <summary>The one instance.</summary>
+    public static readonly ModelFreeEndpoint Instance = new();
+}
+
+/// <summary>Asks that the key hold <see cref="Role"/> (or admin) and, when scoped, be scoped to the route's model.</summary>
+internal sealed record FleetAccessRequirement(string Role) : IAuthorizationRequirement;
+
+/// <summary>Checks a <see cref="FleetAccessRequirement"/>, giving the reason of a refusal, which the 403 answer carries.</summary>
+internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, FleetAccessRequirement requirement)
+    {
+        var id = context.User.KeyId();
+        if (id is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var roles = context.User.FindAll(FleetClaims.Role).Select(c => c.Value).ToArray();
+        if (!AccessRoles.Grants(roles, requirement.Role))
+        {
+            context.Fail(new AuthorizationFailureReason(this,
+                $"this needs the '{requirement.Role}' role (or admin); key {id} has {string.Join(", ", roles)}"));
+            return Task.CompletedTask;
+        }
+
+        var scope = context.User.FindAll(FleetClaims.Model).Select(c => c.Value).ToArray();
+        if (scope.Length > 0 && context.Resource is HttpContext http)
+        {
+            var model = RouteModel(http);
+            if (model is null && http.GetEndpoint()?.Metadata.GetMetadata<ModelFreeEndpoint>() is null)
+            {
+                context.Fail(new AuthorizationFailureReason(this,
+                    $"key {id} is scoped to models {string.Join(", ", scope)}; this endpoint is not about one model and needs an unscoped key"));
+                return Task.CompletedTask;
+            }
+
+            if (model is not null && !ModelScope.Allows(scope, model))
+            {
+                context.Fail(new AuthorizationFailureReason(this,
+                    $"key {id} is scoped to models {string.Join(", ", scope)}; it may not touch model '{model}'"));
+                return Task.CompletedTask;
+            }
+        }
+
+        context.Succeed(requirement);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The model the route names: <c>{model}</c>, or the model part of the inference API's <c>{name}</c> (<c>model@slice</c>).</summary>
+    internal static string? RouteModel(HttpContext http)
+    {
+        var values = http.Request.RouteValues;
+        var text = values.TryGetValue("model", out var model) ? model as string
+            : values.TryGetValue("name", out var name) ? name as string
+            : null;
+        if (text is null)
+        {
+            return null;
+        }
+
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? text : text[..at];
+    }
+}
+
+/// <summary>Attaches Fleet's role policies to endpoints and groups.</summary>
+internal static class FleetAccessEndpoints
+{
+    /// <summary>Requires a key holding <paramref name="role"/> (admin holds every role).</summary>
+    public static TBuilder RequireRole<TBuilder>(this TBuilder builder, string role)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(FleetClaims.Policy(role));
+
+    /// <summary>Marks the endpoint as not about one model, so a scoped key may call it.</summary>
+    public static TBuilder ModelFree<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(ModelFreeEndpoint.Instance);
+}
