@@ -102,15 +102,19 @@ public static class FleetSiloBuilderExtensions
         fleet.AddStorageKind(FleetStorageKinds.Embedded, FleetBuilderStorageExtensions.AddEmbeddedStorage, FleetBuilderStorageExtensions.DescribeEmbedded);
         fleet.AddArtifactKind(FleetArtifactKinds.Local, FleetBuilderArtifactExtensions.AddLocalArtifacts, FleetBuilderArtifactExtensions.DescribeLocal);
 
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<ISliceStore>(fleet.ChosenStorage(sp)));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IEventFeed>(fleet.ChosenStorage(sp)));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IModelCatalog>(fleet.ChosenStorage(sp)));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IReminderTable>(fleet.ChosenStorage(sp)));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<Waves.IWaveStore>(fleet.ChosenStorage(sp)));
-        services.AddSingleton(sp => sp.GetRequiredKeyedService<IApiKeyStore>(fleet.ChosenStorage(sp)));
+        ChosenStore<ISliceStore>();
+        ChosenStore<IEventFeed>();
+        ChosenStore<IModelCatalog>();
+        ChosenStore<IReminderTable>();
+        ChosenStore<Waves.IWaveStore>();
+        ChosenStore<IApiKeyStore>();
         silo.AddReminders();
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IArtifactStore>(fleet.ChosenArtifacts(sp)));
         services.AddHostedService<FleetBackendsLog>();
         return fleet;
+
+        // Each store interface resolves to the implementation of the storage kind chosen at start-up.
+        void ChosenStore<TStore>()
+            where TStore : class => services.AddSingleton(sp => sp.GetRequiredKeyedService<TStore>(fleet.ChosenStorage(sp)));
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Fleet.Runtime.Storage;
+using Fleet.Runtime.Access;
 
-namespace Fleet.Runtime.Access;
+namespace Fleet.Runtime.Storage;
 
 /// <summary>API keys in the embedded SQLite file (table <c>api_keys</c>).</summary>
 public sealed class SqliteApiKeyStore : IApiKeyStore
