@@ -26,7 +26,10 @@ public static class AccessRoles
 
     /// <summary>Whether a key holding <paramref name="held"/> may act as <paramref name="needed"/>.</summary>
     public static bool Grants(IEnumerable<string> held, string needed) =>
-        held.Any(role => role == needed || role == Admin);
+        held.Any(role => Grants(role, needed));
+
+    /// <summary>Whether the one role <paramref name="held"/> grants <paramref name="needed"/> (it is that role, or admin).</summary>
+    public static bool Grants(string held, string needed) => held == needed || held == Admin;
 
     /// <summary>The problem with a list of role names, or null when every name is a role and there is at least one.</summary>
     public static string? Validate(IReadOnlyCollection<string>? roles)

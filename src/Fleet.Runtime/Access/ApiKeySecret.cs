@@ -47,8 +47,23 @@ public readonly record struct ApiKeySecret(string Id, string Text)
     public string Hash() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
 
     /// <summary>Whether this key's hash equals <paramref name="storedHash"/>, compared in constant time.</summary>
-    public bool Matches(string storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Hash()), Encoding.ASCII.GetBytes(storedHash));
+    public bool Matches(string storedHash)
+    {
+        // Allocation-free: every authenticated request comes through here.
+        Span<byte> stored = stackalloc byte[SHA256.HashSizeInBytes];
+        if (storedHash.Length != 2 * SHA256.HashSizeInBytes
+            || Convert.FromHexString(storedHash, stored, out _, out _) != System.Buffers.OperationStatus.Done)
+        {
+            return false;
+        }
+
+        var length = Encoding.UTF8.GetByteCount(Text);
+        Span<byte> text = length <= 512 ? stackalloc byte[length] : new byte[length];
+        Encoding.UTF8.GetBytes(Text, text);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(text, hash);
+        return CryptographicOperations.FixedTimeEquals(hash, stored);
+    }
 
     private static readonly System.Buffers.SearchValues<char> SecretCharacters =
         System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");

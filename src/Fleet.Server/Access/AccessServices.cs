@@ -18,13 +18,20 @@ internal static class AccessServices
         services.AddHostedService<ApiKeyBootstrap>();
         services.AddSingleton<IAuthorizationHandler, FleetAccessHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessResultHandler>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddTransient<ApiKeyAuthenticationHandler>();
+        services.AddAuthentication(options =>
+        {
+            options.AddScheme(ApiKeyAuthenticationHandler.SchemeName, scheme => scheme.HandlerType = typeof(ApiKeyAuthenticationHandler));
+            options.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
+        });
         services.AddAuthorization(options =>
         {
             foreach (var role in AccessRoles.All)
             {
-                options.AddPolicy(FleetClaims.Policy(role), policy => policy.RequireAuthenticatedUser().AddRequirements(new FleetAccessRequirement(role)));
+                // No RequireAuthenticatedUser: FleetAccessHandler never grants an anonymous request, and the policy
+                // evaluator answers a refused anonymous request with a challenge (401) all the same; one requirement
+                // is one handler pass on every request.
+                options.AddPolicy(FleetClaims.Policy(role), policy => policy.AddRequirements(new FleetAccessRequirement(role)));
             }
 
             // Secure by default: an endpoint mapped without a policy is for admins only.

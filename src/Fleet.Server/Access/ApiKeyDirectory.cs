@@ -54,12 +54,21 @@ internal sealed partial class ApiKeyDirectory(IApiKeyStore store, IOptions<AuthO
         }
     }
 
-    /// <summary>The valid key whose text is <paramref name="secret"/>, or null when none is (unknown, wrong secret or revoked).</summary>
-    public async Task<ApiKeyRecord?> FindAsync(ApiKeySecret secret, CancellationToken cancellationToken)
+    /// <summary>
+    /// The valid key whose text is <paramref name="secret"/>, or null when none is (unknown, wrong secret or revoked).
+    /// Completes synchronously once the keys are loaded (at start), so a request pays a hash and no await.
+    /// </summary>
+    public ValueTask<ApiKeyRecord?> FindAsync(ApiKeySecret secret, CancellationToken cancellationToken) =>
+        _isLoaded ? ValueTask.FromResult(Find(secret)) : LoadThenFindAsync(secret, cancellationToken);
+
+    private async ValueTask<ApiKeyRecord?> LoadThenFindAsync(ApiKeySecret secret, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        return _keys.TryGetValue(secret.Id, out var key) && key.RevokedAt is null && secret.Matches(key.Hash) ? key : null;
+        return Find(secret);
     }
+
+    private ApiKeyRecord? Find(ApiKeySecret secret) =>
+        _keys.TryGetValue(secret.Id, out var key) && key.RevokedAt is null && secret.Matches(key.Hash) ? key : null;
 
     /// <summary>Every key, valid and revoked, oldest first.</summary>
     public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync(CancellationToken cancellationToken)

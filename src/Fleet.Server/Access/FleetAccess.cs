@@ -41,17 +41,17 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
             return Task.CompletedTask;
         }
 
-        var roles = context.User.FindAll(FleetClaims.Role).Select(c => c.Value).ToArray();
-        if (!AccessRoles.Grants(roles, requirement.Role))
+        if (!HoldsRole(context.User, requirement.Role))
         {
+            var roles = context.User.FindAll(FleetClaims.Role).Select(c => c.Value);
             context.Fail(new AuthorizationFailureReason(this,
                 $"this needs the '{requirement.Role}' role (or admin); key {id} has {string.Join(", ", roles)}"));
             return Task.CompletedTask;
         }
 
-        var scope = context.User.FindAll(FleetClaims.Model).Select(c => c.Value).ToArray();
-        if (scope.Length > 0 && context.Resource is HttpContext http)
+        if (context.User.HasClaim(c => c.Type == FleetClaims.Model) && context.Resource is HttpContext http)
         {
+            var scope = context.User.FindAll(FleetClaims.Model).Select(c => c.Value).ToArray();
             var model = RouteModel(http);
             if (model is null && http.GetEndpoint()?.Metadata.GetMetadata<ModelFreeEndpoint>() is null)
             {
@@ -70,6 +70,23 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
 
         context.Succeed(requirement);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Whether the user holds <paramref name="role"/> through one of its role claims, read without allocating.</summary>
+    private static bool HoldsRole(System.Security.Claims.ClaimsPrincipal user, string role)
+    {
+        foreach (var identity in user.Identities)
+        {
+            foreach (var claim in identity.Claims)
+            {
+                if (claim.Type == FleetClaims.Role && AccessRoles.Grants(claim.Value, role))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The model the route names: <c>{model}</c>, or the model part of the inference API's <c>{name}</c> (<c>model@slice</c>).</summary>

@@ -60,6 +60,24 @@ public sealed class AccessPrimitivesTests
     }
 
     [Theory]
+    [InlineData("")]
+    [InlineData("not hex at all")]
+    [InlineData("0123")]
+    public void A_stored_hash_that_is_not_64_hex_digits_matches_no_key(string stored) =>
+        Assert.False(ApiKeySecret.Generate().Matches(stored));
+
+    [Fact]
+    public void A_stored_hash_differing_in_one_digit_or_in_case_of_letters_only_matches_as_hex_does()
+    {
+        var key = ApiKeySecret.Generate();
+        var hash = key.Hash();
+        var flipped = (hash[^1] == '0' ? "1" : "0");
+
+        Assert.False(key.Matches(hash[..^1] + flipped));
+        Assert.True(key.Matches(hash.ToUpperInvariant()));
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     [InlineData("fk_")]
