@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Fleet.Contracts.Management;
@@ -6,7 +7,25 @@ namespace Fleet.Contracts.Management;
 public sealed record TensorSpec(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("datatype")] string DataType,
-    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape);
+    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape)
+{
+    /// <summary>What more the tensor's values mean (a classifier's class labels); null when nothing is known.</summary>
+    [JsonPropertyName("parameters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TensorParameters? Parameters { get; init; }
+}
+
+/// <summary>What more a tensor's values mean, beyond its datatype and shape.</summary>
+public sealed record TensorParameters
+{
+    /// <summary>
+    /// The class label of each column of a probability tensor, in column order: numbers (INT64 labels) or strings, as
+    /// the exporter wrote them (a scikit-learn classifier's <c>classes_</c>).
+    /// </summary>
+    [JsonPropertyName("classes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<JsonElement>? Classes { get; init; }
+}
 
 /// <summary>The inputs and outputs a model version reads and writes.</summary>
 public sealed record ModelSignature(
