@@ -105,7 +105,7 @@ public sealed record DeployRequest
     /// <summary>Deploy to every slice the model already has.</summary>
     [JsonPropertyName("all_slices")] public bool AllSlices { get; init; }
 
-    /// <summary>Accept a version whose input signature differs from a slice's current one.</summary>
+    /// <summary>Accept a version whose inputs or outputs differ from a slice's current one.</summary>
     [JsonPropertyName("accept_signature_change")] public bool AcceptSignatureChange { get; init; }
 
     /// <summary>Why this deployment happens (kept in the slice's history).</summary>
@@ -165,7 +165,7 @@ public static class DeployOutcomes
     /// <summary>The slice already served the version.</summary>
     public const string Unchanged = "unchanged";
 
-    /// <summary>The slice was left alone because the input signature differs.</summary>
+    /// <summary>The slice was left alone because the inputs or outputs differ.</summary>
     public const string SignatureConflict = "signature_conflict";
 
     /// <summary>A rollout of the version started on the slice.</summary>
