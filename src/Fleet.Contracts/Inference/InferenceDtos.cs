@@ -155,6 +155,9 @@ public sealed record ModelReadyResponse(
     public SliceParameters? Parameters { get; init; }
 }
 
-/// <summary>The <c>parameters</c> of a metadata or ready answer: which slice it speaks for.</summary>
+/// <summary>The <c>parameters</c> of a metadata or ready answer: which slice it speaks for, and the version that slice serves.</summary>
 /// <param name="Slice">The slice key, e.g. "weekday=6" or "default".</param>
-public sealed record SliceParameters([property: JsonPropertyName("slice")] string Slice);
+/// <param name="Version">The slice's stable version, whose signature the metadata shows.</param>
+public sealed record SliceParameters(
+    [property: JsonPropertyName("slice")] string Slice,
+    [property: JsonPropertyName("version")] string? Version = null);

@@ -72,7 +72,7 @@ internal static class InferenceApi
         var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
         var versions = await registry.ListVersionsAsync(serving.Model);
         context.Response.Headers[SliceHeader] = serving.Slice;
-        return TypedResults.Ok(Metadata(name, versions, versions.First(v => v.Version == serving.Version)) with { Parameters = new SliceParameters(serving.Slice) });
+        return TypedResults.Ok(Metadata(name, versions, versions.First(v => v.Version == serving.Version)) with { Parameters = new SliceParameters(serving.Slice, serving.Version) });
     }
 
     private static async Task<Ok<ModelMetadataResponse>> VersionMetadata(string name, string version, ModelRegistry registry)
@@ -86,7 +86,7 @@ internal static class InferenceApi
     {
         var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
         context.Response.Headers[SliceHeader] = serving.Slice;
-        return TypedResults.Ok(new ModelReadyResponse(name, true) { Parameters = new SliceParameters(serving.Slice) });
+        return TypedResults.Ok(new ModelReadyResponse(name, true) { Parameters = new SliceParameters(serving.Slice, serving.Version) });
     }
 
     /// <summary>The response header naming the slice a metadata or ready answer speaks for (also in the body's <c>parameters.slice</c>).</summary>
