@@ -5,7 +5,7 @@ using Fleet.Cli.Commands;
 
 namespace Fleet.Cli;
 
-/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict, history, rollout defaults, rollout actions and API keys.</summary>
+/// <summary>The fleet command line, runnable in-process: push, deploy, status, versions, models, predict, describe, history, rollout defaults, rollout actions and API keys.</summary>
 public static class CliApp
 {
     /// <summary>
@@ -48,6 +48,7 @@ public static class CliApp
         root.Add(VersionsCommand.Create(host));
         root.Add(ModelsCommand.Create(host));
         root.Add(PredictCommand.Create(host));
+        root.Add(DescribeCommand.Create(host));
         root.Add(HistoryCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));
         root.Add(KeysCommand.Create(host));

@@ -81,6 +81,16 @@ public sealed class FleetClient : IDisposable
         return await SendJsonAsync<InferResponse>(HttpMethod.Post, path, request, cancellationToken);
     }
 
+    /// <summary>
+    /// The OIP metadata (inputs, outputs, class labels) of a slice's stable version, or of a pinned <paramref name="version"/>;
+    /// <c>parameters.slice</c> names the slice that answered (for a plain model name, the one found serving).
+    /// </summary>
+    public Task<ModelMetadataResponse> GetModelMetadataAsync(string model, string? slice = null, string? version = null, CancellationToken cancellationToken = default)
+    {
+        var name = Uri.EscapeDataString(slice is null ? model : $"{model}{InferParameters.SliceSeparator}{slice}");
+        return GetAsync<ModelMetadataResponse>(version is null ? $"v2/models/{name}" : $"v2/models/{name}/versions/{Uri.EscapeDataString(version)}", cancellationToken);
+    }
+
     /// <summary>Pushes an ONNX file as a version of <paramref name="model"/>; the same bytes again return the same version.</summary>
     public async Task<PushResult> PushAsync(string model, string onnxPath, VersionMetadata? metadata = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -32,11 +32,14 @@ public sealed class VersionScoreTests
     }
 
     [Fact]
-    public void A_ZipMap_export_has_no_score_its_label_is_never_taken_for_one()
+    public void A_ZipMap_export_is_scored_by_its_probabilities_served_as_a_tensor_never_by_its_label()
     {
-        Assert.Null(Resolve("wine-gbc-zipmap.onnx"));
-        var error = Assert.Throws<BadRequestException>(() => Resolve("wine-gbc-zipmap.onnx", new VersionMetadata { ScoreOutput = "output_probability" }));
-        Assert.Contains("not a numeric tensor", error.Message);
+        // The ZipMap output is served as the FP32 [N, classes] tensor it is made of, so it is the score.
+        Assert.Equal(new VersionScore("output_probability", null, "output_label", true, "inferred"), Resolve("wine-gbc-zipmap.onnx"));
+        Assert.Equal(new VersionScore("output_probability", 2, "output_label", false, "metadata"),
+            Resolve("wine-gbc-zipmap.onnx", new VersionMetadata { ScoreOutput = "output_probability", ScoreClass = 2 }));
+        var error = Assert.Throws<BadRequestException>(() => Resolve("wine-gbc-zipmap.onnx", new VersionMetadata { ScoreOutput = "output_label", ScoreClass = 1 }));
+        Assert.Contains("score_class 1 is not a column of 'output_label'", error.Message);
     }
 
     [Fact]

@@ -83,17 +83,22 @@ public static class OnnxModels
     }
 
     /// <summary>
-    /// A model that loads but fails inside ONNX Runtime on every valid input (a Reshape to an impossible shape); its
-    /// input is <paramref name="input"/> FP32 [N, <paramref name="features"/>], so it can stand in for a logistic regression.
+    /// A model that loads but fails inside ONNX Runtime on every valid input (a Reshape to an impossible shape, computed at run time); its
+    /// input is <paramref name="input"/> FP32 [N, <paramref name="features"/>] and its output is declared FP32 [N, 1],
+    /// so it can stand in for a logistic regression (same signature, no signature change to accept).
     /// </summary>
     public static byte[] FailsAtRuntime(int features = 2, string input = "x", string output = "y")
     {
+        // The target shape is the input's times 7: never the input's element count, and unknown until run, so
+        // shape inference keeps the declared output shape.
         var graph = new ProtoWriter()
+            .Message(1, Node("Shape", [input], ["input_shape"]))
+            .Message(1, Node("Mul", ["input_shape", "seven"], ["shape"]))
             .Message(1, Node("Reshape", [input, "shape"], [output]))
             .String(2, "fails")
-            .Message(5, Int64Tensor("shape", [2], [7, 11]))
+            .Message(5, Int64Tensor("seven", [1], [7]))
             .Message(11, ValueInfo(input, OnnxType.Float, ["N", features]))
-            .Message(12, ValueInfo(output, OnnxType.Float, [7, 11]));
+            .Message(12, ValueInfo(output, OnnxType.Float, ["N", 1]));
         return Model(graph);
     }
 

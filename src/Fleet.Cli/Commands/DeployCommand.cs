@@ -21,7 +21,7 @@ internal static class DeployCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var allSlices = new Option<bool>("--all-slices") { Description = "Deploy to every slice the model already has" };
-        var acceptSignatureChange = new Option<bool>("--accept-signature-change") { Description = "Replace slices whose current version takes different inputs" };
+        var acceptSignatureChange = new Option<bool>("--accept-signature-change") { Description = "Replace slices whose current version takes different inputs or gives different outputs" };
         var reason = new Option<string>("--reason") { Description = "Why this deployment happens (kept in the slice's history)", HelpName = "TEXT" };
         var plan = new RolloutPlanOptions();
         var supersede = new Option<bool>("--supersede") { Description = "Roll back a running rollout of another candidate and start this one" };

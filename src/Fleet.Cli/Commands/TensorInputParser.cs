@@ -4,29 +4,51 @@ using Fleet.Core.Tensors;
 
 namespace Fleet.Cli.Commands;
 
+/// <summary>One input as the command line gives it: its values as text, and the datatype and shape it names, if any.</summary>
+/// <param name="Name">The input's name.</param>
+/// <param name="Values">Its values, row-major, as typed.</param>
+/// <param name="Type">The datatype given with <c>--datatype</c>, or null.</param>
+/// <param name="Shape">The shape given with <c>--shape</c> (resolved against the values), or null.</param>
+internal sealed record GivenInput(string Name, string[] Values, Datatype? Type, long[]? Shape);
+
 /// <summary>
 /// Turns <c>--input NAME=VALUES</c>, <c>--datatype NAME=TYPE</c> and <c>--shape NAME=D1,D2</c> into OIP input tensors.
-/// Values are comma-separated; the datatype defaults to FP32 (BYTES when a value is not a number); the shape defaults
-/// to [count, 1]: one row per value, one column.
+/// Values are comma-separated; without a signature the datatype defaults to FP32 (BYTES when a value is not a
+/// number) and the shape to [count, 1]: one row per value, one column.
 /// </summary>
 internal static class TensorInputParser
 {
     /// <summary>Builds the input tensors; a <see cref="UsageException"/> names the first problem.</summary>
-    public static IReadOnlyList<InferInput> Parse(IReadOnlyList<string> inputs, IReadOnlyList<string> dataTypes, IReadOnlyList<string> shapes)
+    public static IReadOnlyList<InferInput> Parse(IReadOnlyList<string> inputs, IReadOnlyList<string> dataTypes, IReadOnlyList<string> shapes) =>
+        ParseGiven(ParseValues(inputs), dataTypes, shapes).Select(g =>
+        {
+            var type = g.Type ?? (g.Values.All(IsNumber) ? Datatype.Fp32 : Datatype.Bytes);
+            return new InferInput(g.Name, type.Name(), g.Shape ?? [g.Values.Length, 1L], Convert(g.Name, type, g.Values));
+        }).ToArray();
+
+    /// <summary>The <c>--input NAME=V1,V2</c> values by name, in the order given; a <see cref="UsageException"/> names a syntax mistake.</summary>
+    public static IReadOnlyList<(string Name, string[] Values)> ParseValues(IReadOnlyList<string> inputs)
     {
-        var values = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var order = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<(string, string[])>();
         foreach (var input in inputs)
         {
             var (name, text) = Split(input, "--input", "NAME=VALUES, e.g. x=0.5,1.5");
-            if (values.ContainsKey(name))
+            if (!seen.Add(name))
             {
                 throw new UsageException($"--input names '{name}' twice; give all its values in one --input {name}=V1,V2,...");
             }
 
-            values[name] = text.Split(',').Select(v => v.Trim()).ToArray();
-            order.Add(name);
+            result.Add((name, text.Split(',').Select(v => v.Trim()).ToArray()));
         }
+
+        return result;
+    }
+
+    /// <summary>The given inputs with the datatypes and shapes the command line names for them; a <see cref="UsageException"/> names the first problem.</summary>
+    public static IReadOnlyList<GivenInput> ParseGiven(IReadOnlyList<(string Name, string[] Values)> given, IReadOnlyList<string> dataTypes, IReadOnlyList<string> shapes)
+    {
+        var values = given.ToDictionary(g => g.Name, g => g.Values, StringComparer.Ordinal);
 
         var types = ReadPerInput(dataTypes, "--datatype", "NAME=TYPE, e.g. x=FP32", values, text =>
         {
@@ -36,13 +58,9 @@ internal static class TensorInputParser
         });
         var dims = ReadPerInput(shapes, "--shape", "NAME=D1,D2,..., e.g. x=1,2", values, ParseShape);
 
-        return order.Select(name =>
-        {
-            var raw = values[name];
-            var type = types.TryGetValue(name, out var t) ? t : raw.All(IsNumber) ? Datatype.Fp32 : Datatype.Bytes;
-            var shape = dims.TryGetValue(name, out var s) ? Resolve(name, s, raw.Length) : [raw.Length, 1L];
-            return new InferInput(name, type.Name(), shape, Convert(name, type, raw));
-        }).ToArray();
+        return given.Select(g => new GivenInput(
+            g.Name, g.Values, types.TryGetValue(g.Name, out var t) ? t : null,
+            dims.TryGetValue(g.Name, out var s) ? Resolve(g.Name, s, g.Values.Length) : null)).ToArray();
     }
 
     private static (string Name, string Value) Split(string text, string option, string expected)
@@ -107,11 +125,12 @@ internal static class TensorInputParser
             : throw new UsageException($"--shape {name}=[{string.Join(',', shape)}] holds {(shape.Contains(-1) ? "a multiple of " + known : total)} value(s), but --input {name} gives {count}");
     }
 
-    private static bool IsNumber(string text) =>
+    /// <summary>Whether the text reads as a number.</summary>
+    public static bool IsNumber(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    // Values as JSON numbers: the small integer types go as int, so they are written as numbers, not strings.
-    private static object Convert(string name, Datatype type, string[] raw) => type switch
+    /// <summary>The values as the datatype's JSON numbers (the small integer types as int, so they are written as numbers, not strings).</summary>
+    public static object Convert(string name, Datatype type, string[] raw) => type switch
     {
         Datatype.Fp32 or Datatype.Fp16 => Each(name, type, raw, s => float.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),
         Datatype.Fp64 => Each(name, type, raw, s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)),

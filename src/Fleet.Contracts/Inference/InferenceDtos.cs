@@ -83,7 +83,13 @@ public sealed record ModelMetadataResponse(
     [property: JsonPropertyName("versions")] IReadOnlyList<string> Versions,
     [property: JsonPropertyName("platform")] string Platform,
     [property: JsonPropertyName("inputs")] IReadOnlyList<TensorSpec> Inputs,
-    [property: JsonPropertyName("outputs")] IReadOnlyList<TensorSpec> Outputs);
+    [property: JsonPropertyName("outputs")] IReadOnlyList<TensorSpec> Outputs)
+{
+    /// <summary>The slice whose stable version this describes; null for the metadata of a pinned version.</summary>
+    [JsonPropertyName("parameters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SliceParameters? Parameters { get; init; }
+}
 
 /// <summary>OIP server metadata: <c>GET /v2</c>.</summary>
 public sealed record ServerMetadataResponse(
@@ -135,7 +141,23 @@ public static class DataTypes
     public const string Bytes = "BYTES";
 }
 
-/// <summary>OIP model readiness: <c>GET /v2/models/{name}/ready</c>.</summary>
+/// <summary>
+/// OIP model readiness: <c>GET /v2/models/{name}/ready</c>. The status is the answer (200 ready, 404 not); the body
+/// repeats it and names the slice that answered.
+/// </summary>
 public sealed record ModelReadyResponse(
     [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("ready")] bool Ready);
+    [property: JsonPropertyName("ready")] bool Ready)
+{
+    /// <summary>The slice that is ready (for a plain model name, the one Fleet found serving); null on versions.</summary>
+    [JsonPropertyName("parameters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SliceParameters? Parameters { get; init; }
+}
+
+/// <summary>The <c>parameters</c> of a metadata or ready answer: which slice it speaks for, and the version that slice serves.</summary>
+/// <param name="Slice">The slice key, e.g. "weekday=6" or "default".</param>
+/// <param name="Version">The slice's stable version, whose signature the metadata shows.</param>
+public sealed record SliceParameters(
+    [property: JsonPropertyName("slice")] string Slice,
+    [property: JsonPropertyName("version")] string? Version = null);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Fleet.Contracts.Management;
@@ -6,7 +7,25 @@ namespace Fleet.Contracts.Management;
 public sealed record TensorSpec(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("datatype")] string DataType,
-    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape);
+    [property: JsonPropertyName("shape")] IReadOnlyList<long> Shape)
+{
+    /// <summary>What more the tensor's values mean (a classifier's class labels); null when nothing is known.</summary>
+    [JsonPropertyName("parameters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TensorParameters? Parameters { get; init; }
+}
+
+/// <summary>What more a tensor's values mean, beyond its datatype and shape.</summary>
+public sealed record TensorParameters
+{
+    /// <summary>
+    /// The class label of each column of a probability tensor, in column order: numbers (INT64 labels) or strings, as
+    /// the exporter wrote them (a scikit-learn classifier's <c>classes_</c>).
+    /// </summary>
+    [JsonPropertyName("classes")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<JsonElement>? Classes { get; init; }
+}
 
 /// <summary>The inputs and outputs a model version reads and writes.</summary>
 public sealed record ModelSignature(
@@ -86,7 +105,7 @@ public sealed record DeployRequest
     /// <summary>Deploy to every slice the model already has.</summary>
     [JsonPropertyName("all_slices")] public bool AllSlices { get; init; }
 
-    /// <summary>Accept a version whose input signature differs from a slice's current one.</summary>
+    /// <summary>Accept a version whose inputs or outputs differ from a slice's current one.</summary>
     [JsonPropertyName("accept_signature_change")] public bool AcceptSignatureChange { get; init; }
 
     /// <summary>Why this deployment happens (kept in the slice's history).</summary>
@@ -146,7 +165,7 @@ public static class DeployOutcomes
     /// <summary>The slice already served the version.</summary>
     public const string Unchanged = "unchanged";
 
-    /// <summary>The slice was left alone because the input signature differs.</summary>
+    /// <summary>The slice was left alone because the inputs or outputs differ.</summary>
     public const string SignatureConflict = "signature_conflict";
 
     /// <summary>A rollout of the version started on the slice.</summary>

@@ -12,7 +12,7 @@ public enum DeploymentVerdict
     /// <summary>The slice already runs the version: nothing to do.</summary>
     Unchanged,
 
-    /// <summary>The version's inputs differ from the slice's current version and the caller did not accept that.</summary>
+    /// <summary>The version's inputs or outputs differ from the slice's current version and the caller did not accept that.</summary>
     SignatureConflict,
 }
 
@@ -33,7 +33,7 @@ public sealed record DeploymentDecision(DeploymentVerdict Verdict, IReadOnlyList
             return new DeploymentDecision(DeploymentVerdict.Deploy, []);
         }
 
-        var differences = SignatureComparer.DiffInputs(currentSignature, candidateSignature);
+        var differences = SignatureComparer.Diff(currentSignature, candidateSignature);
         return differences.Count == 0
             ? new DeploymentDecision(DeploymentVerdict.Deploy, [])
             : new DeploymentDecision(DeploymentVerdict.SignatureConflict, differences);

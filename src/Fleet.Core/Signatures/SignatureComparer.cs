@@ -2,9 +2,62 @@ using Fleet.Contracts.Management;
 
 namespace Fleet.Core.Signatures;
 
-/// <summary>Compares the input signatures of two versions: a slice refuses a version its callers cannot feed.</summary>
+/// <summary>
+/// Compares the signatures of two versions: a slice refuses a version its callers cannot feed (inputs) or whose
+/// answers they cannot read as before (outputs).
+/// </summary>
 public static class SignatureComparer
 {
+    /// <summary>Every difference a caller of <paramref name="current"/> would notice in <paramref name="candidate"/>: inputs first, then outputs.</summary>
+    public static IReadOnlyList<string> Diff(ModelSignature current, ModelSignature candidate) =>
+        [.. DiffInputs(current, candidate), .. DiffOutputs(current, candidate)];
+
+    /// <summary>
+    /// Human-readable differences between the outputs of <paramref name="current"/> and <paramref name="candidate"/>
+    /// (names, datatypes, shapes, class labels); empty when a caller reads the candidate's answers as before. Outputs
+    /// that echo an input count like any other: a caller that asks for one by name breaks just the same.
+    /// </summary>
+    public static IReadOnlyList<string> DiffOutputs(ModelSignature current, ModelSignature candidate)
+    {
+        var differences = new List<string>();
+        var candidateByName = candidate.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
+        foreach (var output in current.Outputs)
+        {
+            if (!candidateByName.TryGetValue(output.Name, out var other))
+            {
+                differences.Add($"output '{output.Name}' is removed");
+                continue;
+            }
+
+            if (output.DataType != other.DataType)
+            {
+                differences.Add($"output '{output.Name}' datatype {output.DataType} -> {other.DataType}");
+            }
+
+            // Reversed from inputs: what the current version answers bounds what callers read, so a dimension
+            // the current version fixes must stay fixed to the same size.
+            if (!ShapesCompatible(other.Shape, output.Shape))
+            {
+                differences.Add($"output '{output.Name}' shape {Format(output.Shape)} -> {Format(other.Shape)}");
+            }
+
+            var classes = output.Parameters?.Classes;
+            var otherClasses = other.Parameters?.Classes;
+            if (classes is not null && otherClasses is not null && !classes.Select(c => c.GetRawText()).SequenceEqual(otherClasses.Select(c => c.GetRawText())))
+            {
+                differences.Add($"output '{output.Name}' classes {FormatClasses(classes)} -> {FormatClasses(otherClasses)}");
+            }
+        }
+
+        var currentNames = current.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var output in candidate.Outputs.Where(o => !currentNames.Contains(o.Name)))
+        {
+            differences.Add($"output '{output.Name}' is added ({output.DataType} {Format(output.Shape)})");
+        }
+
+        return differences;
+    }
+
     /// <summary>Human-readable differences between the inputs of <paramref name="current"/> and <paramref name="candidate"/>; empty when callers need no change.</summary>
     public static IReadOnlyList<string> DiffInputs(ModelSignature current, ModelSignature candidate)
     {
@@ -37,6 +90,8 @@ public static class SignatureComparer
 
         return differences;
     }
+
+    private static string FormatClasses(IReadOnlyList<System.Text.Json.JsonElement> classes) => "[" + string.Join(",", classes.Select(c => c.GetRawText())) + "]";
 
     /// <summary>Formats a shape as <c>[-1,10]</c>.</summary>
     public static string Format(IReadOnlyList<long> shape) => "[" + string.Join(",", shape) + "]";

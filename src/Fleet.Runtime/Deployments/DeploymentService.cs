@@ -66,7 +66,7 @@ public sealed partial class DeploymentService
     }
 
     /// <summary>
-    /// Deploys a version. Every target slice is checked first: when any would see a different input signature and the
+    /// Deploys a version. Every target slice is checked first: when any would see different inputs or outputs and the
     /// request does not accept that, nothing changes and a <see cref="ConflictException"/> lists the differences.
     /// Slices that already run the version are left alone (the call is idempotent).
     /// </summary>
@@ -90,7 +90,7 @@ public sealed partial class DeploymentService
         if (conflicts.Count > 0)
         {
             throw new ConflictException(
-                $"version {VersionId.Short(version.Version)} takes different inputs than {conflicts.Count} of {targets.Count} slice(s) run now; " +
+                $"version {VersionId.Short(version.Version)} has different inputs or outputs than {conflicts.Count} of {targets.Count} slice(s) run now; " +
                 "deploy with accept_signature_change to replace them anyway",
                 conflicts.Select(c => $"{c.Slice}: {c.Detail}").ToList());
         }

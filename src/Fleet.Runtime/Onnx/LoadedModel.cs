@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
@@ -26,12 +27,12 @@ internal sealed class LoadedModel : IDisposable
 {
     private int _references = 1;
 
-    public LoadedModel(string version, InferenceSession session, long chargedBytes)
+    public LoadedModel(string version, InferenceSession session, long chargedBytes, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? classes = null)
     {
         Version = version;
         Session = session;
         ChargedBytes = chargedBytes;
-        Signature = ModelInspector.SignatureOf(session);
+        Signature = ModelInspector.SignatureOf(session, classes ?? new Dictionary<string, IReadOnlyList<JsonElement>>());
         Inputs = session.InputNames.Select(n =>
         {
             var m = session.InputMetadata[n];

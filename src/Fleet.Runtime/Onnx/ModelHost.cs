@@ -140,9 +140,11 @@ internal sealed partial class ModelHost : IDisposable
         var bytes = await _artifacts.ReadAsync(version);
         InferenceSession session;
         long measured;
+        ServedGraph served;
         try
         {
-            (session, measured) = await SessionMeter.CreateAsync(bytes, _sessionOptions);
+            served = OnnxZipMaps.Serve(bytes);
+            (session, measured) = await SessionMeter.CreateAsync(served.Onnx, _sessionOptions);
         }
         catch (OnnxRuntimeException e)
         {
@@ -150,7 +152,7 @@ internal sealed partial class ModelHost : IDisposable
         }
 
         var charged = _options.Charge(measured, bytes.Length);
-        var model = new LoadedModel(version, session, charged) { LastUsed = Stopwatch.GetTimestamp() };
+        var model = new LoadedModel(version, session, charged, served.Classes) { LastUsed = Stopwatch.GetTimestamp() };
         Interlocked.Add(ref _bytes, charged);
         Interlocked.Increment(ref _count);
         var elapsed = Stopwatch.GetElapsedTime(started);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Fleet.Contracts.Management;
 using Microsoft.ML.OnnxRuntime;
 
@@ -56,7 +57,8 @@ public static class ModelInspector
         }
 
         OnnxModelGuard.Check(onnx);
-        return Load(options => SessionMeter.Create(onnx, options), onnx.LongLength, host ?? new ModelHostOptions());
+        var served = OnnxZipMaps.Serve(onnx);
+        return Load(options => SessionMeter.Create(served.Onnx, options), onnx.LongLength, host ?? new ModelHostOptions(), served.Classes);
     }
 
     /// <summary>As <see cref="Inspect(byte[], ModelHostOptions?)"/>, for a model in a file, without reading it into one buffer.</summary>
@@ -72,7 +74,9 @@ public static class ModelInspector
         {
             OnnxModelGuard.CheckFile(path);
             // Loading from a path is as safe as from bytes: the external-data folder option overrides the file's folder.
-            return Load(options => SessionMeter.CreateFromFile(path, options), length, host ?? new ModelHostOptions());
+            return OnnxZipMaps.ServeFile(path) is { } served
+                ? Load(options => SessionMeter.Create(served.Onnx, options), length, host ?? new ModelHostOptions(), served.Classes)
+                : Load(options => SessionMeter.CreateFromFile(path, options), length, host ?? new ModelHostOptions(), NoClasses);
         }
         finally
         {
@@ -81,7 +85,10 @@ public static class ModelInspector
         }
     }
 
-    private static ModelSignature Load(Func<SessionOptions, (InferenceSession, long)> create, long fileBytes, ModelHostOptions host)
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> NoClasses = new Dictionary<string, IReadOnlyList<JsonElement>>();
+
+    private static ModelSignature Load(
+        Func<SessionOptions, (InferenceSession, long)> create, long fileBytes, ModelHostOptions host, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> classes)
     {
         // The serving options, so the session folds constants as it will when served, and a model that grows at
         // load is measured (and refused) here rather than at its first prediction.
@@ -97,7 +104,8 @@ public static class ModelInspector
                     throw new ModelTooLargeException(charge, host.MaxModelBytes);
                 }
 
-                return SignatureOf(session);
+                RefuseNonTensors(session);
+                return SignatureOf(session, classes);
             }
         }
         catch (OnnxRuntimeException e)
@@ -106,10 +114,46 @@ public static class ModelInspector
         }
     }
 
-    /// <summary>The signature of a loaded session.</summary>
-    internal static ModelSignature SignatureOf(InferenceSession session) => new(
+    /// <summary>The signature of a loaded session, with the class labels of the outputs that were ZipMaps.</summary>
+    internal static ModelSignature SignatureOf(InferenceSession session, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> classes) => new(
         session.InputNames.Select(n => SpecOf(n, session.InputMetadata[n])).ToArray(),
-        session.OutputNames.Select(n => SpecOf(n, session.OutputMetadata[n])).ToArray());
+        session.OutputNames.Select(n => SpecOf(n, session.OutputMetadata[n]) is var spec && classes.TryGetValue(n, out var labels)
+            ? spec with { Parameters = new TensorParameters { Classes = labels } }
+            : spec).ToArray());
+
+    // OIP carries tensors only: a sequence, map or optional could never be sent or returned, so it is refused here
+    // rather than accepted and served without it. (A ZipMap output was already turned into its probability tensor.)
+    private static void RefuseNonTensors(InferenceSession session)
+    {
+        foreach (var name in session.OutputNames)
+        {
+            if (session.OutputMetadata[name] is { IsTensor: false } metadata)
+            {
+                throw new InvalidModelException(
+                    $"output '{name}' is {Describe(metadata.OnnxValueType)}, not a tensor, so no inference client can receive it; " +
+                    "export the model with tensor outputs only (a scikit-learn classifier converted by skl2onnx: options={'zipmap': False}, " +
+                    "or keep the default ZipMap, which Fleet serves as its probability tensor)");
+            }
+        }
+
+        foreach (var name in session.InputNames)
+        {
+            if (session.InputMetadata[name] is { IsTensor: false } metadata)
+            {
+                throw new InvalidModelException(
+                    $"input '{name}' is {Describe(metadata.OnnxValueType)}, not a tensor, so no inference client can send it; export the model with tensor inputs only");
+            }
+        }
+    }
+
+    private static string Describe(OnnxValueType type) => type switch
+    {
+        OnnxValueType.ONNX_TYPE_SEQUENCE => "a sequence",
+        OnnxValueType.ONNX_TYPE_MAP => "a map",
+        OnnxValueType.ONNX_TYPE_OPTIONAL => "an optional value",
+        OnnxValueType.ONNX_TYPE_SPARSETENSOR => "a sparse tensor",
+        _ => $"of ONNX type {type}",
+    };
 
     private static TensorSpec SpecOf(string name, NodeMetadata metadata)
     {

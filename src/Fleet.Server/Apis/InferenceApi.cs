@@ -4,6 +4,7 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
 using Fleet.Server.Hosting;
@@ -25,9 +26,9 @@ internal static class InferenceApi
             .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
         v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [])))
             .WithSummary("Server metadata").RequireRole(AccessRoles.Reader).ModelFree();
-        v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version").RequireRole(AccessRoles.Reader);
+        v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version (404 when the slice has no deployment)").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version").RequireRole(AccessRoles.Reader);
-        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice has a version to serve").RequireRole(AccessRoles.Reader);
+        v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice (for a plain model name: any slice) has a version to serve").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served").RequireRole(AccessRoles.Reader);
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, null, predictions, options, requestLimitOptions))
@@ -64,13 +65,14 @@ internal static class InferenceApi
             ? TypedResults.Json(new ReadinessAnswer(false, problem), statusCode: StatusCodes.Status503ServiceUnavailable)
             : TypedResults.Ok(new ReadinessAnswer(true));
 
-    private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    // Metadata, ready and infer agree: a slice without a deployment is 404 on all three; a plain model name speaks
+    // for the default slice, or when that has no deployment for the first slice that serves (named in parameters.slice).
+    private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, HttpContext context, DeploymentService deployments, ModelRegistry registry)
     {
-        var slice = Resolve(name);
-        var versions = await registry.ListVersionsAsync(slice.Model);
-        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
-        var shown = route.StableVersion is { } stable ? versions.First(v => v.Version == stable) : versions[^1];
-        return TypedResults.Ok(Metadata(name, versions, shown));
+        var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
+        var versions = await registry.ListVersionsAsync(serving.Model);
+        context.Response.Headers[SliceHeader] = serving.Slice;
+        return TypedResults.Ok(Metadata(name, versions, versions.First(v => v.Version == serving.Version)) with { Parameters = new SliceParameters(serving.Slice, serving.Version) });
     }
 
     private static async Task<Ok<ModelMetadataResponse>> VersionMetadata(string name, string version, ModelRegistry registry)
@@ -80,15 +82,15 @@ internal static class InferenceApi
         return TypedResults.Ok(Metadata(name, [info], info));
     }
 
-    private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, HttpContext context, DeploymentService deployments)
     {
-        var slice = Resolve(name);
-        await registry.RequireModelAsync(slice.Model);
-        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
-        return route.StableVersion is null
-            ? throw new NotFoundException($"model '{slice.Model}' has no deployment for slice '{slice.Key}'")
-            : TypedResults.Ok(new ModelReadyResponse(name, true));
+        var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
+        context.Response.Headers[SliceHeader] = serving.Slice;
+        return TypedResults.Ok(new ModelReadyResponse(name, true) { Parameters = new SliceParameters(serving.Slice, serving.Version) });
     }
+
+    /// <summary>The response header naming the slice a metadata or ready answer speaks for (also in the body's <c>parameters.slice</c>).</summary>
+    public const string SliceHeader = "Fleet-Slice";
 
     private static async Task<Ok<ModelReadyResponse>> VersionReady(string name, string version, ModelRegistry registry)
     {
