@@ -119,8 +119,7 @@ public static class StartupCheck
 
         try
         {
-            using var listener = new TcpListener(address, port);
-            listener.Start();
+            using var listener = Probe(address, port);
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
@@ -133,8 +132,7 @@ public static class StartupCheck
     {
         try
         {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
+            using var listener = Probe(IPAddress.Loopback, port);
             return true;
         }
         catch (SocketException)
@@ -157,6 +155,16 @@ public static class StartupCheck
             var address = uri.IsLoopback ? IPAddress.Loopback : IPAddress.TryParse(uri.Host.Trim('[', ']'), out var parsed) ? parsed : IPAddress.Any;
             EnsurePortFree(address, uri.Port, $"{url} (choose another with --urls http://127.0.0.1:PORT)");
         }
+    }
+
+    // Binds the way Kestrel and Orleans do (address reuse on), so a port left in TIME_WAIT by a server that just
+    // stopped is free, and only a port another process listens on is taken.
+    private static TcpListener Probe(IPAddress address, int port)
+    {
+        var listener = new TcpListener(address, port);
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Start();
+        return listener;
     }
 
     private static bool Converts(string value, Type type)

@@ -93,8 +93,8 @@ public sealed class StartupTests : IDisposable
         await run.WaitForAsync("Fleet listening on");
         // The watchdog's first checks run within a second of the silo's start.
         await Task.Delay(TimeSpan.FromSeconds(3));
+        // Other watchdog warnings (a stall of the runtime under a starved machine) are real and stay visible.
         Assert.DoesNotContain("Participant check thread", run.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("warn: Orleans", run.Output, StringComparison.Ordinal);
     }
 
     public void Dispose()
