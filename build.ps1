@@ -1,8 +1,8 @@
 #!/usr/bin/env pwsh
-# Fleet build script: build | test | run | bench | pack
+# Fleet build script: build | test | run | bench | pack | settings
 #   dotnet tool restore && dotnet pwsh ./build.ps1 test
 param(
-    [Parameter(Position = 0)][ValidateSet('build', 'test', 'run', 'bench', 'pack')][string]$Target = 'build',
+    [Parameter(Position = 0)][ValidateSet('build', 'test', 'run', 'bench', 'pack', 'settings')][string]$Target = 'build',
     [string]$Configuration = 'Debug',
     [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
 )
@@ -69,6 +69,17 @@ switch ($Target) {
         Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Benchmarks', '-c', 'Release', '--') + $benchArgs)
         Invoke-Checked 'dotnet' (@('run', '--project', 'tests/Fleet.Simulation', '-c', 'Release', '--') + $simulationArgs)
         Write-Host 'Reports: artifacts/benchmarks/report.md, artifacts/simulation/report.md'
+    }
+    'settings' {
+        # Regenerates src/Fleet.Server/SETTINGS.md from the options classes (the test compares it otherwise).
+        $env:FLEET_UPDATE_SETTINGS = '1'
+        try {
+            Invoke-Checked 'dotnet' @('test', 'tests/Fleet.Server.Tests', '-c', $Configuration, '--filter', 'FullyQualifiedName~SettingsReferenceTests.The_committed_settings_reference')
+        }
+        finally {
+            Remove-Item Env:FLEET_UPDATE_SETTINGS
+        }
+        Write-Host 'wrote src/Fleet.Server/SETTINGS.md'
     }
     'pack' {
         $out = Join-Path $PSScriptRoot 'artifacts/packages'

@@ -28,7 +28,7 @@ public static class CliApp
             // System.CommandLine would answer parse errors with exit code 1, which the fleet CLI keeps for the server's refusals.
             foreach (var parseError in parse.Errors)
             {
-                await error.WriteLineAsync($"error: {parseError.Message}");
+                await error.WriteLineAsync($"error: {CliMessages.WithoutTypeNames(parseError.Message)}");
             }
 
             await error.WriteLineAsync($"run '{CommandPath(parse)} --help' for usage");

@@ -66,7 +66,7 @@ internal sealed class CliHost
         }
         catch (FleetConflictException e)
         {
-            Error.WriteLine($"error: {e.Message}");
+            Error.WriteLine($"error: {CliMessages.WithFlagNames(e.Message, parse.RootCommandResult.Command)}");
             foreach (var conflict in e.Conflicts)
             {
                 Error.WriteLine($"  {conflict}");
@@ -76,7 +76,13 @@ internal sealed class CliHost
         }
         catch (FleetException e)
         {
-            Error.WriteLine($"error: {e.Message}");
+            Error.WriteLine($"error: {CliMessages.WithFlagNames(e.Message, parse.RootCommandResult.Command)}");
+            if (e.StatusCode == System.Net.HttpStatusCode.NotFound && session.Server.AbsolutePath.Trim('/').Length > 0)
+            {
+                Error.WriteLine($"  {session.LastRequest} answered 404: the server URL is the root of the Fleet server " +
+                                $"(e.g. {session.Server.GetLeftPart(UriPartial.Authority)}), without a path such as '{session.Server.AbsolutePath.TrimEnd('/')}'");
+            }
+
             return ExitCodes.ServerRefused;
         }
         catch (HttpRequestException e)
@@ -119,7 +125,7 @@ internal sealed class CliHost
 
     private int Usage(string message)
     {
-        Error.WriteLine($"error: {message}");
+        Error.WriteLine($"error: {CliMessages.WithoutTypeNames(message)}");
         return ExitCodes.Usage;
     }
 }

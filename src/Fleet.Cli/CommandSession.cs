@@ -13,8 +13,16 @@ internal sealed class CommandSession : IDisposable
         Json = json;
         Server = server;
         ErrorIsConsole = errorIsConsole;
-        Client = new FleetClient(server) { Actor = actor, ApiKey = apiKey };
+        _requests = new RequestRecorder(new SocketsHttpHandler());
+        _http = new HttpClient(_requests) { BaseAddress = server, Timeout = TimeSpan.FromMinutes(30) };
+        Client = new FleetClient(_http) { Actor = actor, ApiKey = apiKey };
     }
+
+    private readonly RequestRecorder _requests;
+    private readonly HttpClient _http;
+
+    /// <summary>The method and URL of the last request sent, for messages that must say which URL answered.</summary>
+    public string LastRequest => _requests.Last ?? Server.ToString();
 
     /// <summary>Where results go (stdout).</summary>
     public TextWriter Output { get; }
@@ -42,5 +50,21 @@ internal sealed class CommandSession : IDisposable
     public void WriteJson<T>(T value) => CliJson.Write(Output, value);
 
     /// <inheritdoc />
-    public void Dispose() => Client.Dispose();
+    public void Dispose()
+    {
+        Client.Dispose();
+        _http.Dispose();
+    }
+
+    /// <summary>Remembers the last request's method and URL.</summary>
+    private sealed class RequestRecorder(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        public string? Last { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Last = $"{request.Method} {request.RequestUri}";
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
 }

@@ -48,9 +48,33 @@ internal static class PushCommand
             session.Error.WriteLine(result.Created
                 ? $"created version {Display.ShortVersion(version.Version)} of {version.Model} ({Display.Size(version.SizeBytes)})"
                 : $"exists: version {Display.ShortVersion(version.Version)} of {version.Model} has these bytes already");
+            if (!result.Created && meta is not null && !SameMetadata(meta, version.Metadata))
+            {
+                session.Error.WriteLine($"warning: the metadata given differs from version {Display.ShortVersion(version.Version)}'s, which was kept: pushing the same bytes never changes a version's metadata");
+            }
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    // Compared as the server would store them: fields the file leaves out are not a difference.
+    private static bool SameMetadata(VersionMetadata given, VersionMetadata? kept)
+    {
+        var keptFields = JsonSerializer.SerializeToElement(kept ?? new VersionMetadata(), CliJson.UserFile);
+        foreach (var field in JsonSerializer.SerializeToElement(given, CliJson.UserFile).EnumerateObject())
+        {
+            if (field.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
+            if (!keptFields.TryGetProperty(field.Name, out var value) || !JsonElement.DeepEquals(value, field.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static VersionMetadata ReadMetadata(string path)

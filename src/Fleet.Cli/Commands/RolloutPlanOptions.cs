@@ -48,6 +48,7 @@ internal sealed class RolloutPlanOptions
     public void AddTo(Command command)
     {
         OnDeadline.AcceptOnlyFromAmong(DeadlineActions.Pause, DeadlineActions.Rollback);
+        Strategy.AcceptOnlyFromAmong(RolloutStrategies.Immediate, RolloutStrategies.Canary, RolloutStrategies.Shadow, RolloutStrategies.ShadowThenCanary);
         foreach (var option in All())
         {
             command.Add(option);

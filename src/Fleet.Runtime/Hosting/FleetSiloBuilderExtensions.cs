@@ -49,23 +49,30 @@ public static class FleetSiloBuilderExtensions
 
         var builder = AddBackends(silo);
 
-        services.AddOptions<MetricsOptions>().BindConfiguration("Fleet:Metrics");
-        services.AddSingleton(sp => new FleetMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<MetricsOptions>>()));
+        services.AddOptions<MetricsOptions>().BindConfiguration("Fleet:Metrics").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MetricsOptions>>(new NamedProblems<MetricsOptions>(o => o.Validate()));
+        services.AddSingleton(sp => new FleetMetrics(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<MetricsOptions>>())
+        {
+            FeedbackCapacity = sp.GetRequiredService<IOptions<FeedbackOptions>>().Value.Capacity,
+        });
         services.AddSingleton<ModelHost>();
         services.AddOptions<RouteOptions>().BindConfiguration("Fleet:Routes").ValidateOnStart();
         services.AddSingleton<IValidateOptions<RouteOptions>>(new NamedProblems<RouteOptions>(o => o.Validate()));
         services.AddSingleton<RouteCache>();
         services.AddHostedService<RouteCacheRenewer>();
         services.AddSingleton<SliceTrafficCounters>();
-        services.AddOptions<RolloutOptions>().BindConfiguration("Fleet:Rollouts");
-        services.AddOptions<ShadowOptions>().BindConfiguration("Fleet:Shadow");
+        services.AddOptions<RolloutOptions>().BindConfiguration("Fleet:Rollouts").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RolloutOptions>>(new NamedProblems<RolloutOptions>(o => o.Validate()));
+        services.AddOptions<ShadowOptions>().BindConfiguration("Fleet:Shadow").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShadowOptions>>(new NamedProblems<ShadowOptions>(o => o.Validate()));
         services.AddSingleton<RolloutTelemetry>();
         services.AddSingleton<VersionScores>();
         services.AddSingleton<ShadowRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<ShadowRunner>());
         services.AddSingleton<RolloutReporter>();
         services.AddHostedService(sp => sp.GetRequiredService<RolloutReporter>());
-        services.AddOptions<FeedbackOptions>().BindConfiguration("Fleet:Feedback");
+        services.AddOptions<FeedbackOptions>().BindConfiguration("Fleet:Feedback").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<FeedbackOptions>>(new NamedProblems<FeedbackOptions>(o => o.Validate()));
         services.AddSingleton(sp => new PredictionJournal(
             sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>()));
         // A route names a target of some kind; each kind registers one IPredictionTarget.

@@ -16,6 +16,20 @@ public sealed class FeedbackOptions
 
     /// <summary>How long a prediction waits for its feedback (default 24 h).</summary>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Problems with the settings, each naming its option.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (Capacity < 0)
+        {
+            yield return $"Fleet:Feedback:Capacity must not be negative (is {Capacity})";
+        }
+
+        if (MaxAge <= TimeSpan.Zero)
+        {
+            yield return $"Fleet:Feedback:MaxAge must be positive (is {MaxAge})";
+        }
+    }
 }
 
 /// <summary>What feedback did.</summary>
@@ -37,6 +51,7 @@ public sealed class PredictionJournal
     private readonly FleetMetrics _metrics;
     private readonly TimeProvider _clock;
     private long _evicted;
+    private long _callerIds;
 
     internal PredictionJournal(IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock)
     {
@@ -44,11 +59,14 @@ public sealed class PredictionJournal
         _telemetry = telemetry;
         _metrics = metrics;
         _clock = clock;
-        metrics.ObserveFeedback(() => _pending.Count, () => Interlocked.Read(ref _evicted));
+        metrics.ObserveFeedback(() => Interlocked.Read(ref _callerIds), () => _pending.Count, _options.Capacity, () => Interlocked.Read(ref _evicted));
     }
 
-    /// <summary>Predictions waiting for feedback now.</summary>
+    /// <summary>Predictions kept for a feedback join now: those sent with an id, and those served during a rollout.</summary>
     public int Pending => _pending.Count;
+
+    /// <summary>Predictions kept whose caller sent an id, so the caller can send their feedback.</summary>
+    public long PendingWithCallerId => Interlocked.Read(ref _callerIds);
 
     /// <summary>Predictions dropped before their feedback came (capacity or age).</summary>
     public long Evicted => Interlocked.Read(ref _evicted);
@@ -59,11 +77,16 @@ public sealed class PredictionJournal
     /// <summary>The journal's limits.</summary>
     public FeedbackOptions Limits => _options;
 
-    internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output)
+    internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output, bool callerId = true)
     {
         var now = _clock.GetTimestamp();
-        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output)))
+        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output, callerId)))
         {
+            if (callerId)
+            {
+                Interlocked.Increment(ref _callerIds);
+            }
+
             _order.Enqueue((id, now));
             Trim(now);
         }
@@ -73,11 +96,11 @@ public sealed class PredictionJournal
     /// Keeps every row of a batch prediction for its own feedback: row 0 under <paramref name="id"/> (as a one-row
     /// prediction is), row <c>i</c> under <c>id#i</c> (<see cref="RowId"/>).
     /// </summary>
-    internal void RecordRows(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, IReadOnlyList<double> rows)
+    internal void RecordRows(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, IReadOnlyList<double> rows, bool callerId = true)
     {
         for (var row = 0; row < rows.Count; row++)
         {
-            Record(RowId(id, row), slice, version, role, rollout, rows[row]);
+            Record(RowId(id, row), slice, version, role, rollout, rows[row], callerId);
         }
     }
 
@@ -97,6 +120,7 @@ public sealed class PredictionJournal
             }
 
             joined++;
+            Forget(entry);
             _labelled[entry.Slice.Model] = binary;
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
             if (entry.Rollout is { } rollout)
@@ -115,12 +139,21 @@ public sealed class PredictionJournal
         while (_order.TryPeek(out var oldest)
                && (_pending.Count > _options.Capacity || _clock.GetElapsedTime(oldest.At, now) > maxAge))
         {
-            if (_order.TryDequeue(out oldest) && _pending.TryRemove(oldest.Id, out _))
+            if (_order.TryDequeue(out oldest) && _pending.TryRemove(oldest.Id, out var dropped))
             {
+                Forget(dropped);
                 Interlocked.Increment(ref _evicted);
             }
         }
     }
 
-    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output);
+    private void Forget(Entry entry)
+    {
+        if (entry.CallerId)
+        {
+            Interlocked.Decrement(ref _callerIds);
+        }
+    }
+
+    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output, bool CallerId);
 }

@@ -20,6 +20,15 @@ public sealed class ShadowOptions
 
     /// <summary>Workers running shadow copies (default 1: shadow work must not starve callers).</summary>
     public int Workers { get; set; } = 1;
+
+    /// <summary>Problems with the settings, each naming its option.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (QueueCapacity < 1 || Workers < 1)
+        {
+            yield return $"Fleet:Shadow:QueueCapacity and Fleet:Shadow:Workers must be at least 1 (are {QueueCapacity} and {Workers})";
+        }
+    }
 }
 
 /// <summary>A copy of an answered request for the candidate: the same request, and the stable target's score.</summary>

@@ -56,11 +56,11 @@ public sealed class TrafficRouter
         var id = request.Id ?? Guid.NewGuid().ToString("N");
         if (prediction.RowScores is { Count: > 1 } rows)
         {
-            _journal.RecordRows(id, slice, prediction.Version, prediction.Role, route.Rollout, rows);
+            _journal.RecordRows(id, slice, prediction.Version, prediction.Role, route.Rollout, rows, callerId: request.Id is not null);
         }
         else if (prediction.Score is { } output)
         {
-            _journal.Record(id, slice, prediction.Version, prediction.Role, route.Rollout, output);
+            _journal.Record(id, slice, prediction.Version, prediction.Role, route.Rollout, output, callerId: request.Id is not null);
         }
 
         return prediction with { Id = id };

@@ -34,6 +34,8 @@ public sealed class FleetMetrics
     private readonly Counter<long> _feedbackJoined;
     private readonly Histogram<double> _absoluteError;
     private Func<long>? _feedbackPending;
+    private Func<long>? _journalEntries;
+    private long _journalCapacity;
     private Func<long>? _feedbackEvicted;
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _versionLabels = new(StringComparer.Ordinal);
     private readonly int _maxVersionsPerModel;
@@ -70,13 +72,31 @@ public sealed class FleetMetrics
         _hostLoadDuration = _meter.CreateHistogram<double>("fleet.model_host.load.duration", "s", "Time to load a model version (read, verify, create the session).");
         _feedbackJoined = _meter.CreateCounter<long>("fleet.feedback.joined", "{prediction}", "Predictions joined to their true outcome.");
         _absoluteError = _meter.CreateHistogram<double>("fleet.feedback.absolute_error", "{value}", "Absolute error of predictions joined to their true outcome.");
-        _meter.CreateObservableGauge("fleet.feedback.pending", () => _feedbackPending?.Invoke() ?? 0, "{prediction}", "Predictions waiting for their true outcome.");
+        _meter.CreateObservableGauge("fleet.feedback.pending", () => _feedbackPending?.Invoke() ?? 0, "{prediction}", "Predictions sent with an id whose true outcome has not arrived (the caller can send it).");
+        _meter.CreateObservableGauge("fleet.feedback.journal.entries", () => _journalEntries?.Invoke() ?? 0, "{prediction}", "Predictions kept for a feedback join: those sent with an id and those served during a rollout.");
+        _meter.CreateObservableGauge("fleet.feedback.journal.capacity", () => Interlocked.Read(ref _journalCapacity), "{prediction}", "The most predictions kept for a feedback join (Fleet:Feedback:Capacity); past it the oldest are dropped.");
         _meter.CreateObservableCounter("fleet.feedback.evicted", () => _feedbackEvicted?.Invoke() ?? 0, "{prediction}", "Predictions dropped before their outcome arrived (journal full or too old).");
         // Present from the start at zero, so dashboards and alerts see the series before the first event.
         _hostEvictions.Add(0);
         _hostLoads.Add(0);
         _hostMisses.Add(0);
         _hostHits.Add(0);
+        _predictions.Add(0);
+        _rows.Add(0);
+        _errors.Add(0);
+        _shadowDropped.Add(0);
+        _fallbacks.Add(0);
+        _rolloutStalls.Add(0);
+        _feedbackJoined.Add(0);
+        foreach (var outcome in (ReadOnlySpan<RolloutPhase>)[RolloutPhase.Promoted, RolloutPhase.RolledBack])
+        {
+            _rolloutOutcomes.Add(0, new KeyValuePair<string, object?>("outcome", outcome.Name()));
+        }
+
+        foreach (var reason in RejectionReasons)
+        {
+            _rejections.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
         _meter.CreateObservableGauge("fleet.model_host.memory", () => _hostBytes?.Invoke() ?? 0, "By", "Memory charged to resident model versions.");
         _meter.CreateObservableGauge("fleet.model_host.resident", () => _hostModels?.Invoke() ?? 0, "{model}", "Model versions resident in the model host.");
     }
@@ -103,6 +123,9 @@ public sealed class FleetMetrics
         _duration.Record(elapsed.TotalSeconds, tags);
     }
 
+    /// <summary>The reasons <see cref="Rejected"/> is called with, exported at zero from the start.</summary>
+    public static IReadOnlyList<string> RejectionReasons { get; } = ["bad_request", "not_found", "too_large"];
+
     /// <summary>Records a request refused before any model ran (bad_request, not_found, too_large).</summary>
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
@@ -127,9 +150,18 @@ public sealed class FleetMetrics
         _absoluteError.Record(absoluteError, tags);
     }
 
-    internal void ObserveFeedback(Func<long> pending, Func<long> evicted)
+    /// <summary>The bound of the feedback journal, exported as <c>fleet.feedback.journal.capacity</c> from the start.</summary>
+    public long FeedbackCapacity
+    {
+        get => Interlocked.Read(ref _journalCapacity);
+        init => _journalCapacity = value;
+    }
+
+    internal void ObserveFeedback(Func<long> pending, Func<long> entries, long capacity, Func<long> evicted)
     {
         _feedbackPending = pending;
+        _journalEntries = entries;
+        Interlocked.Exchange(ref _journalCapacity, capacity);
         _feedbackEvicted = evicted;
     }
 
@@ -177,4 +209,13 @@ public sealed class MetricsOptions
 {
     /// <summary>Distinct version labels per model (default 100); later versions are labelled "other".</summary>
     public int MaxVersionsPerModel { get; set; } = 100;
+
+    /// <summary>Problems with the settings, each naming its option.</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (MaxVersionsPerModel < 1)
+        {
+            yield return $"Fleet:Metrics:MaxVersionsPerModel must be at least 1 (is {MaxVersionsPerModel})";
+        }
+    }
 }

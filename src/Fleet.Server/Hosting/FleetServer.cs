@@ -22,10 +22,16 @@ public static class FleetServer
         ["--data"] = "Fleet:DataDirectory",
     };
 
-    /// <summary>Builds the server from command-line arguments (and <c>FLEET_</c> environment variables, e.g. <c>FLEET_DATA</c>).</summary>
+    /// <summary>
+    /// Builds the server from command-line arguments (and <c>FLEET_</c> environment variables, e.g. <c>FLEET_DATA</c>).
+    /// A setting that cannot work (a value of the wrong type or out of range, a port in use) throws
+    /// <see cref="StartupProblemException"/> naming it; an unknown <c>Fleet:</c> key is written to standard error as a warning.
+    /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        // The application's folder, whatever the working directory, so appsettings.json beside the server is read
+        // when a service manager or a container starts it from elsewhere.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (Environment.GetEnvironmentVariable("FLEET_DATA") is { Length: > 0 } dataFromEnvironment)
         {
             builder.Configuration["Fleet:DataDirectory"] = dataFromEnvironment;
@@ -33,6 +39,16 @@ public static class FleetServer
 
         builder.Configuration.AddCommandLine(args, Switches.ToDictionary());
         customize?.Invoke(builder);
+        var (problems, warnings) = StartupCheck.Check(builder.Configuration);
+        foreach (var warning in warnings)
+        {
+            Console.Error.WriteLine("warning: " + warning);
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new StartupProblemException(problems);
+        }
 
         var server = builder.Configuration.GetSection("Fleet").Get<ServerOptions>() ?? new ServerOptions();
         builder.Services.AddOptions<ServerOptions>().BindConfiguration("Fleet")
@@ -49,9 +65,11 @@ public static class FleetServer
         // requests and pushes do, to their own limits), so a JSON body of a gigabyte is refused as it arrives.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxManagementRequestBytes);
         builder.Services.AddFleetErrors();
+        StartupCheck.EnsureUrlsFree(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
+        var siloPort = SiloPort(server, explicitlySet: builder.Configuration["Fleet:SiloPort"] is not null);
+        StartupCheck.EnsurePortFree(IPAddress.Loopback, server.GatewayPort, "Fleet:GatewayPort (the Orleans client gateway)");
         builder.UseOrleans(silo =>
         {
-            var siloPort = server.SiloPort == 0 ? FreePort() : server.SiloPort;
             silo.UseLocalhostClustering(siloPort, server.GatewayPort);
             silo.AddFleet(fleet => fleet.DataDirectory = dataDirectory);
         });
@@ -96,7 +114,17 @@ public static class FleetServer
         }
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/docs", options => options.WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        // Fleet's API only: no third-party service in the page (Scalar's deploy / SDK toolbar, its AI agent and MCP
+        // offers, its telemetry), and the page's script is served by Fleet itself.
+        app.MapScalarApiReference("/docs", options =>
+        {
+            options.WithOpenApiRoutePattern("/openapi/{documentName}.json").WithTitle("Fleet API");
+            options.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            options.Agent = new ScalarAgentOptions { Disabled = true };
+            options.Mcp = new ScalarMcpOptions { Disabled = true };
+            options.Telemetry = false;
+            options.HideClientButton = true;
+        }).AllowAnonymous();
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
@@ -104,6 +132,32 @@ public static class FleetServer
     /// <summary>Where the server keeps its data.</summary>
     public static string DataDirectory(this WebApplication app) =>
         app.Services.GetRequiredService<IOptions<FleetOptions>>().Value.DataDirectory;
+
+    // One node on localhost clustering has no peer that needs to find it on a known port, so when the default silo port
+    // is taken (another Fleet server on this machine) a free one is used and said; a port set explicitly is a promise
+    // to peers, so a conflict there stops the start.
+    private static int SiloPort(ServerOptions server, bool explicitlySet)
+    {
+        if (server.SiloPort == 0)
+        {
+            return FreePort();
+        }
+
+        if (explicitlySet)
+        {
+            StartupCheck.EnsurePortFree(IPAddress.Loopback, server.SiloPort, "Fleet:SiloPort (the silo-to-silo port; is another Fleet server running? 0 picks a free port)");
+            return server.SiloPort;
+        }
+
+        if (StartupCheck.IsPortFree(server.SiloPort))
+        {
+            return server.SiloPort;
+        }
+
+        var port = FreePort();
+        Console.Error.WriteLine($"note: silo port {server.SiloPort} is in use (another Fleet server?); this single node uses {port} (set Fleet:SiloPort to choose)");
+        return port;
+    }
 
     private static int FreePort()
     {
