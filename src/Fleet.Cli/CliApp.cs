@@ -50,6 +50,7 @@ public static class CliApp
         root.Add(PredictCommand.Create(host));
         root.Add(DescribeCommand.Create(host));
         root.Add(HistoryCommand.Create(host));
+        root.Add(DriftCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));
         root.Add(KeysCommand.Create(host));
         root.Add(RolloutActionCommand.Create(host, "pause", "Pause rollouts: the candidate keeps its traffic until resumed"));

@@ -182,6 +182,11 @@ public sealed class FleetClient : IDisposable
     public Task<SliceHistory> GetHistoryAsync(string model, string slice, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
         GetAsync<SliceHistory>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}/history?after={after}&limit={limit}", cancellationToken);
 
+    /// <summary>A model's input drift over the last <paramref name="hours"/>, for one slice or every slice pooled (null), on the version served most recently.</summary>
+    public Task<DriftStatus> GetDriftAsync(string model, string? slice = null, int hours = 1, CancellationToken cancellationToken = default) =>
+        GetAsync<DriftStatus>(
+            $"api/v1/models/{Uri.EscapeDataString(model)}/drift?hours={hours}{(slice is null ? "" : "&slice=" + Uri.EscapeDataString(slice))}", cancellationToken);
+
     /// <summary>Creates an API key (admin role); the answer holds its text, which the server does not keep.</summary>
     public Task<CreatedApiKey> CreateKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>
         SendJsonAsync<CreatedApiKey>(HttpMethod.Post, "api/v1/keys", request, cancellationToken);

@@ -2,6 +2,7 @@ using Fleet.Runtime.Access;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
+using Fleet.Runtime.Drift;
 using Fleet.Runtime.Observation;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Rollouts;
@@ -82,8 +83,12 @@ public static class FleetSiloBuilderExtensions
             sp.GetRequiredService<PredictionTargets>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
             sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
             sp.GetRequiredService<RolloutReporter>().Nudge));
+        services.AddOptions<DriftOptions>().BindConfiguration("Fleet:Drift").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DriftOptions>>(new NamedProblems<DriftOptions>(o => o.Validate()));
+        services.AddSingleton<DriftMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
         services.AddSingleton<PredictionService>(sp => new PredictionService(
-            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
+            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>(), sp.GetRequiredService<DriftMonitor>()));
         services.AddSingleton<ModelRegistry>();
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<Waves.WaveService>();

@@ -21,6 +21,7 @@ public sealed class FleetMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _shadowDropped;
+    private readonly Counter<long> _driftDropped;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _rolloutOutcomes;
     private readonly Counter<long> _rolloutStalls;
@@ -61,6 +62,7 @@ public sealed class FleetMetrics
         _errors = _meter.CreateCounter<long>("fleet.prediction.errors", "{request}", "Inference requests a model version failed on valid input.");
         _rejections = _meter.CreateCounter<long>("fleet.inference.rejections", "{request}", "Inference requests refused before reaching a model, by reason.");
         _shadowDropped = _meter.CreateCounter<long>("fleet.shadow.dropped", "{request}", "Shadow copies dropped because the shadow queue was full.");
+        _driftDropped = _meter.CreateCounter<long>("fleet.drift.samples_dropped", "{request}", "Drift samples dropped because the drift queue was full.");
         _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
         _rolloutOutcomes = _meter.CreateCounter<long>("fleet.rollouts", "{rollout}", "Rollouts that ended, by outcome (promoted, rolled_back).");
         _rolloutStalls = _meter.CreateCounter<long>("fleet.rollout.stalls", "{rollout}", "Rollouts paused because a step reached its deadline without a verdict.");
@@ -131,6 +133,9 @@ public sealed class FleetMetrics
 
     /// <summary>Records a shadow copy dropped for lack of room.</summary>
     public void ShadowDropped(string model) => _shadowDropped.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records a drift sample dropped for lack of room.</summary>
+    public void DriftSampleDropped(string model) => _driftDropped.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a canary request answered by stable after the candidate failed.</summary>
     public void CanaryFellBack(string model) => _fallbacks.Add(1, new KeyValuePair<string, object?>("model", model));

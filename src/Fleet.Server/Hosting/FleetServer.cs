@@ -101,6 +101,7 @@ public static class FleetServer
         app.MapRolloutsApi();
         app.MapWavesApi();
         app.MapSlicesApi();
+        app.MapDriftApi();
         app.MapFeedbackApi();
         app.MapKeysApi();
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");

@@ -44,6 +44,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["GET /api/v1/models/{model}/waves/{id}"] = ("reader", false),
         ["POST /api/v1/models/{model}/waves/{id}/{action}"] = ("operator", false),
         ["GET /api/v1/models/{model}/slices"] = ("reader", false),
+        ["GET /api/v1/models/{model}/drift"] = ("reader", false),
         ["GET /api/v1/models/{model}/slices/{slice}"] = ("reader", false),
         ["GET /api/v1/models/{model}/slices/{slice}/history"] = ("reader", false),
         ["POST /api/v1/feedback"] = ("feedback", true),

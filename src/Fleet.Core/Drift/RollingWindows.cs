@@ -1,0 +1,97 @@
+namespace Fleet.Core.Drift;
+
+/// <summary>
+/// Fixed-length windows of a <see cref="ProfileSet"/> on a clock (e.g. hours), the last <see cref="Kept"/> of them
+/// kept: recording costs one profile update, a window closes by rotation (no rescans), and a longer span is the merge
+/// of its windows. Memory is bounded by <see cref="Kept"/> copies of the reference's layout. Time comes from the
+/// caller. Not thread-safe: the caller locks.
+/// </summary>
+public sealed class RollingWindows
+{
+    private readonly ProfileSet _layout;
+    private readonly LinkedList<(DateTimeOffset Start, ProfileSet Profiles)> _windows = new();
+
+    /// <summary>Windows of <paramref name="length"/> in the layout of <paramref name="layout"/>, keeping the last <paramref name="kept"/>.</summary>
+    public RollingWindows(ProfileSet layout, TimeSpan length, int kept)
+    {
+        _layout = layout ?? throw new ArgumentNullException(nameof(layout));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(length, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(kept, 1);
+        Length = length;
+        Kept = kept;
+    }
+
+    /// <summary>How long one window lasts.</summary>
+    public TimeSpan Length { get; }
+
+    /// <summary>How many window lengths are kept, ending with the newest window (older windows are dropped).</summary>
+    public int Kept { get; }
+
+    /// <summary>The windows kept, oldest first, each with its start (aligned to <see cref="Length"/> since the epoch).</summary>
+    public IEnumerable<(DateTimeOffset Start, ProfileSet Profiles)> Windows => _windows;
+
+    /// <summary>
+    /// The profiles of the window that holds <paramref name="at"/>, opened when needed (in order, also for late data);
+    /// null when <paramref name="at"/> is older than the span kept (the last <see cref="Kept"/> windows up to the newest).
+    /// </summary>
+    public ProfileSet? At(DateTimeOffset at)
+    {
+        var start = Align(at);
+        if (_windows.Last is { } newest && start <= newest.Value.Start - (Kept * Length))
+        {
+            return null;
+        }
+
+        var node = _windows.Last;
+        while (node is not null && node.Value.Start > start)
+        {
+            node = node.Previous;
+        }
+
+        if (node is not null && node.Value.Start == start)
+        {
+            return node.Value.Profiles;
+        }
+
+        var opened = _layout.EmptyCopy();
+        if (node is null)
+        {
+            _windows.AddFirst((start, opened));
+        }
+        else
+        {
+            _windows.AddAfter(node, (start, opened));
+        }
+
+        // Drop what fell out of the span behind the newest window.
+        var horizon = _windows.Last!.Value.Start - (Kept * Length);
+        while (_windows.First!.Value.Start <= horizon)
+        {
+            _windows.RemoveFirst();
+        }
+
+        return opened;
+    }
+
+    /// <summary>The merge of the windows that start in [<paramref name="from"/>, <paramref name="to"/>), or null when none does.</summary>
+    public ProfileSet? Span(DateTimeOffset from, DateTimeOffset to)
+    {
+        ProfileSet? merged = null;
+        foreach (var (start, profiles) in _windows)
+        {
+            if (start >= from && start < to)
+            {
+                merged ??= _layout.EmptyCopy();
+                merged.Merge(profiles);
+            }
+        }
+
+        return merged;
+    }
+
+    private DateTimeOffset Align(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks - (at.UtcTicks % Length.Ticks);
+        return new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+}

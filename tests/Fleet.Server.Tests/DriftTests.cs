@@ -1,0 +1,95 @@
+using System.Net;
+using Fleet.Cli;
+using Fleet.Client;
+using Fleet.Contracts.Management;
+using Fleet.TestSupport;
+using static Fleet.Server.Tests.ServerTestData;
+
+namespace Fleet.Server.Tests;
+
+/// <summary>Drift through the real server: every request sampled, a small reference, then traffic whose first feature moved.</summary>
+public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTests.Server>
+{
+    /// <summary>A server that samples every request and makes a reference of 200 rows.</summary>
+    public sealed class Server : FleetServerFixture
+    {
+        public override Task InitializeAsync()
+        {
+            Settings["Fleet:Drift:SampleRate"] = "1";
+            Settings["Fleet:Drift:ReferenceRows"] = "200";
+            return base.InitializeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_moved_input_is_reported_as_drift_in_its_slice_with_its_numbers_and_the_other_inputs_are_not()
+    {
+        var model = UniqueModel("drift");
+        var version = (await server.Client.PushAsync(model, Model())).Version.Version;
+        await server.Client.DeployAsync(model, new DeployRequest { Version = version, Slices = ["store=1", "store=2"] });
+        var random = new Random(4);
+        float U() => (float)random.NextDouble();
+
+        var before = await server.Client.GetDriftAsync(model);
+        Assert.Null(before.Version);
+
+        for (var i = 0; i < 200; i++)
+        {
+            await server.Client.PredictAsync(model, i % 2 == 0 ? "store=1" : "store=2", [X(U(), U(), U())]);
+        }
+
+        for (var i = 0; i < 400; i++)
+        {
+            var store2 = i % 2 == 1;
+            await server.Client.PredictAsync(model, store2 ? "store=2" : "store=1", [X(U() + (store2 ? 0.6f : 0), U(), U())]);
+        }
+
+        var moved = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=2"), d => d.WindowRows == 200);
+        var still = await server.Client.GetDriftAsync(model, "store=1");
+
+        Assert.Equal(version, moved.Version);
+        Assert.Equal(200, moved.ReferenceRows);
+        Assert.False(moved.Drifted); // one feature of three: a data set drifts from half its features
+        Assert.Equal("feature drift in x[0] (1 of 3 features judged)", moved.Message);
+        var x0 = Assert.Single(moved.Features, f => f.Drifted);
+        Assert.Equal("x[0]", x0.Feature);
+        Assert.Equal("ks", x0.Method);
+        Assert.Contains("x[0]: KS p = ", x0.Description, StringComparison.Ordinal);
+        Assert.False(still.Drifted);
+        Assert.Equal("no drift", still.Message);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CliApp.RunAsync(["--server", server.BaseAddress.ToString(), "--api-key", TestKeys.Admin, "drift", model, "--slice", "store=2"],
+            output, error, _ => null);
+        Assert.Equal(0, exit);
+        Assert.Contains("feature drift in x[0]", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("FEATURE", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Hours_out_of_range_and_a_bad_slice_key_are_400s_naming_them()
+    {
+        using var hours = await server.Http.GetAsync("api/v1/models/any/drift?hours=0");
+        using var slice = await server.Http.GetAsync("api/v1/models/any/drift?slice=%20");
+
+        Assert.Equal(HttpStatusCode.BadRequest, hours.StatusCode);
+        Assert.Contains("hours must be between 1 and 168", await hours.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, slice.StatusCode);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
