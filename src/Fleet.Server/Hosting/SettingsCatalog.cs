@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Drift;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Rollouts;
@@ -69,6 +70,7 @@ public static class SettingsCatalog
         new("Fleet:Routes", typeof(Fleet.Runtime.Slices.RouteOptions), o => ((Fleet.Runtime.Slices.RouteOptions)o).Validate()),
         new("Fleet:Metrics", typeof(MetricsOptions), o => ((MetricsOptions)o).Validate()),
         new("Fleet:Webhooks", typeof(WebhookOptions), o => ((WebhookOptions)o).Validate()),
+        new("Fleet:Drift", typeof(DriftOptions), o => ((DriftOptions)o).Validate()),
         new(AuthOptions.Section, typeof(AuthOptions)),
     ];
 
