@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Fleet.Server.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Fleet.Server.Grpc;
@@ -51,6 +52,8 @@ internal static partial class GrpcHosting
         var reachable = host is "*" or "+" or "0.0.0.0" or "[::]" ? "127.0.0.1" : host;
         builder.Services.AddSingleton(new GrpcEndpoint(new Uri($"http://{reachable}:{port}")));
 
+        builder.Services.AddSingleton<IStartupFilter>(new GrpcBodyLimit(server.MaxInferenceRequestBytes));
+
         // Before the problem-details writers of the other APIs: a refused gRPC call is answered in gRPC's own terms.
         builder.Services.AddSingleton<IProblemDetailsWriter, GrpcErrorWriter>();
         builder.Services.AddGrpc(options =>
@@ -69,6 +72,27 @@ internal static partial class GrpcHosting
     {
         app.MapGrpcService<InferenceGrpcService>().WithFleetAccess();
         return app;
+    }
+
+    // Kestrel bounds every body by the management limit (1 MiB by default) and gRPC reads the message before any
+    // interceptor runs: a gRPC call is bounded by the inference limit instead, which gRPC's own message size check
+    // (RESOURCE_EXHAUSTED) enforces first.
+    private sealed class GrpcBodyLimit(long limit) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (GrpcErrorWriter.IsGrpc(context) && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+                {
+                    // Room for gRPC's 5-byte message frame, so the message size check speaks first.
+                    body.MaxRequestBodySize = limit + 64;
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     // The host part of a URL as Kestrel takes it (a name, an address, [v6], * or +), without scheme, port or path.
