@@ -189,7 +189,7 @@ internal sealed class FleetServerProcess : IDisposable
         var dll = Path.Combine(AppContext.BaseDirectory, "Fleet.Server.dll");
         string[] arguments =
         [
-            dll, "--urls", $"http://127.0.0.1:{port}", "--data", data, "--Fleet:SiloPort=0", "--Logging:LogLevel:Default=Warning", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}",
+            dll, "--urls", $"http://127.0.0.1:{port}", "--data", data, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", "--Logging:LogLevel:Default=Warning", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}",
             .. extraArguments,
         ];
         var process = ChildProcess.Start(ChildProcess.DotnetHost, arguments);

@@ -4,14 +4,14 @@ using System.Runtime.InteropServices;
 namespace Fleet.Benchmarks;
 
 /// <summary>
-/// Fleet's benchmarks: <c>inprocess</c>, <c>http</c>, <c>density</c> or <c>all</c>, each writing its section of a
+/// Fleet's benchmarks: <c>inprocess</c>, <c>http</c>, <c>grpc</c>, <c>density</c> or <c>all</c>, each writing its section of a
 /// markdown report. A missed target is a result, not a failure: the exit code is non-zero only when the harness
 /// itself breaks.
 /// </summary>
 internal static class Program
 {
     private const string Usage = """
-        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|density|all>
+        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|grpc|density|all>
                Fleet.Benchmarks baseline-server --urls URL --model FILE   (internal: the bare endpoint of the http benchmark)
 
           --quick        small counts and short runs, for a smoke run (about a minute for 'all')
@@ -48,8 +48,9 @@ internal static class Program
         {
             "inprocess" => new[] { "inprocess" },
             "http" => ["http"],
+            "grpc" => ["grpc"],
             "density" => ["density"],
-            _ => ["inprocess", "http", "density"],
+            _ => ["inprocess", "http", "grpc", "density"],
         };
 
         var crashed = false;
@@ -67,6 +68,7 @@ internal static class Program
                 {
                     "inprocess" => await InProcessBenchmark.RunAsync(options.Quick),
                     "http" => await HttpBenchmark.RunAsync(options.Quick),
+                    "grpc" => await GrpcBenchmark.RunAsync(options.Quick),
                     _ => await DensityBenchmark.RunAsync(options.Quick),
                 };
             }
@@ -99,6 +101,7 @@ internal static class SectionTitles
     {
         "inprocess" => "In-process prediction path",
         "http" => "HTTP: Fleet against a bare ASP.NET Core endpoint",
+        "grpc" => "gRPC: the OIP gRPC service against JSON REST on the same server",
         _ => "Density: 10,000 slices on one server",
     };
 }
@@ -126,7 +129,7 @@ internal sealed record BenchOptions(string Mode, bool Quick, string ReportPath, 
                 case "--model":
                     model = Value(args, ref i);
                     break;
-                case "inprocess" or "http" or "density" or "all" or "baseline-server" when mode is null:
+                case "inprocess" or "http" or "grpc" or "density" or "all" or "baseline-server" when mode is null:
                     mode = args[i];
                     break;
                 default:
@@ -136,7 +139,7 @@ internal sealed record BenchOptions(string Mode, bool Quick, string ReportPath, 
 
         if (mode is null)
         {
-            throw new ArgumentException("name a benchmark: inprocess, http, density or all");
+            throw new ArgumentException("name a benchmark: inprocess, http, grpc, density or all");
         }
 
         if (mode == "baseline-server" && (urls is null || model is null))

@@ -33,6 +33,7 @@ public class FleetServerFixture : IAsyncLifetime
     public Dictionary<string, string?> Settings { get; } = new()
     {
         ["Fleet:SiloPort"] = "0",
+        ["Fleet:Grpc:Port"] = "0",
         ["Fleet:MaxInferenceRequestBytes"] = "65536",
         ["Logging:LogLevel:Default"] = "Warning",
         [TestKeys.BootstrapSetting] = TestKeys.Admin,

@@ -47,7 +47,7 @@ public sealed class ServerProcess : IDisposable
     public static async Task<ServerProcess> StartAsync(string dataDirectory, int port, params string[] settings)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Fleet.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}", .. settings])
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}", .. settings])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -60,10 +60,9 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
                 return Task.CompletedTask;
             }
 
-            if (model is not null && !ModelScope.Allows(scope, model))
+            if (model is not null && ScopeRefusal(id, scope, model) is { } refusal)
             {
-                context.Fail(new AuthorizationFailureReason(this,
-                    $"key {id} is scoped to models {string.Join(", ", scope)}; it may not touch model '{model}'"));
+                context.Fail(new AuthorizationFailureReason(this, refusal));
                 return Task.CompletedTask;
             }
         }
@@ -88,6 +87,11 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
 
         return false;
     }
+
+    /// <summary>Why a key scoped to <paramref name="scope"/> may not touch <paramref name="model"/>, or null when it may.</summary>
+    internal static string? ScopeRefusal(string id, IReadOnlyCollection<string> scope, string model) => ModelScope.Allows(scope, model)
+        ? null
+        : $"key {id} is scoped to models {string.Join(", ", scope)}; it may not touch model '{model}'";
 
     /// <summary>The model the route names: <c>{model}</c>, or the model part of the inference API's <c>{name}</c> (<c>model@slice</c>).</summary>
     internal static string? RouteModel(HttpContext http)

@@ -82,7 +82,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    private static int? Classify(Exception e) => e switch
+    internal static int? Classify(Exception e) => e switch
     {
         BadRequestException => 400,
         NotFoundException => 404,
@@ -93,7 +93,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         _ => null,
     };
 
-    private static string Message(Exception e) => e switch
+    internal static string Message(Exception e) => e switch
     {
         // Kestrel's own message names its limit but not which one; Fleet's readers name theirs.
         BadHttpRequestException { StatusCode: 413 } b when !b.Message.Contains("larger than", StringComparison.Ordinal) =>

@@ -6,6 +6,7 @@ using Fleet.Runtime.Access;
 using Fleet.Runtime.Telemetry;
 using Fleet.Server.Access;
 using Fleet.Server.Apis;
+using Fleet.Server.Grpc;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -64,6 +65,7 @@ public static class FleetServer
         // Every body is bounded by the management limit unless its endpoint raises it for itself (inference
         // requests and pushes do, to their own limits), so a JSON body of a gigabyte is refused as it arrives.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxManagementRequestBytes);
+        builder.AddFleetGrpc(server);
         builder.Services.AddFleetErrors();
         StartupCheck.EnsureUrlsFree(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
         var siloPort = SiloPort(server, explicitlySet: builder.Configuration["Fleet:SiloPort"] is not null);
@@ -96,6 +98,7 @@ public static class FleetServer
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapInferenceApi();
+        app.MapInferenceGrpc();
         app.MapModelsApi();
         app.MapDeploymentsApi();
         app.MapRolloutsApi();

@@ -31,6 +31,13 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["GET /v2/models/{name}/versions/{version}/ready"] = ("reader", false),
         ["POST /v2/models/{name}/infer"] = ("caller", false),
         ["POST /v2/models/{name}/versions/{version}/infer"] = ("caller", false),
+        // gRPC methods name their model in the message: model-free here, the service checks a scoped key itself.
+        ["POST /inference.GRPCInferenceService/ServerLive"] = (Anonymous, true),
+        ["POST /inference.GRPCInferenceService/ServerReady"] = (Anonymous, true),
+        ["POST /inference.GRPCInferenceService/ServerMetadata"] = ("reader", true),
+        ["POST /inference.GRPCInferenceService/ModelMetadata"] = ("reader", true),
+        ["POST /inference.GRPCInferenceService/ModelReady"] = ("reader", true),
+        ["POST /inference.GRPCInferenceService/ModelInfer"] = ("caller", true),
         ["GET /api/v1/models"] = ("reader", false),
         ["GET /api/v1/models/{model}"] = ("reader", false),
         ["GET /api/v1/models/{model}/versions"] = ("reader", false),

@@ -1,0 +1,135 @@
+using Fleet.Contracts.Management;
+using Fleet.Core.Errors;
+using Fleet.Core.Identity;
+using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Serving;
+using Fleet.Runtime.Slices;
+using Fleet.Server.Access;
+using Fleet.Server.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Inference;
+using VersionInfo = Fleet.Contracts.Management.VersionInfo;
+using Microsoft.Extensions.Options;
+
+namespace Fleet.Server.Grpc;
+
+/// <summary>
+/// The Open Inference Protocol's gRPC service (<c>inference.GRPCInferenceService</c>) on the same prediction path,
+/// registry and slice routes as the REST API: a slice is addressed as <c>model@slice</c> or by
+/// <c>parameters["slice"]</c>, a version by <c>model_version</c>. Outputs come back as <c>raw_output_contents</c>
+/// (as Triton answers) unless the request sets <c>parameters["typed_output_contents"]</c> to true.
+/// </summary>
+internal sealed class InferenceGrpcService(
+    PredictionService predictions, ModelRegistry registry, IGrainFactory grains, Readiness readiness, IOptions<InferRequestLimits> limits)
+    : GRPCInferenceService.GRPCInferenceServiceBase
+{
+    /// <inheritdoc/>
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerLiveResponse { Live = true });
+
+    /// <inheritdoc/>
+    public override async Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+        new() { Ready = await readiness.ProblemAsync(context.CancellationToken) is null };
+
+    /// <inheritdoc/>
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerMetadataResponse { Name = "fleet", Version = typeof(InferenceGrpcService).Assembly.GetName().Version?.ToString(3) ?? "0" });
+
+    /// <inheritdoc/>
+    public override async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
+    {
+        var slice = Resolve(request.Name, context);
+        if (request.Version.Length > 0)
+        {
+            var info = await registry.ResolveVersionAsync(slice.Model, request.Version, context.CancellationToken);
+            return Metadata(request.Name, [info], info);
+        }
+
+        var versions = await registry.ListVersionsAsync(slice.Model, context.CancellationToken);
+        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
+        var shown = route.StableVersion is { } stable ? versions.First(v => v.Version == stable) : versions[^1];
+        return Metadata(request.Name, versions, shown);
+    }
+
+    /// <inheritdoc/>
+    public override async Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
+    {
+        var slice = Resolve(request.Name, context);
+        if (request.Version.Length > 0)
+        {
+            await registry.ResolveVersionAsync(slice.Model, request.Version, context.CancellationToken);
+            return new ModelReadyResponse { Ready = true };
+        }
+
+        await registry.RequireModelAsync(slice.Model, context.CancellationToken);
+        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
+        return route.StableVersion is null
+            ? throw new NotFoundException($"model '{slice.Model}' has no deployment for slice '{slice.Key}'")
+            : new ModelReadyResponse { Ready = true };
+    }
+
+    /// <inheritdoc/>
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    {
+        GrpcAccess.RequireModel(context, ModelOf(request.ModelName));
+        var parsed = GrpcInferRequestReader.Read(request, limits.Value, out var typedOutputs);
+        var version = request.ModelVersion.Length > 0 ? request.ModelVersion : null;
+        var prediction = await predictions.PredictAsync(request.ModelName, version, parsed, context.CancellationToken);
+        return Response(request.ModelName, prediction, prediction.Id ?? parsed.Id, typedOutputs);
+    }
+
+    private static ModelInferResponse Response(string modelName, Prediction prediction, string? id, bool typedOutputs)
+    {
+        var response = new ModelInferResponse { ModelName = modelName, ModelVersion = prediction.Version, Id = id ?? "" };
+        response.Parameters[Contracts.Inference.InferParameters.Slice] = new InferParameter { StringParam = prediction.Slice.Key };
+        foreach (var tensor in prediction.Outputs)
+        {
+            var output = new ModelInferResponse.Types.InferOutputTensor { Name = tensor.Name, Datatype = tensor.DataType };
+            output.Shape.AddRange(tensor.Shape);
+            if (typedOutputs)
+            {
+                output.Contents = TypedContents.Write(tensor.Type, tensor.Data);
+            }
+            else
+            {
+                response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(RawTensorCodec.Write(tensor.Type, tensor.Data)));
+            }
+
+            response.Outputs.Add(output);
+        }
+
+        return response;
+    }
+
+    private static SliceId Resolve(string name, ServerCallContext context)
+    {
+        var slice = SliceId.TryResolve(name, null, out var resolved, out var error) ? resolved : throw new BadRequestException(error);
+        GrpcAccess.RequireModel(context, slice.Model);
+        return slice;
+    }
+
+    // The model part of an addressed name, for the key's scope; the name itself is checked when the slice resolves.
+    private static string ModelOf(string name)
+    {
+        var at = name.IndexOf(Contracts.Inference.InferParameters.SliceSeparator, StringComparison.Ordinal);
+        return at < 0 ? name : name[..at];
+    }
+
+    private static ModelMetadataResponse Metadata(string name, IReadOnlyList<VersionInfo> versions, VersionInfo shown)
+    {
+        var metadata = new ModelMetadataResponse { Name = name, Platform = "onnxruntime_onnx" };
+        metadata.Versions.AddRange(versions.Select(v => v.Version));
+        metadata.Inputs.AddRange(shown.Signature.Inputs.Select(Spec));
+        metadata.Outputs.AddRange(shown.Signature.Outputs.Select(Spec));
+        return metadata;
+    }
+
+    private static ModelMetadataResponse.Types.TensorMetadata Spec(TensorSpec spec)
+    {
+        var tensor = new ModelMetadataResponse.Types.TensorMetadata { Name = spec.Name, Datatype = spec.DataType };
+        tensor.Shape.AddRange(spec.Shape);
+        return tensor;
+    }
+}
