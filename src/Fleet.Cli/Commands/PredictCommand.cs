@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Fleet.Client;
 using Fleet.Contracts.Inference;
 
 namespace Fleet.Cli.Commands;
@@ -41,8 +42,8 @@ internal static class PredictCommand
         {
             var tensors = TensorInputParser.Parse(parse.GetValue(inputs) ?? [], parse.GetValue(dataTypes) ?? [], parse.GetValue(shapes) ?? []);
             var response = await session.Client.PredictAsync(
-                parse.GetRequiredValue(model), parse.GetValue(slice), tensors, parse.GetValue(routingKey),
-                version: parse.GetValue(version), cancellationToken: cancellationToken);
+                parse.GetRequiredValue(model), parse.GetValue(slice), tensors,
+                new PredictOptions { RoutingKey = parse.GetValue(routingKey), Version = parse.GetValue(version) }, cancellationToken);
             if (session.Json)
             {
                 session.WriteJson(response);
