@@ -48,6 +48,7 @@ public static class CliApp
         root.Add(VersionsCommand.Create(host));
         root.Add(ModelsCommand.Create(host));
         root.Add(PredictCommand.Create(host));
+        root.Add(LoadCommand.Create(host));
         root.Add(HistoryCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));
         root.Add(KeysCommand.Create(host));
