@@ -83,6 +83,8 @@ switch ($Target) {
     }
     'pack' {
         $out = Join-Path $PSScriptRoot 'artifacts/packages'
+        # The SDK depends on the contracts package: pack both, so the SDK restores from this folder alone.
+        Invoke-Checked 'dotnet' @('pack', 'src/Fleet.Contracts', '-c', 'Release', '-o', $out)
         Invoke-Checked 'dotnet' @('pack', 'src/Fleet.Client', '-c', 'Release', '-o', $out)
         Invoke-Checked 'dotnet' @('pack', 'src/Fleet.Cli', '-c', 'Release', '-o', $out)
         Get-ChildItem $out -Filter '*.nupkg' | ForEach-Object { Write-Host "packed $($_.FullName)" }

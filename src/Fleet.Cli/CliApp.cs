@@ -49,6 +49,7 @@ public static class CliApp
         root.Add(ModelsCommand.Create(host));
         root.Add(PredictCommand.Create(host));
         root.Add(DescribeCommand.Create(host));
+        root.Add(LoadCommand.Create(host));
         root.Add(HistoryCommand.Create(host));
         root.Add(DriftCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));

@@ -49,37 +49,55 @@ public sealed class FleetClient : IDisposable
     /// <summary>The API key sent as <c>Authorization: Bearer</c> (<c>fk_&lt;id&gt;_&lt;secret&gt;</c>); defaults to $FLEET_API_KEY.</summary>
     public string? ApiKey { get; set; } = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key.Trim() : null;
 
+    /// <summary>Predicts with a slice's stable version (or its rollout); the response's ModelVersion says which version answered.</summary>
+    public Task<InferResponse> PredictAsync(string model, string? slice, IReadOnlyList<InferInput> inputs) =>
+        PredictAsync(model, slice, inputs, PredictOptions.None, CancellationToken.None);
+
+    /// <summary>Predicts with a slice's stable version (or its rollout), cancellable.</summary>
+    public Task<InferResponse> PredictAsync(string model, string? slice, IReadOnlyList<InferInput> inputs, CancellationToken cancellationToken) =>
+        PredictAsync(model, slice, inputs, PredictOptions.None, cancellationToken);
+
     /// <summary>
-    /// Predicts with a slice's stable version (or a pinned <paramref name="version"/>). The slice and routing key go
-    /// in the request parameters; the response's ModelVersion says which version answered.
+    /// Predicts with a slice's stable version (or its rollout, or the pinned <see cref="PredictOptions.Version"/>). The
+    /// slice and routing key go in the request parameters; the response's ModelVersion says which version answered.
     /// </summary>
     public async Task<InferResponse> PredictAsync(
-        string model, string? slice, IReadOnlyList<InferInput> inputs, string? routingKey = null, string? id = null,
-        IReadOnlyList<string>? outputs = null, string? version = null, CancellationToken cancellationToken = default)
+        string model, string? slice, IReadOnlyList<InferInput> inputs, PredictOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var parameters = new Dictionary<string, object?>();
         if (slice is not null)
         {
             parameters[InferParameters.Slice] = slice;
         }
 
-        if (routingKey is not null)
+        if (options.RoutingKey is not null)
         {
-            parameters[InferParameters.RoutingKey] = routingKey;
+            parameters[InferParameters.RoutingKey] = options.RoutingKey;
         }
 
         var request = new InferRequest
         {
-            Id = id,
+            Id = options.Id,
             Parameters = parameters.Count > 0 ? parameters : null,
             Inputs = inputs,
-            Outputs = outputs?.Select(o => new InferRequestedOutput(o)).ToArray(),
+            Outputs = options.Outputs?.Select(o => new InferRequestedOutput(o)).ToArray(),
         };
-        var path = version is null
+        var path = options.Version is null
             ? $"v2/models/{Uri.EscapeDataString(model)}/infer"
-            : $"v2/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/infer";
+            : $"v2/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(options.Version)}/infer";
         return await SendJsonAsync<InferResponse>(HttpMethod.Post, path, request, cancellationToken);
     }
+
+    /// <summary>Predicts with positional options; replaced by the <see cref="PredictOptions"/> overload, removed in the next release.</summary>
+    [Obsolete("Pass a PredictOptions (new PredictOptions { RoutingKey = ..., Id = ..., Outputs = ..., Version = ... }): positional options are easy to mix up.", DiagnosticId = ObsoletePredictDiagnostic)]
+    public Task<InferResponse> PredictAsync(
+        string model, string? slice, IReadOnlyList<InferInput> inputs, string? routingKey = null, string? id = null,
+        IReadOnlyList<string>? outputs = null, string? version = null, CancellationToken cancellationToken = default) =>
+        PredictAsync(model, slice, inputs, new PredictOptions { RoutingKey = routingKey, Id = id, Outputs = outputs, Version = version }, cancellationToken);
+
+    /// <summary>The diagnostic id of the positional <c>PredictAsync</c> overload's obsolescence warning.</summary>
+    public const string ObsoletePredictDiagnostic = "FLEET0001";
 
     /// <summary>
     /// The OIP metadata (inputs, outputs, class labels) of a slice's stable version, or of a pinned <paramref name="version"/>;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Fleet.Client;
 using Fleet.Contracts.Inference;
 
 namespace Fleet.Cli.Commands;
@@ -60,7 +61,8 @@ internal static class PredictCommand
             var tensors = SignatureInputs.Build(parsed, signature.Inputs, rows);
             var wanted = parse.GetValue(outputs) is { Length: > 0 } o ? Outputs(o, signature) : null;
             var response = await session.Client.PredictAsync(
-                name, key, tensors, parse.GetValue(routingKey), outputs: wanted, version: pinned, cancellationToken: cancellationToken);
+                name, key, tensors,
+                new PredictOptions { RoutingKey = parse.GetValue(routingKey), Outputs = wanted, Version = pinned }, cancellationToken);
             if (session.Json)
             {
                 session.WriteJson(response);
