@@ -170,6 +170,32 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
     }
 
     [Fact]
+    public async Task A_models_waves_are_listed_newest_first_with_their_state()
+    {
+        var (model, _, slices) = await Setup("wave-list", 2);
+        var first = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var older = (await Client.DeployAsync(model, new DeployRequest { Version = first, Slices = slices, Rollout = Canary(stepSeconds: 600) })).WaveId!;
+        await Client.ActOnWaveAsync(model, older, RolloutActions.Rollback, "a newer build is coming");
+        var second = (await Client.PushAsync(model, Model(0.3f))).Version.Version;
+        var newer = (await Client.DeployAsync(model, new DeployRequest { Version = second, Slices = slices, Rollout = Canary(stepSeconds: 600) })).WaveId!;
+
+        var list = await Client.ListWavesAsync(model);
+        Assert.Equal(model, list.Model);
+        Assert.Equal([newer, older], list.Waves.Select(w => w.WaveId));
+        Assert.Equal(("running", second, 2), (list.Waves[0].Phase, list.Waves[0].Candidate, list.Waves[0].Slices));
+        Assert.Equal(("rolled_back", first), (list.Waves[1].Phase, list.Waves[1].Candidate));
+        Assert.Equal([newer], (await Client.ListWavesAsync(model, limit: 1)).Waves.Select(w => w.WaveId));
+
+        // Another model's waves never show, even one whose name starts the same.
+        var (other, _, _) = await Setup(model, 1);
+        Assert.Empty((await Client.ListWavesAsync(other)).Waves);
+        var unknown = await Assert.ThrowsAsync<FleetNotFoundException>(() => Client.ListWavesAsync("no-such-model"));
+        Assert.Contains("no-such-model", unknown.Message);
+        var limit = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.ListWavesAsync(model, limit: 0));
+        Assert.Contains("limit must be between 1 and 1000", limit.Message);
+    }
+
+    [Fact]
     public async Task A_canary_to_one_slice_is_no_wave()
     {
         var (model, _, slices) = await Setup("wave-single", 1);
