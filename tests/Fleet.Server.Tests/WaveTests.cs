@@ -196,6 +196,34 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
     }
 
     [Fact]
+    public async Task A_wave_without_a_verdict_at_its_deadline_pauses_with_its_numbers_an_event_per_slice_and_the_stall_metric()
+    {
+        var (model, _, slices) = await Setup("wave-stall", 2);
+        var candidate = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest
+        {
+            Version = candidate, Slices = slices,
+            Rollout = Canary() with { WaitDeadlineSeconds = 1, Gates = [new GateRequest { Metric = "error_rate", MinSamples = 1_000_000 }] },
+        });
+        var wave = deploy.WaveId!;
+        await Drive(model, slices, () => WavePhase(model, wave, "paused"), TimeSpan.FromSeconds(30));
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "paused", $"{status.Phase} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("no verdict at", status.Message);
+        Assert.Contains("waiting for 1000000 requests on each side", status.Message);
+        foreach (var slice in slices)
+        {
+            var paused = (await Client.GetHistoryAsync(model, slice)).Events.Last(e => e.Type == SliceEventTypes.RolloutPaused);
+            Assert.Contains(wave, paused.Message);
+            Assert.Contains("no verdict at", paused.Message);
+            Assert.Equal(RolloutPhases.Paused, (await Client.GetSliceAsync(model, slice)).Rollout!.Phase);
+        }
+
+        var metrics = await _server.Http.GetStringAsync("metrics");
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("fleet_rollout_stalls_total", StringComparison.Ordinal) && line.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_canary_to_one_slice_is_no_wave()
     {
         var (model, _, slices) = await Setup("wave-single", 1);
