@@ -149,6 +149,10 @@ public sealed class FleetClient : IDisposable
     public Task<RolloutActionResult> ActAsync(string model, string action, RolloutActionRequest request, CancellationToken cancellationToken = default) =>
         SendJsonAsync<RolloutActionResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/rollouts/{Uri.EscapeDataString(action)}", request, cancellationToken);
 
+    /// <summary>The model's waves, newest first, each with its state.</summary>
+    public Task<WaveList> ListWavesAsync(string model, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetAsync<WaveList>($"api/v1/models/{Uri.EscapeDataString(model)}/waves{(limit is { } n ? FormattableString.Invariant($"?limit={n}") : "")}", cancellationToken);
+
     /// <summary>A wave's status: its step, slices by phase, pooled gates, slices rolled back alone.</summary>
     public Task<WaveStatus> GetWaveAsync(string model, string wave, CancellationToken cancellationToken = default) =>
         GetAsync<WaveStatus>($"api/v1/models/{Uri.EscapeDataString(model)}/waves/{Uri.EscapeDataString(wave)}", cancellationToken);

@@ -52,6 +52,33 @@ public sealed partial class CliWaveTests(WaveTests.FastWaves server) : IClassFix
     }
 
     [Fact]
+    public async Task Wave_list_shows_a_models_waves_newest_first_with_their_phase_and_json_with_json()
+    {
+        var model = ServerTestData.UniqueModel("cli-wave-list");
+        var stable = (await server.Client.PushAsync(model, OnnxModels.LogisticRegression(TwoWeights, 0.1f))).Version.Version;
+        var candidate = (await server.Client.PushAsync(model, OnnxModels.LogisticRegression(TwoWeights, 0.2f))).Version.Version;
+        await server.Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = ["s=1", "s=2"] });
+        var empty = await RunAsync("wave", "list", model);
+        AssertExit(0, empty);
+        Assert.Contains($"model {model} has no waves", empty.Output);
+
+        var deploy = await server.Client.DeployAsync(model, new DeployRequest
+        {
+            Version = candidate, Slices = ["s=1", "s=2"], Rollout = new RolloutRequest { Strategy = RolloutStrategies.Canary, Steps = [50, 100], StepSeconds = 600 },
+        });
+        var list = await RunAsync("wave", "list", model);
+        AssertExit(0, list);
+        Assert.Contains("WAVE", list.Output);
+        Assert.Matches($@"{deploy.WaveId}\s+running\s+50%\s+2", list.Output);
+        var json = await RunAsync("--json", "wave", "list", model);
+        AssertExit(0, json);
+        var parsed = System.Text.Json.JsonSerializer.Deserialize<WaveList>(json.Output)!;
+        Assert.Equal(deploy.WaveId, Assert.Single(parsed.Waves).WaveId);
+        var missing = await RunAsync("wave", "list", "no-such-model");
+        AssertExit(1, missing);
+    }
+
+    [Fact]
     public async Task A_versions_file_that_is_not_a_map_is_a_usage_error_naming_the_file()
     {
         var bad = Path.Combine(_files.Path, "bad.json");

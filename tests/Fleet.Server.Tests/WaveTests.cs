@@ -170,6 +170,60 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
     }
 
     [Fact]
+    public async Task A_models_waves_are_listed_newest_first_with_their_state()
+    {
+        var (model, _, slices) = await Setup("wave-list", 2);
+        var first = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var older = (await Client.DeployAsync(model, new DeployRequest { Version = first, Slices = slices, Rollout = Canary(stepSeconds: 600) })).WaveId!;
+        await Client.ActOnWaveAsync(model, older, RolloutActions.Rollback, "a newer build is coming");
+        var second = (await Client.PushAsync(model, Model(0.3f))).Version.Version;
+        var newer = (await Client.DeployAsync(model, new DeployRequest { Version = second, Slices = slices, Rollout = Canary(stepSeconds: 600) })).WaveId!;
+
+        var list = await Client.ListWavesAsync(model);
+        Assert.Equal(model, list.Model);
+        Assert.Equal([newer, older], list.Waves.Select(w => w.WaveId));
+        Assert.Equal(("running", second, 2), (list.Waves[0].Phase, list.Waves[0].Candidate, list.Waves[0].Slices));
+        Assert.Equal(("rolled_back", first), (list.Waves[1].Phase, list.Waves[1].Candidate));
+        Assert.Equal([newer], (await Client.ListWavesAsync(model, limit: 1)).Waves.Select(w => w.WaveId));
+
+        // Another model's waves never show, even one whose name starts the same.
+        var (other, _, _) = await Setup(model, 1);
+        Assert.Empty((await Client.ListWavesAsync(other)).Waves);
+        var unknown = await Assert.ThrowsAsync<FleetNotFoundException>(() => Client.ListWavesAsync("no-such-model"));
+        Assert.Contains("no-such-model", unknown.Message);
+        var limit = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.ListWavesAsync(model, limit: 0));
+        Assert.Contains("limit must be between 1 and 1000", limit.Message);
+    }
+
+    [Fact]
+    public async Task A_wave_without_a_verdict_at_its_deadline_pauses_with_its_numbers_an_event_per_slice_and_the_stall_metric()
+    {
+        var (model, _, slices) = await Setup("wave-stall", 2);
+        var candidate = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest
+        {
+            Version = candidate, Slices = slices,
+            Rollout = Canary() with { WaitDeadlineSeconds = 1, Gates = [new GateRequest { Metric = "error_rate", MinSamples = 1_000_000 }] },
+        });
+        var wave = deploy.WaveId!;
+        await Drive(model, slices, () => WavePhase(model, wave, "paused"), TimeSpan.FromSeconds(30));
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "paused", $"{status.Phase} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("no verdict at", status.Message);
+        Assert.Contains("waiting for 1000000 requests on each side", status.Message);
+        foreach (var slice in slices)
+        {
+            var paused = (await Client.GetHistoryAsync(model, slice)).Events.Last(e => e.Type == SliceEventTypes.RolloutPaused);
+            Assert.Contains(wave, paused.Message);
+            Assert.Contains("no verdict at", paused.Message);
+            Assert.Equal(RolloutPhases.Paused, (await Client.GetSliceAsync(model, slice)).Rollout!.Phase);
+        }
+
+        var metrics = await _server.Http.GetStringAsync("metrics");
+        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("fleet_rollout_stalls_total", StringComparison.Ordinal) && line.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_canary_to_one_slice_is_no_wave()
     {
         var (model, _, slices) = await Setup("wave-single", 1);

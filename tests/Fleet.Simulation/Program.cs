@@ -16,7 +16,7 @@ log(Fmt.Inv($"Fleet rollout simulation: {(options.Quick ? "quick" : "full")} run
 
 // Part 1: the real state machine and judge on synthetic traffic, virtual clock.
 var pure = new List<PureResult>();
-foreach (var scenario in options.OnlyWaves ? [] : Scenarios.All)
+foreach (var scenario in options.OnlyWaves ? [] : Scenarios.All.Where(options.Includes))
 {
     var runs = options.Quick ? scenario.QuickRuns : scenario.Runs;
     var (outcomes, wall) = PureSimulation.RunMany(scenario, runs, options.Seed);
@@ -28,7 +28,7 @@ foreach (var scenario in options.OnlyWaves ? [] : Scenarios.All)
 GrainRunResult? grains = null;
 if (!options.SkipGrains && !options.OnlyWaves)
 {
-    var plan = Scenarios.All.Select(s => (Scenario: s, Runs: options.Quick ? s.QuickGrainRuns : s.GrainRuns)).Where(p => p.Runs > 0).ToList();
+    var plan = Scenarios.All.Where(options.Includes).Select(s => (Scenario: s, Runs: options.Quick ? s.QuickGrainRuns : s.GrainRuns)).Where(p => p.Runs > 0).ToList();
     log(Fmt.Inv($"  grains: {plan.Sum(p => p.Runs)} rollouts on a test cluster"));
     grains = await GrainSimulation.RunAsync(plan, options.Seed, log);
     log(Fmt.Inv($"  grains: done in {grains.Wall.TotalSeconds:0.0} s"));
@@ -64,7 +64,7 @@ internal sealed record Options
     public const string Usage = """
         Fleet rollout simulator: writes a markdown report of rollout decisions on simulated and real traffic.
 
-        Usage: dotnet run --project tests/Fleet.Simulation -c Release -- [--quick] [--report FILE] [--seed N] [--skip-grains] [--skip-server] [--skip-waves] [--only-waves]
+        Usage: dotnet run --project tests/Fleet.Simulation -c Release -- [--quick] [--report FILE] [--seed N] [--skip-grains] [--skip-server] [--skip-waves] [--only-waves] [--scenarios K,K]
 
           --quick        fewer rollouts (about a minute)
           --report FILE  where to write the report (default: artifacts/simulation/report.md under the repository root)
@@ -73,6 +73,7 @@ internal sealed record Options
           --skip-server  skip part 3 (hard failure on a real server)
           --skip-waves   skip part 4 (waves of 1,000 slices)
           --only-waves   run part 4 only
+          --scenarios K  only the single-rollout scenarios whose keys are listed (comma-separated), e.g. quality-aa,quality-mae
         """;
 
     /// <summary>Fewer rollouts.</summary>
@@ -96,6 +97,12 @@ internal sealed record Options
     /// <summary>Run part 4 only.</summary>
     public bool OnlyWaves { get; init; }
 
+    /// <summary>The single-rollout scenario keys to run; empty for all.</summary>
+    public IReadOnlySet<string> ScenarioKeys { get; init; } = new HashSet<string>();
+
+    /// <summary>Whether a single-rollout scenario is part of this run.</summary>
+    public bool Includes(Scenario scenario) => ScenarioKeys.Count == 0 || ScenarioKeys.Contains(scenario.Key);
+
     /// <summary>Show the usage.</summary>
     public bool Help { get; init; }
 
@@ -117,6 +124,7 @@ internal sealed record Options
                 "--skip-server" => options with { SkipServer = true },
                 "--skip-waves" => options with { SkipWaves = true },
                 "--only-waves" => options with { OnlyWaves = true },
+                "--scenarios" when i + 1 < args.Length => options with { ScenarioKeys = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) },
                 "--help" or "-h" => options with { Help = true },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'\n\n{Usage}"),
             };

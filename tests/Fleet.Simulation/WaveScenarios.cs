@@ -6,6 +6,9 @@ namespace Fleet.Simulation;
 /// <summary>What a wave scenario's target counts: the share of waves where it happened.</summary>
 internal enum WaveMeasure
 {
+    /// <summary>The wave was promoted within 15 minutes of its start.</summary>
+    WavePromotedIn15Minutes,
+
     /// <summary>The whole wave was rolled back.</summary>
     WaveRolledBack,
 
@@ -39,6 +42,7 @@ internal sealed record WaveTarget(string Text, WaveMeasure Measure, TargetKind K
         WaveMeasure.WaveRolledBack => o.RolledBack,
         WaveMeasure.WaveRolledBackEarly => o.RolledBack && o.Step <= 1 && o.DecisionSeconds <= 15 * 60,
         WaveMeasure.WavePromoted => o.Phase == WavePhase.Promoted,
+        WaveMeasure.WavePromotedIn15Minutes => o.Phase == WavePhase.Promoted && o.DecisionSeconds <= 15 * 60,
         WaveMeasure.SliceRolledBackBy2000 => o.RegressedRequestsAtRollback is >= 0 and <= 2000,
         WaveMeasure.SliceRolledBack => o.RegressedRolledBackAlone > 0,
         _ => o.SlicesRolledBackAlone > 0,
@@ -73,6 +77,12 @@ internal static class WaveScenarios
         OnDeadline = DeadlineAction.Pause,
     };
 
+    /// <summary>Fleet's default rollout plan (steps 5, 25, 50, 100%, 60 s bakes, 10-minute deadline) as a wave of 4 slices, unfitted.</summary>
+    public static WaveSpec DefaultPlan { get; } = WaveSlices.FromRollout(new RolloutSpec());
+
+    /// <summary>The default plan fitted to 4 slices at 7.5 requests/s (the deploy does this): the 5% step is dropped.</summary>
+    public static WaveSpec DefaultPlanFitted { get; } = WaveSlices.FromRollout(WaveSteps.Fit(new RolloutSpec(), 4 * 7.5, 0.01).Spec);
+
     /// <summary>Every wave scenario, in report order.</summary>
     public static IReadOnlyList<WaveScenario> All { get; } =
     [
@@ -101,6 +111,17 @@ internal static class WaveScenarios
         [
             new("same MAE: wave rolled back in ≤ 1% of waves (the quality plan's nominal bound)", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01, FromIssue: false),
             new("same MAE: wave promoted (not stalled) in ≥ 99% of waves", WaveMeasure.WavePromoted, TargetKind.AtLeast, 0.99, FromIssue: false),
+        ]),
+        new("wave-default-4x7.5", "Default plan, 4 slices at 7.5 requests/s, identical candidate (the plan as a deploy fits it)", DefaultPlanFitted,
+            new WaveTraffic { Slices = 4, RequestsPerSecond = 7.5 }, 400, 100, TimeSpan.FromHours(1),
+        [
+            new("default plan, 4 slices at 7.5 requests/s, identical candidate: promoted within 15 minutes in ≥ 99% of waves", WaveMeasure.WavePromotedIn15Minutes, TargetKind.AtLeast, 0.99),
+            new("default plan, 4 slices at 7.5 requests/s, identical candidate: wave rolled back in ≤ 1% of waves", WaveMeasure.WaveRolledBack, TargetKind.AtMost, 0.01, FromIssue: false),
+        ]),
+        new("wave-default-4x7.5-unfitted", "Default plan, 4 slices at 7.5 requests/s, identical candidate, all four steps kept (before)", DefaultPlan,
+            new WaveTraffic { Slices = 4, RequestsPerSecond = 7.5 }, 200, 50, TimeSpan.FromHours(1),
+        [
+            new("unfitted default plan: promoted within 15 minutes (for comparison)", WaveMeasure.WavePromotedIn15Minutes, TargetKind.AtLeast, 0.99, FromIssue: false),
         ]),
         new("wave-aa-mixed", "Wave A/A, busy and quiet slices: 0.05 to 20 requests/s, stable error rates 0.1% to 10%", Standard,
             new WaveTraffic { TrafficSpread = 20, ErrorRateSpread = 10 }, 300, 30, TimeSpan.FromHours(3),

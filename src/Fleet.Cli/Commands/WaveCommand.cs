@@ -4,13 +4,14 @@ using Fleet.Contracts.Management;
 
 namespace Fleet.Cli.Commands;
 
-/// <summary><c>fleet wave status|pause|resume|promote|rollback MODEL ID [--reason TEXT]</c>: show and steer a wave.</summary>
+/// <summary><c>fleet wave list MODEL</c> and <c>fleet wave status|pause|resume|promote|rollback MODEL ID [--reason TEXT]</c>: show and steer a wave.</summary>
 internal static class WaveCommand
 {
     /// <summary>Creates the <c>wave</c> command and its subcommands.</summary>
     public static Command Create(CliHost host)
     {
         var command = new Command("wave", "Show and steer a wave: one deploy to many slices with one pooled verdict");
+        command.Add(List(host));
         command.Add(Status(host));
         command.Add(Action(host, RolloutActions.Pause, "Pause every slice of the wave: candidates keep their traffic until resumed"));
         command.Add(Action(host, RolloutActions.Resume, "Resume a paused wave at its step"));
@@ -68,6 +69,39 @@ internal static class WaveCommand
 
     private static (Argument<string> Model, Argument<string> Id) Arguments() =>
         (new Argument<string>("model") { Description = "The model's name" }, new Argument<string>("id") { Description = "The wave's id (wave-...), as the deploy printed it" });
+
+    private static Command List(CliHost host)
+    {
+        var model = new Argument<string>("model") { Description = "The model's name" };
+        var command = new Command("list", "The model's waves, newest first: id, phase, step, slices by phase, candidate") { model };
+        command.SetAction(host.Action(async (session, parse, cancellationToken) =>
+        {
+            var list = await session.Client.ListWavesAsync(parse.GetRequiredValue(model), cancellationToken: cancellationToken);
+            if (session.Json)
+            {
+                session.WriteJson(list);
+                return ExitCodes.Success;
+            }
+
+            if (list.Waves.Count == 0)
+            {
+                await session.Output.WriteLineAsync($"model {list.Model} has no waves");
+                return ExitCodes.Success;
+            }
+
+            var table = new TextTable("WAVE", "PHASE", "STEP", "SLICES", "CANDIDATE", "STARTED");
+            foreach (var wave in list.Waves)
+            {
+                var phases = string.Join(", ", wave.SlicesByPhase.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
+                table.Add(wave.WaveId, wave.Phase, FormattableString.Invariant($"{wave.StepPercent:0.##}%"), phases.Length > 0 ? $"{wave.Slices} ({phases})" : $"{wave.Slices}",
+                    Display.ShortVersion(wave.Candidate), wave.StartedAt.ToString("u", CultureInfo.InvariantCulture));
+            }
+
+            table.WriteTo(session.Output);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
 
     private static Command Status(CliHost host)
     {

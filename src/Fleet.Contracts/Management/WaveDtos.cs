@@ -37,6 +37,13 @@ public sealed record WaveStatus(
     [property: JsonPropertyName("gates")] IReadOnlyList<WaveGateStatus> Gates,
     [property: JsonPropertyName("rolled_back_alone")] IReadOnlyList<WaveSliceRollback> RolledBackAlone);
 
+/// <summary>A model's waves, newest first.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Waves">Its waves, newest first, each with its state.</param>
+public sealed record WaveList(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("waves")] IReadOnlyList<WaveStatus> Waves);
+
 /// <summary>One pooled gate of a wave with its numbers.</summary>
 /// <param name="Gate">The gate's display name.</param>
 /// <param name="Outcome">pass, fail or wait.</param>

@@ -32,13 +32,19 @@ public readonly record struct RateStratum(double CandidateHits, double Candidate
 /// </summary>
 public static class StratifiedRateDifference
 {
-    /// <summary>Pools <paramref name="strata"/> (strata lacking either side are left out) against <paramref name="margin"/>.</summary>
-    public static PooledContrast Pool(IEnumerable<RateStratum> strata, Margin margin, bool higherIsBetter = false)
+    /// <summary>
+    /// Pools <paramref name="strata"/> (strata lacking either side are left out) against <paramref name="margin"/>. With
+    /// <paramref name="atEdge"/> (for showing the candidate within the margin) each stratum's variance is at least the
+    /// one it would have with the candidate at the allowed rate, as <see cref="Contrast.TwoProportionsWithin"/> does for
+    /// one stratum: quiet strata with no errors on either side have no spread of their own, and would otherwise show
+    /// "within the margin" on a handful of requests.
+    /// </summary>
+    public static PooledContrast Pool(IEnumerable<RateStratum> strata, Margin margin, bool higherIsBetter = false, bool atEdge = false)
     {
         ArgumentNullException.ThrowIfNull(strata);
         var scale = margin.Scale(higherIsBetter);
         var scale2 = scale * scale;
-        double weights = 0, excess = 0, wald = 0, pooled = 0, candidate = 0, stable = 0;
+        double weights = 0, excess = 0, wald = 0, pooled = 0, edge = 0, candidate = 0, stable = 0;
         double candidateSamples = 0, stableSamples = 0;
         var count = 0;
         foreach (var s in strata)
@@ -60,6 +66,8 @@ public static class StratifiedRateDifference
             wald += w * w * ((Bernoulli(p1, n1) / n1) + (scale2 * Bernoulli(p0, n0) / n0));
             var both = Math.Clamp((s.CandidateHits + s.StableHits) / (n1 + n0), 0, 1);
             pooled += w * w * Bernoulli(both, n1 + n0) * ((1 / n1) + (scale2 / n0));
+            var limit = Math.Clamp(allowed, 0, 1);
+            edge += atEdge ? w * w * ((limit * (1 - limit) / n1) + (scale2 * p0 * (1 - p0) / n0)) : 0;
             candidateSamples += n1;
             stableSamples += n0;
             count++;
@@ -70,7 +78,7 @@ public static class StratifiedRateDifference
             return new PooledContrast(default, 0, 0, 0, 0, 0);
         }
 
-        var contrast = new Contrast(excess / weights, Math.Max(wald, pooled) / (weights * weights), weights);
+        var contrast = new Contrast(excess / weights, Math.Max(Math.Max(wald, pooled), edge) / (weights * weights), weights);
         return new PooledContrast(contrast, candidate / weights, stable / weights, (long)candidateSamples, (long)stableSamples, count);
     }
 

@@ -81,7 +81,8 @@ public sealed partial class DeploymentService
             : null;
         // A canary to more than one slice is one wave: one plan, one pooled verdict.
         var wave = WavePlans.WaveOf(spec, targets.Count);
-        spec = WavePlans.Join(spec, wave);
+        var fitted = WavePlans.Fit(spec, wave, targets.Select(key => _traffic.Recent(new SliceId(model, key))));
+        spec = WavePlans.Join(fitted?.Spec ?? spec, wave);
         var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var commandOf = CommandsOf(command, plan, overrides, model, wave);
@@ -111,7 +112,8 @@ public sealed partial class DeploymentService
             results.Count(r => r.Outcome == DeployOutcomes.Unchanged),
             results,
             results.Count(r => r.Outcome == DeployOutcomes.RolloutStarted)) { WaveId = await WavePlans.StartAsync(_grains, model, wave, version.Version, spec, results, actor) };
-        return DeployForecast.Annotate(result, spec, _journal.LabelsJoined(model), key => _traffic.Recent(new SliceId(model, key)));
+        var annotated = DeployForecast.Annotate(result, spec, _journal.LabelsJoined(model), key => _traffic.Recent(new SliceId(model, key)));
+        return fitted?.Note is { } note ? annotated with { Warnings = [note, .. annotated.Warnings] } : annotated;
     }
 
     /// <summary>

@@ -27,6 +27,26 @@ public sealed class SqliteWaveStore : IWaveStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<WaveRecord>> ListAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<WaveRecord>>(connection =>
+        {
+            // Keys are "model/wave-id": a prefix compared as text, so a model name with % or _ matches only itself.
+            var prefix = model + "/";
+            using var command = SqliteDatabase.Command(connection, "SELECT record FROM wave_records WHERE substr(wave_key, 1, length(@p0)) = @p0", prefix);
+            using var reader = command.ExecuteReader();
+            var records = new List<WaveRecord>();
+            while (reader.Read())
+            {
+                if (JsonSerializer.Deserialize<WaveRecord>(reader.GetString(0), StoredJson.Options) is { } record)
+                {
+                    records.Add(record);
+                }
+            }
+
+            return records;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task SaveAsync(string waveKey, WaveRecord record)
     {
         var payload = JsonSerializer.Serialize(record, StoredJson.Options);

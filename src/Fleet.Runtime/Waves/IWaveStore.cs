@@ -9,6 +9,9 @@ public interface IWaveStore
     /// <summary>The wave's record, or null when it was never written.</summary>
     Task<WaveRecord?> LoadAsync(string waveKey, CancellationToken cancellationToken = default);
 
+    /// <summary>Every stored wave of <paramref name="model"/>, in no particular order.</summary>
+    Task<IReadOnlyList<WaveRecord>> ListAsync(string model, CancellationToken cancellationToken = default);
+
     /// <summary>Writes the wave's record (its grain is the only writer).</summary>
     Task SaveAsync(string waveKey, WaveRecord record);
 }

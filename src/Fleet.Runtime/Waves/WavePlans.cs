@@ -12,6 +12,24 @@ public static class WavePlans
     public static WaveId? WaveOf(RolloutSpec? spec, int slices) =>
         spec is { Strategy: RolloutStrategy.Canary } && slices > 1 ? WaveId.New() : null;
 
+    /// <summary>
+    /// A wave's plan fitted to its slices' recent traffic (<see cref="WaveSteps.Fit"/>: first steps that could not reach a
+    /// verdict before their deadline are dropped); null without a wave.
+    /// </summary>
+    public static FittedWavePlan? Fit(RolloutSpec? spec, WaveId? wave, IEnumerable<(double RequestsPerSecond, double ErrorRate)> recent)
+    {
+        ArgumentNullException.ThrowIfNull(recent);
+        if (spec is null || wave is null)
+        {
+            return null;
+        }
+
+        var traffic = recent.ToList();
+        var rate = traffic.Sum(t => t.RequestsPerSecond);
+        var errors = rate > 0 ? traffic.Sum(t => t.RequestsPerSecond * t.ErrorRate) / rate : 0;
+        return WaveSteps.Fit(spec, rate, errors);
+    }
+
     /// <summary>The slices' plan naming the wave (unchanged without one).</summary>
     public static RolloutSpec? Join(RolloutSpec? spec, WaveId? wave) => spec is not null && wave is { } w ? spec with { Wave = w.Value } : spec;
 

@@ -8,14 +8,32 @@ namespace Fleet.Runtime.Waves;
 /// <summary>Shows and steers a model's waves.</summary>
 public sealed class WaveService
 {
+    /// <summary>The most waves a list answers.</summary>
+    public const int MaxListed = 1000;
+
     private readonly IGrainFactory _grains;
     private readonly ModelRegistry _registry;
+    private readonly IWaveStore _store;
 
     /// <summary>Creates the service.</summary>
-    public WaveService(IGrainFactory grains, ModelRegistry registry)
+    public WaveService(IGrainFactory grains, ModelRegistry registry, IWaveStore store)
     {
         _grains = grains;
         _registry = registry;
+        _store = store;
+    }
+
+    /// <summary>The model's waves, newest first, at most <paramref name="limit"/>; 400 for a limit out of range, 404 for an unknown model.</summary>
+    public async Task<WaveList> ListAsync(string model, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        if (limit is < 1 or > MaxListed)
+        {
+            throw new BadRequestException($"limit must be between 1 and {MaxListed}, not {limit}");
+        }
+
+        await _registry.RequireModelAsync(model, cancellationToken);
+        var records = await _store.ListAsync(model, cancellationToken);
+        return new WaveList(model, [.. records.OrderByDescending(r => r.State.StartedAt).ThenBy(r => r.State.Id.Value, StringComparer.Ordinal).Take(limit).Select(WaveStatuses.ToStatus)]);
     }
 
     /// <summary>The grain of wave <paramref name="wave"/> of <paramref name="model"/>.</summary>

@@ -14,6 +14,10 @@ internal static class WavesApi
     public static RouteGroupBuilder MapWavesApi(this IEndpointRouteBuilder app)
     {
         var waves = app.MapGroup("/api/v1/models/{model}/waves").WithTags("Waves");
+        waves.MapGet("/", ListAsync)
+            .RequireRole(AccessRoles.Reader)
+            .WithSummary("The model's waves, newest first, each with its phase, step and slices by phase (at most `limit`, default 100)")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         waves.MapGet("/{id}", GetAsync)
             .RequireRole(AccessRoles.Reader)
             .WithSummary("A wave's status: its step, slices by phase, each pooled gate's estimate against its bound, and slices rolled back alone")
@@ -26,6 +30,9 @@ internal static class WavesApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return waves;
     }
+
+    private static async Task<Ok<WaveList>> ListAsync(string model, WaveService waves, HttpContext context, int? limit = null) =>
+        TypedResults.Ok(await waves.ListAsync(model, limit ?? 100, context.RequestAborted));
 
     private static async Task<Ok<WaveStatus>> GetAsync(string model, string id, WaveService waves, HttpContext context) =>
         TypedResults.Ok(await waves.GetAsync(model, id, context.RequestAborted));

@@ -17,7 +17,7 @@ public class WaveJudgeTests
         Assert.Equal(JudgementOutcome.Pass, judgement.Outcome);
         var gate = Assert.Single(judgement.Gates);
         Assert.Equal(SequentialComparison.NotWorse, gate.Comparison);
-        Assert.Contains("error rate 1.00% vs stable 1.00% pooled over 200 slice-steps (n=100000 vs 300000): no worse than stable by more than 20%", gate.Message);
+        Assert.Contains("error rate 1.00% vs stable 1.00% pooled over 200 slice-steps (n=100000 vs 300000): no worse than stable by more than 100% + 0.50 points", gate.Message);
         Assert.Empty(judgement.SliceFailures);
     }
 
@@ -47,7 +47,7 @@ public class WaveJudgeTests
         var state = Started(20);
         var judgement = WaveJudge.Judge(state, Same(state, Window(100, 1, 100, 1)));
         Assert.Equal(JudgementOutcome.Wait, judgement.Outcome);
-        Assert.Contains("not yet shown within 20% of stable nor beyond it", judgement.Summary);
+        Assert.Contains("not yet shown within 100% + 0.50 points of stable nor beyond 20%", judgement.Summary);
         Assert.Contains("more effective samples at this estimate)", judgement.Summary);
         var gate = Assert.Single(judgement.Gates);
         Assert.InRange(gate.MoreSamplesNeeded, 1, double.MaxValue);

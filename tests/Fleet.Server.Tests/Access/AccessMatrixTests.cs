@@ -48,6 +48,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["PUT /api/v1/models/{model}/rollout-defaults"] = ("admin", false),
         ["DELETE /api/v1/models/{model}/rollout-defaults"] = ("admin", false),
         ["POST /api/v1/models/{model}/rollouts/{action}"] = ("operator", false),
+        ["GET /api/v1/models/{model}/waves"] = ("reader", false),
         ["GET /api/v1/models/{model}/waves/{id}"] = ("reader", false),
         ["POST /api/v1/models/{model}/waves/{id}/{action}"] = ("operator", false),
         ["GET /api/v1/models/{model}/slices"] = ("reader", false),

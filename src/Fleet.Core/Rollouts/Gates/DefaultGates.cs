@@ -68,11 +68,13 @@ public static class DefaultGates
 
     /// <summary>
     /// The quality gate a default plan adds when outcomes are being joined: for labels, AUC at most 5% below the
-    /// stable's; for values, MAE at most 10% above it. Both at 99.5%, so the canary defaults with it spend 1.5%.
+    /// stable's; for values, MAE failing when shown more than 10% above it and passing when shown within 20% (labels
+    /// are few and late: showing an equal candidate within 10% takes about 4 times the labels). Both at 99.5%, so the
+    /// canary defaults with it spend 1.5%.
     /// </summary>
     public static GateSpec Quality(bool binaryLabels) => binaryLabels
         ? new GateSpec { Metric = GateMetric.Auc, RelativeMargin = 0.05, MinSamples = 100, Confidence = 0.995 }
-        : new GateSpec { Metric = GateMetric.Mae, RelativeMargin = 0.10, MinSamples = 100, Confidence = 0.995 };
+        : new GateSpec { Metric = GateMetric.Mae, RelativeMargin = 0.10, PassRelativeMargin = GateSpec.DefaultPassMargin(GateMetric.Mae).Relative, MinSamples = 100, Confidence = 0.995 };
 
     /// <summary>A candidate failing at least half of at least 5 requests, far beyond a healthy stable, rolls back at once.</summary>
     public static HardFailureSpec HardFailure { get; } = new();

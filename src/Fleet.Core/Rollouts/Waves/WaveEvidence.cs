@@ -39,6 +39,37 @@ public static class WaveEvidence
         };
     }
 
+    /// <summary>Whether the gate passes on its own pass (non-inferiority) margin rather than on its one margin both ways.</summary>
+    public static bool HasPassMargin(GateSpec gate)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        return gate.PassRelativeMargin is not null || gate.PassAbsoluteMargin is not null;
+    }
+
+    /// <summary>
+    /// The contrast a pass is judged on, pooled over every window of every slice: against the gate's pass margin (its one
+    /// margin when it has none), rates with the variance at the margin's edge as a floor.
+    /// </summary>
+    public static PooledContrast PoolWithin(GateSpec gate, IEnumerable<SliceEvidence> slices)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        ArgumentNullException.ThrowIfNull(slices);
+        if (!HasPassMargin(gate))
+        {
+            return Pool(gate, slices);
+        }
+
+        var windows = slices.SelectMany(s => s.Steps);
+        var margin = gate.PassMargin;
+        return gate.Metric switch
+        {
+            GateMetric.ErrorRate => StratifiedRateDifference.Pool(windows.Select(w => new RateStratum(w.Candidate.Errors, w.Candidate.Requests, w.Stable.Errors, w.Stable.Requests)), margin, atEdge: true),
+            GateMetric.Accuracy => StratifiedRateDifference.Pool(
+                windows.Select(w => new RateStratum(w.Candidate.Quality.Correct, w.Candidate.Quality.Judged, w.Stable.Quality.Correct, w.Stable.Quality.Judged)), margin, higherIsBetter: true, atEdge: true),
+            _ => Pool(gate with { RelativeMargin = margin.Relative, AbsoluteMargin = margin.Absolute, PassRelativeMargin = null, PassAbsoluteMargin = null }, slices),
+        };
+    }
+
     /// <summary>Whether the gate's values are rates (shown in percent) rather than means.</summary>
     public static bool IsRate(GateMetric metric) => metric is GateMetric.ErrorRate or GateMetric.Accuracy;
 

@@ -101,7 +101,14 @@ public static class WaveJudge
         var pooled = WaveEvidence.Pool(gate, evidence);
         var test = MixtureSequentialTest.Test(pooled.Contrast, 1 - gate.Confidence, gate.MinSamples);
         var waiting = pooled.CandidateSamples < gate.MinSamples || pooled.StableSamples < gate.MinSamples;
-        var comparison = waiting ? SequentialComparison.Inconclusive : test.Comparison;
+        // A gate with a pass margin fails beyond its margin and passes when shown within its pass margin (two tests at
+        // the same level, as a single slice's gate); without one, its one margin decides both ways.
+        var within = WaveEvidence.HasPassMargin(gate) ? WaveEvidence.PoolWithin(gate, evidence) : pooled;
+        var passTest = WaveEvidence.HasPassMargin(gate) ? MixtureSequentialTest.Test(within.Contrast, 1 - gate.Confidence, gate.MinSamples) : test;
+        var shown = test.Comparison == SequentialComparison.Worse ? SequentialComparison.Worse
+            : passTest.Comparison == SequentialComparison.NotWorse ? SequentialComparison.NotWorse
+            : SequentialComparison.Inconclusive;
+        var comparison = waiting ? SequentialComparison.Inconclusive : shown;
         var outcome = comparison switch
         {
             SequentialComparison.Worse => GateOutcome.Fail,
@@ -112,7 +119,9 @@ public static class WaveJudge
         var confidence = Confidence(gate.Confidence);
         var allowance = Allowance(gate);
         var more = outcome == GateOutcome.Wait
-            ? Math.Max(0, VerdictHorizon.EffectiveSamplesNeeded(pooled.Contrast, 1 - gate.Confidence, gate.MinSamples) - pooled.Contrast.EffectiveSamples)
+            ? Math.Max(0, Math.Min(
+                VerdictHorizon.EffectiveSamplesNeeded(pooled.Contrast, 1 - gate.Confidence, gate.MinSamples) - pooled.Contrast.EffectiveSamples,
+                VerdictHorizon.EffectiveSamplesNeeded(within.Contrast, 1 - gate.Confidence, gate.MinSamples) - within.Contrast.EffectiveSamples))
             : 0;
         var horizon = double.IsFinite(more) ? Invariant($"; about {more:0} more effective samples at this estimate") : "; no verdict in sight at this estimate";
         var words = waiting
@@ -120,8 +129,8 @@ public static class WaveJudge
             : comparison switch
             {
                 SequentialComparison.Worse => $"worse than stable by more than {allowance} at {confidence} confidence",
-                SequentialComparison.NotWorse => $"no worse than stable by more than {allowance} at {confidence} confidence",
-                _ => Invariant($"not yet shown within {allowance} of stable nor beyond it at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : "")}{horizon})"),
+                SequentialComparison.NotWorse => $"no worse than stable by more than {PassAllowance(gate)} at {confidence} confidence",
+                _ => Invariant($"not yet shown within {PassAllowance(gate)} of stable nor beyond {(WaveEvidence.HasPassMargin(gate) ? allowance : "it")} at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : "")}{horizon})"),
             };
         return new WaveGateVerdict(gate, outcome, comparison, pooled, test.Statistic, test.Threshold, $"{head}: {words}", more);
     }
@@ -224,6 +233,10 @@ public static class WaveJudge
             _ => "nothing",
         };
     }
+
+    private static string PassAllowance(GateSpec gate) => WaveEvidence.HasPassMargin(gate)
+        ? Allowance(gate with { RelativeMargin = gate.PassMargin.Relative, AbsoluteMargin = gate.PassMargin.Absolute })
+        : Allowance(gate);
 
     // Rates read in percentage points, means in their own unit.
     private static double Unit(GateSpec gate) => WaveEvidence.IsRate(gate.Metric) ? 100 : 1;

@@ -133,11 +133,21 @@ public static class WaveGates
     public static IReadOnlyList<GateMetric> Poolable { get; } = [GateMetric.ErrorRate, GateMetric.Accuracy, GateMetric.Mae, GateMetric.LogLoss];
 
     /// <summary>
-    /// The default wave gate: the pooled error rate at most 20% above the stable's (1% may become 1.2%), shown
-    /// either way at 99.5% confidence after at least 1,000 pooled candidate requests. A margin is what lets a
-    /// step pass on evidence of safety: with none, an identical candidate could never be shown no worse.
+    /// The default wave gate: the pooled error rate fails when shown more than 20% above the stable's (1% may become
+    /// 1.2%) and passes when shown at most twice it plus 0.5 points (the single slice's pass margin), both at 99.5%
+    /// confidence after at least 1,000 pooled candidate requests. A pass margin is what lets a step pass on evidence of
+    /// safety: showing an identical candidate within 20% of a 1% rate takes about 32,000 candidate requests, and
+    /// within 20% of a rate of zero is impossible, so a wave of a few modest slices would never pass.
     /// </summary>
-    public static GateSpec ErrorRate { get; } = new() { Metric = GateMetric.ErrorRate, RelativeMargin = 0.2, MinSamples = 1000, Confidence = 0.995 };
+    public static GateSpec ErrorRate { get; } = new()
+    {
+        Metric = GateMetric.ErrorRate,
+        RelativeMargin = 0.2,
+        PassRelativeMargin = DefaultGates.ErrorRate.PassRelativeMargin,
+        PassAbsoluteMargin = DefaultGates.ErrorRate.PassAbsoluteMargin,
+        MinSamples = 1000,
+        Confidence = 0.995,
+    };
 
     /// <summary>A quality gate for regression labels: pooled MAE at most 5% above the stable's, after 500 labels on the candidate's side.</summary>
     public static GateSpec Mae { get; } = new() { Metric = GateMetric.Mae, RelativeMargin = 0.05, MinSamples = 500, Confidence = 0.995 };
