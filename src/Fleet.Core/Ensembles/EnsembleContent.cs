@@ -68,8 +68,12 @@ public static class EnsembleContent
                 json.WriteEndArray();
                 json.WriteNumber("weight", m.Weight);
                 WriteOptional(json, "output", m.Output.Name);
-                json.WriteNumber("index", m.Output.Index);
-                json.WriteNumber("scale", m.Output.Scale);
+                if (m.Kind == MemberKind.Model)
+                {
+                    json.WriteNumber("index", m.Output.Index);
+                    json.WriteNumber("scale", m.Output.Scale);
+                }
+
                 json.WriteNumber("timeout_ms", (long)m.Timeout.TotalMilliseconds);
                 json.WriteEndObject();
             }

@@ -63,6 +63,32 @@ public sealed class EnsembleExecutor
         return new EnsembleAnswer(ensemble, stored.Version, sliceKey, [output], outcome);
     }
 
+    /// <summary>
+    /// Whether the ensemble can answer for <paramref name="sliceKey"/>: at least its quorum of members has a deployment
+    /// there (or in a fallback slice), nested ensembles counting when they can answer themselves.
+    /// </summary>
+    public async ValueTask<bool> ReadyAsync(string ensemble, string sliceKey, CancellationToken cancellationToken = default)
+    {
+        var stored = await _definitions.FindAsync(ensemble, cancellationToken) ?? throw new NotFoundException($"ensemble '{ensemble}' not found");
+        return await ReadyAsync(stored.Definition, sliceKey, 1, cancellationToken);
+    }
+
+    private async ValueTask<bool> ReadyAsync(EnsembleDefinition definition, string sliceKey, int depth, CancellationToken cancellationToken)
+    {
+        var ready = 0;
+        foreach (var member in definition.Members)
+        {
+            var key = member.Slice ?? sliceKey;
+            var up = member.Kind == MemberKind.Model
+                ? (await ResolveAsync(member, key)).Route is not null
+                : depth < EnsembleDefinition.MaxDepth && await _definitions.FindAsync(member.Target, cancellationToken) is { } nested
+                    && await ReadyAsync(nested.Definition, key, depth + 1, cancellationToken);
+            ready += up ? 1 : 0;
+        }
+
+        return ready >= definition.Quorum;
+    }
+
     private async Task<(EnsembleOutcome Outcome, MemberRun Combined)> RunAsync(
         StoredEnsemble stored, string sliceKey, ParsedInferRequest request, int rows, int depth, CancellationToken cancellationToken)
     {

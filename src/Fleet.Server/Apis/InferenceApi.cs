@@ -50,6 +50,11 @@ internal static class InferenceApi
         {
             var request = InferRequestParser.Parse(body.Span, requestLimits);
             id = request.Id;
+            if (version is null && await EnsemblesApi.TryInferAsync(context, name, request))
+            {
+                return;
+            }
+
             prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
         }
 
@@ -64,8 +69,13 @@ internal static class InferenceApi
             ? TypedResults.Json(new ReadinessAnswer(false, problem), statusCode: StatusCodes.Status503ServiceUnavailable)
             : TypedResults.Ok(new ReadinessAnswer(true));
 
-    private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, IGrainFactory grains, ModelRegistry registry, HttpContext context)
     {
+        if (await EnsemblesApi.MetadataAsync(name, context.RequestServices, context.RequestAborted) is { } ensemble)
+        {
+            return TypedResults.Ok(ensemble);
+        }
+
         var slice = Resolve(name);
         var versions = await registry.ListVersionsAsync(slice.Model);
         var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
@@ -80,8 +90,13 @@ internal static class InferenceApi
         return TypedResults.Ok(Metadata(name, [info], info));
     }
 
-    private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, IGrainFactory grains, ModelRegistry registry)
+    private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, IGrainFactory grains, ModelRegistry registry, HttpContext context)
     {
+        if (await EnsemblesApi.ReadyAsync(name, context.RequestServices, context.RequestAborted) is { } ensemble)
+        {
+            return TypedResults.Ok(ensemble);
+        }
+
         var slice = Resolve(name);
         await registry.RequireModelAsync(slice.Model);
         var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);

@@ -82,6 +82,7 @@ public static class FleetServer
         app.MapDeploymentsApi();
         app.MapRolloutsApi();
         app.MapWavesApi();
+        app.MapEnsemblesApi();
         app.MapSlicesApi();
         app.MapFeedbackApi();
         app.MapKeysApi();

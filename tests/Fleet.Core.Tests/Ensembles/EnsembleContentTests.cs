@@ -60,6 +60,19 @@ public sealed class EnsembleContentTests
     }
 
     [Fact]
+    public void The_canonical_json_parses_back_to_the_same_version()
+    {
+        var original = MemoryDirectory.Parse(new EnsembleRequest
+        {
+            Members = [new() { Model = "a", Fallback = ["default"], Scale = 3 }, new() { Ensemble = "inner", Slice = "default" }],
+            Combiner = "median",
+        });
+
+        var stored = System.Text.Json.JsonSerializer.Deserialize<EnsembleRequest>(EnsembleContent.Canonical(original))!;
+        Assert.Equal(EnsembleContent.VersionOf(original), EnsembleContent.VersionOf(MemoryDirectory.Parse(stored)));
+    }
+
+    [Fact]
     public void The_canonical_json_writes_every_default()
     {
         var json = System.Text.Encoding.UTF8.GetString(EnsembleContent.Canonical(MemoryDirectory.Parse(MemoryDirectory.Over("a"))));
