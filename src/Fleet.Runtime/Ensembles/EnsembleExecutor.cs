@@ -23,9 +23,12 @@ public sealed class EnsembleExecutor
     private readonly MemberInputs _inputs;
     private readonly ModelHost _host;
     private readonly TimeProvider _clock;
+    private readonly EnsembleMetrics? _metrics;
 
-    internal EnsembleExecutor(TrafficRouter router, IMemberRoutes routes, IEnsembleDefinitions definitions, MemberInputs inputs, ModelHost host, TimeProvider clock)
+    internal EnsembleExecutor(
+        TrafficRouter router, IMemberRoutes routes, IEnsembleDefinitions definitions, MemberInputs inputs, ModelHost host, TimeProvider clock, EnsembleMetrics? metrics = null)
     {
+        _metrics = metrics;
         _router = router;
         _routes = routes;
         _definitions = definitions;
@@ -43,7 +46,9 @@ public sealed class EnsembleExecutor
     {
         var stored = await _definitions.FindAsync(ensemble, cancellationToken) ?? throw new NotFoundException($"ensemble '{ensemble}' not found");
         var rows = RowsOf(request);
+        var started = _clock.GetTimestamp();
         var (outcome, combined) = await RunAsync(stored, sliceKey, request, rows, depth: 1, cancellationToken);
+        _metrics?.Record(ensemble, outcome, _clock.GetElapsedTime(started));
         switch (outcome.Verdict)
         {
             case EnsembleVerdict.Refuse:

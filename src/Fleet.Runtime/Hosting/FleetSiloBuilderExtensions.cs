@@ -92,11 +92,12 @@ public static class FleetSiloBuilderExtensions
     private static void AddEnsembles(IServiceCollection services)
     {
         services.AddSingleton<Ensembles.EnsembleService>();
+        services.AddSingleton<Ensembles.EnsembleMetrics>();
         services.AddSingleton<Ensembles.IEnsembleDefinitions>(sp => sp.GetRequiredService<Ensembles.EnsembleService>());
         services.AddSingleton(sp => new Ensembles.EnsembleExecutor(
             sp.GetRequiredService<TrafficRouter>(), new Ensembles.CachedMemberRoutes(sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<Ensembles.IEnsembleDefinitions>(), new Ensembles.MemberInputs(sp.GetRequiredService<ModelHost>()), sp.GetRequiredService<ModelHost>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ensembles.EnsembleMetrics>()));
     }
 
     // The stores every part of Fleet resolves are those of the chosen kinds; a kind's own services are keyed by its

@@ -282,6 +282,31 @@ public sealed class EnsembleExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Requests_and_member_results_are_counted_by_ensemble_member_and_status()
+    {
+        _bed.Deploy("slow", "default", ScriptedMembers.Never);
+        _bed.Save("counted", new EnsembleRequest { Members = [M("a"), M("slow", timeoutMs: 50)], Quorum = 1, OnFailure = "drop" });
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(string Instrument, string Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name.StartsWith("fleet.ensemble.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
+            seen.Add((instrument.Name, string.Join(",", tags.ToArray().Select(t => $"{t.Key}={t.Value}")))));
+        listener.Start();
+
+        await Predict("counted");
+
+        Assert.Contains(("fleet.ensemble.requests", "ensemble=counted,outcome=answered"), seen);
+        Assert.Contains(("fleet.ensemble.member.results", "ensemble=counted,member=a,status=answered"), seen);
+        Assert.Contains(("fleet.ensemble.member.results", "ensemble=counted,member=slow,status=timed_out"), seen);
+    }
+
+    [Fact]
     public async Task An_unknown_ensemble_is_not_found()
     {
         var error = await Assert.ThrowsAsync<NotFoundException>(() => Predict("ghost"));

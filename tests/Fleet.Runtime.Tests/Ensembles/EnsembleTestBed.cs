@@ -43,7 +43,7 @@ internal sealed class EnsembleTestBed : IAsyncDisposable
         _shadow = new ShadowRunner(targets, telemetry, metrics, Options.Create(new ShadowOptions()));
         var journal = new PredictionJournal(Options.Create(new FeedbackOptions()), telemetry, metrics, TimeProvider.System);
         var router = new TrafficRouter(targets, metrics, new SliceTrafficCounters(), telemetry, _shadow, journal, () => { });
-        Executor = new EnsembleExecutor(router, Routes, Definitions, new MemberInputs(Host), Host, TimeProvider.System);
+        Executor = new EnsembleExecutor(router, Routes, Definitions, new MemberInputs(Host), Host, TimeProvider.System, new EnsembleMetrics(_services.GetRequiredService<IMeterFactory>()));
     }
 
     public ModelHost Host { get; }
