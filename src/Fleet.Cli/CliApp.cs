@@ -59,6 +59,7 @@ public static class CliApp
         root.Add(RolloutActionCommand.Create(host, "promote", "Promote rollout candidates now"));
         root.Add(RolloutActionCommand.Create(host, "rollback", "Roll rollout candidates back now"));
         root.Add(WaveCommand.Create(host));
+        root.Add(EnsembleCommand.Create(host));
         return root;
     }
 

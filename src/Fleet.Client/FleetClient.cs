@@ -184,6 +184,18 @@ public sealed class FleetClient : IDisposable
         }
     }
 
+    /// <summary>Saves an ensemble definition; the same definition again is the same version (<c>created</c> false).</summary>
+    public Task<EnsembleInfo> PutEnsembleAsync(string name, EnsembleRequest definition, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<EnsembleInfo>(HttpMethod.Put, $"api/v1/ensembles/{Uri.EscapeDataString(name)}", definition, cancellationToken);
+
+    /// <summary>An ensemble's current definition and version.</summary>
+    public Task<EnsembleInfo> GetEnsembleAsync(string name, CancellationToken cancellationToken = default) =>
+        GetAsync<EnsembleInfo>($"api/v1/ensembles/{Uri.EscapeDataString(name)}", cancellationToken);
+
+    /// <summary>Every ensemble's current definition and version.</summary>
+    public Task<IReadOnlyList<EnsembleInfo>> ListEnsemblesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<IReadOnlyList<EnsembleInfo>>("api/v1/ensembles", cancellationToken);
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);

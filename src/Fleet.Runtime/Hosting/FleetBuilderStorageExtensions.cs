@@ -31,7 +31,8 @@ public static class FleetBuilderStorageExtensions
             new NamedProblems<EmbeddedStorageOptions>(o => fleet.ChosenStorage(sp) == kind ? o.Validate() : []));
         services.AddSingleton(sp => new SqliteDatabase(
             EmbeddedDatabasePath(sp),
-            SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteEventFeed.Schema + SqliteReminderTable.Schema + SqliteWaveStore.Schema + SqliteApiKeyStore.Schema,
+            SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteEventFeed.Schema + SqliteReminderTable.Schema + SqliteWaveStore.Schema + SqliteApiKeyStore.Schema
+                + SqliteEnsembleStore.Schema,
             sp.GetRequiredService<IOptions<EmbeddedStorageOptions>>().Value.FullSync));
         services.AddKeyedSingleton<ISliceStore>(kind, (sp, _) => new SqliteSliceStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddKeyedSingleton<IEventFeed>(kind, (sp, _) => new SqliteEventFeed(sp.GetRequiredService<SqliteDatabase>()));
@@ -39,6 +40,7 @@ public static class FleetBuilderStorageExtensions
         services.AddKeyedSingleton<IReminderTable>(kind, (sp, _) => new SqliteReminderTable(sp.GetRequiredService<SqliteDatabase>()));
         services.AddKeyedSingleton<Waves.IWaveStore>(kind, (sp, _) => new SqliteWaveStore(sp.GetRequiredService<SqliteDatabase>()));
         services.AddKeyedSingleton<IApiKeyStore>(kind, (sp, _) => new SqliteApiKeyStore(sp.GetRequiredService<SqliteDatabase>()));
+        services.AddKeyedSingleton<Ensembles.IEnsembleStore>(kind, (sp, _) => new SqliteEnsembleStore(sp.GetRequiredService<SqliteDatabase>()));
     }
 
     /// <summary>The embedded kind's settings as they will be used, for the start-up log line.</summary>

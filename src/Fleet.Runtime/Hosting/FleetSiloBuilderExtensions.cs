@@ -90,6 +90,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<PredictionService>(sp => new PredictionService(
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>(), sp.GetRequiredService<DriftMonitor>()));
         services.AddSingleton<ModelRegistry>();
+        AddEnsembles(services);
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<Waves.WaveService>();
         services.AddHostedService<RouteCacheMembershipWatcher>();
@@ -97,6 +98,18 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<WebhookOptions>>(new NamedProblems<WebhookOptions>(o => o.Validate()));
         services.AddHostedService<WebhookDispatcher>();
         return builder;
+    }
+
+    // Ensembles predict through the same route cache, router and model host as slices.
+    private static void AddEnsembles(IServiceCollection services)
+    {
+        services.AddSingleton<Ensembles.EnsembleService>();
+        services.AddSingleton<Ensembles.EnsembleMetrics>();
+        services.AddSingleton<Ensembles.IEnsembleDefinitions>(sp => sp.GetRequiredService<Ensembles.EnsembleService>());
+        services.AddSingleton(sp => new Ensembles.EnsembleExecutor(
+            sp.GetRequiredService<TrafficRouter>(), new Ensembles.CachedMemberRoutes(sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<Ensembles.IEnsembleDefinitions>(), new Ensembles.MemberInputs(sp.GetRequiredService<ModelHost>()), sp.GetRequiredService<ModelHost>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Ensembles.EnsembleMetrics>()));
     }
 
     // The stores every part of Fleet resolves are those of the chosen kinds; a kind's own services are keyed by its
@@ -120,6 +133,7 @@ public static class FleetSiloBuilderExtensions
         ChosenStore<IReminderTable>();
         ChosenStore<Waves.IWaveStore>();
         ChosenStore<IApiKeyStore>();
+        ChosenStore<Ensembles.IEnsembleStore>();
         silo.AddReminders();
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IArtifactStore>(fleet.ChosenArtifacts(sp)));
         services.AddHostedService<FleetBackendsLog>();

@@ -105,7 +105,7 @@ public sealed class PredictionService
         : $"model '{slice.Model}' not found");
 
     // A slice's route names ONNX versions; what is measured on it counts in the rollout's step at the time it was served.
-    private static PredictionRoute RouteOf(SliceId slice, SliceRoute route)
+    internal static PredictionRoute RouteOf(SliceId slice, SliceRoute route)
     {
         var stable = route.StableVersion!;
         if (route.RolloutId is not { } rolloutId)

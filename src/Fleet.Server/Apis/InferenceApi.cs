@@ -51,6 +51,11 @@ internal static class InferenceApi
         {
             var request = InferRequestParser.Parse(body.Span, requestLimits);
             id = request.Id;
+            if (version is null && await EnsemblesApi.TryInferAsync(context, name, request))
+            {
+                return;
+            }
+
             prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
         }
 
@@ -69,6 +74,11 @@ internal static class InferenceApi
     // for the default slice, or when that has no deployment for the first slice that serves (named in parameters.slice).
     private static async Task<Ok<ModelMetadataResponse>> ModelMetadataAsync(string name, HttpContext context, DeploymentService deployments, ModelRegistry registry)
     {
+        if (await EnsemblesApi.MetadataAsync(name, context.RequestServices, context.RequestAborted) is { } ensemble)
+        {
+            return TypedResults.Ok(ensemble);
+        }
+
         var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
         var versions = await registry.ListVersionsAsync(serving.Model);
         context.Response.Headers[SliceHeader] = serving.Slice;
@@ -84,6 +94,11 @@ internal static class InferenceApi
 
     private static async Task<Ok<ModelReadyResponse>> ModelReadyAsync(string name, HttpContext context, DeploymentService deployments)
     {
+        if (await EnsemblesApi.ReadyAsync(name, context.RequestServices, context.RequestAborted) is { } ensemble)
+        {
+            return TypedResults.Ok(ensemble);
+        }
+
         var serving = await deployments.ServingSliceAsync(name, context.RequestAborted);
         context.Response.Headers[SliceHeader] = serving.Slice;
         return TypedResults.Ok(new ModelReadyResponse(name, true) { Parameters = new SliceParameters(serving.Slice, serving.Version) });

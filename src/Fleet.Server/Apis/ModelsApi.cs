@@ -59,6 +59,7 @@ internal static class ModelsApi
             throw new BadRequestException(invalid);
         }
 
+        await context.RequestServices.GetRequiredService<Runtime.Ensembles.EnsembleService>().RefuseAsModelNameAsync(model, context.RequestAborted);
         var limit = options.Value.MaxArtifactBytes;
         if (context.Request.ContentLength > limit + (1 << 20))
         {

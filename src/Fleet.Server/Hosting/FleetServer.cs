@@ -103,6 +103,7 @@ public static class FleetServer
         app.MapDeploymentsApi();
         app.MapRolloutsApi();
         app.MapWavesApi();
+        app.MapEnsemblesApi();
         app.MapSlicesApi();
         app.MapDriftApi();
         app.MapFeedbackApi();
