@@ -344,7 +344,7 @@ public static class InferRequestParser
                 $"{label} has shape [{string.Join(",", shape)}] with {count} elements; this server accepts at most {limits.MaxElements} elements in one request");
         }
 
-        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), datatype.Type, (int)count, label, limits);
+        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), datatype.Type, shape, (int)count, label, limits);
         return new Tensor(name, datatype.Type, shape, data);
     }
 
