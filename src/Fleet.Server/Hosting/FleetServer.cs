@@ -49,6 +49,7 @@ public static class FleetServer
         // requests and pushes do, to their own limits), so a JSON body of a gigabyte is refused as it arrives.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxManagementRequestBytes);
         builder.Services.AddFleetErrors();
+        builder.Services.AddFleetResponseCompression();
         builder.UseOrleans(silo =>
         {
             var siloPort = server.SiloPort == 0 ? FreePort() : server.SiloPort;
@@ -74,6 +75,7 @@ public static class FleetServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddFleetAccess();
         var app = builder.Build();
+        app.UseFleetResponseCompression();
         app.UseFleetErrors();
         app.UseAuthentication();
         app.UseAuthorization();
