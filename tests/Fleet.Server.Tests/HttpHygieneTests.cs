@@ -84,6 +84,8 @@ public sealed class HttpHygieneTests(FleetServerFixture server) : IClassFixture<
 
     [Theory]
     [InlineData("gzip", "not valid gzip data")]
+    [InlineData("br", "not valid br data")]
+    [InlineData("deflate", "not valid deflate data")]
     [InlineData("zstd", "Content-Encoding 'zstd' is not supported")]
     public async Task A_body_that_is_not_what_its_encoding_says_is_named(string encoding, string expected)
     {

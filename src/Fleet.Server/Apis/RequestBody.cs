@@ -91,8 +91,9 @@ internal static class RequestBody
             {
                 return await ReadAllAsync(decompressing, limit, Math.Min(limit, raw.Length * 4L), compressed: true, cancellationToken);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
             {
+                // Brotli reports a broken stream as InvalidOperationException, gzip and deflate as InvalidDataException.
                 throw new BadHttpRequestException($"the request body is not valid {encoding} data, as its Content-Encoding says: {e.Message}", StatusCodes.Status400BadRequest, e);
             }
         }
