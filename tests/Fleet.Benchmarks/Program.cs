@@ -11,7 +11,7 @@ namespace Fleet.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|density|all>
+        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|density|binary|all>
                Fleet.Benchmarks baseline-server --urls URL --model FILE   (internal: the bare endpoint of the http benchmark)
 
           --quick        small counts and short runs, for a smoke run (about a minute for 'all')
@@ -49,6 +49,7 @@ internal static class Program
             "inprocess" => new[] { "inprocess" },
             "http" => ["http"],
             "density" => ["density"],
+            "binary" => ["binary"],
             _ => ["inprocess", "http", "density"],
         };
 
@@ -67,6 +68,7 @@ internal static class Program
                 {
                     "inprocess" => await InProcessBenchmark.RunAsync(options.Quick),
                     "http" => await HttpBenchmark.RunAsync(options.Quick),
+                    "binary" => await BinaryRestBenchmark.RunAsync(options.Quick),
                     _ => await DensityBenchmark.RunAsync(options.Quick),
                 };
             }
@@ -99,6 +101,7 @@ internal static class SectionTitles
     {
         "inprocess" => "In-process prediction path",
         "http" => "HTTP: Fleet against a bare ASP.NET Core endpoint",
+        "binary" => "REST: JSON against binary tensors, 1 row and 100 rows",
         _ => "Density: 10,000 slices on one server",
     };
 }

@@ -186,7 +186,13 @@ public sealed class HttpHygieneTests(FleetServerFixture server) : IClassFixture<
     public async Task A_management_body_over_its_limit_is_413_stating_the_limit()
     {
         var limit = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Fleet.Server.Hosting.ServerOptions>>().Value.MaxManagementRequestBytes;
-        using var response = await server.Http.PostAsync("api/v1/keys", new StringContent("{\"name\":\"" + new string('a', (int)limit) + "\"}", Encoding.UTF8, "application/json"));
+        // Expect: 100-continue lets the server refuse before the body is sent, so the client never writes into a closed connection.
+        using var message = new HttpRequestMessage(HttpMethod.Post, "api/v1/keys")
+        {
+            Content = new StringContent("{\"name\":\"" + new string('a', (int)limit) + "\"}", Encoding.UTF8, "application/json"),
+        };
+        message.Headers.ExpectContinue = true;
+        using var response = await server.Http.SendAsync(message);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Contains(limit.ToString(System.Globalization.CultureInfo.InvariantCulture), (await JsonBody(response)).GetProperty("error").GetString());
     }
