@@ -129,7 +129,7 @@ internal sealed record BenchOptions(string Mode, bool Quick, string ReportPath, 
                 case "--model":
                     model = Value(args, ref i);
                     break;
-                case "inprocess" or "http" or "density" or "all" or "baseline-server" when mode is null:
+                case "inprocess" or "http" or "density" or "binary" or "all" or "baseline-server" when mode is null:
                     mode = args[i];
                     break;
                 default:
