@@ -11,7 +11,7 @@ namespace Fleet.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|grpc|density|all>
+        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|grpc|density|binary|all>
                Fleet.Benchmarks baseline-server --urls URL --model FILE   (internal: the bare endpoint of the http benchmark)
 
           --quick        small counts and short runs, for a smoke run (about a minute for 'all')
@@ -50,6 +50,7 @@ internal static class Program
             "http" => ["http"],
             "grpc" => ["grpc"],
             "density" => ["density"],
+            "binary" => ["binary"],
             _ => ["inprocess", "http", "grpc", "density"],
         };
 
@@ -69,6 +70,7 @@ internal static class Program
                     "inprocess" => await InProcessBenchmark.RunAsync(options.Quick),
                     "http" => await HttpBenchmark.RunAsync(options.Quick),
                     "grpc" => await GrpcBenchmark.RunAsync(options.Quick),
+                    "binary" => await BinaryRestBenchmark.RunAsync(options.Quick),
                     _ => await DensityBenchmark.RunAsync(options.Quick),
                 };
             }
@@ -102,6 +104,7 @@ internal static class SectionTitles
         "inprocess" => "In-process prediction path",
         "http" => "HTTP: Fleet against a bare ASP.NET Core endpoint",
         "grpc" => "gRPC: the OIP gRPC service against JSON REST on the same server",
+        "binary" => "REST: JSON against binary tensors, 1 row and 100 rows",
         _ => "Density: 10,000 slices on one server",
     };
 }
@@ -129,7 +132,7 @@ internal sealed record BenchOptions(string Mode, bool Quick, string ReportPath, 
                 case "--model":
                     model = Value(args, ref i);
                     break;
-                case "inprocess" or "http" or "grpc" or "density" or "all" or "baseline-server" when mode is null:
+                case "inprocess" or "http" or "grpc" or "density" or "binary" or "all" or "baseline-server" when mode is null:
                     mode = args[i];
                     break;
                 default:

@@ -4,33 +4,40 @@ using Fleet.Contracts.Inference;
 
 namespace Fleet.Core.Tensors;
 
-/// <summary>An OIP V2 inference request, parsed and checked: typed tensors, and Fleet's routing parameters.</summary>
-/// <param name="Id">The caller's request id.</param>
-/// <param name="Slice">parameters.slice, when given.</param>
-/// <param name="RoutingKey">parameters.routing_key, when given.</param>
-/// <param name="Inputs">The input tensors, each with data matching its shape and datatype.</param>
-/// <param name="RequestedOutputs">The outputs asked for, or null for all.</param>
-public sealed record ParsedInferRequest(
-    string? Id, string? Slice, string? RoutingKey, IReadOnlyList<Tensor> Inputs, IReadOnlyList<string>? RequestedOutputs);
-
 /// <summary>
 /// Parses OIP V2 JSON inference requests straight into typed arrays, with one pass per tensor and messages
 /// that name the input and the problem. Data may be flat or nested and may come before or after the
 /// datatype and shape in the object. Every check is linear in the request's size and every limit of
 /// <see cref="InferRequestLimits"/> is checked before anything is allocated for it: a request is caller input,
-/// possibly hostile.
+/// possibly hostile. With the binary tensor extension, the JSON is a header at the start of the body and the inputs
+/// that give <c>parameters.binary_data_size</c> take their bytes from the rest, in order.
 /// </summary>
-public static class InferRequestParser
+public static partial class InferRequestParser
 {
     /// <summary>Parses a UTF-8 JSON request body under the default limits.</summary>
     public static ParsedInferRequest Parse(ReadOnlySpan<byte> json) => Parse(json, InferRequestLimits.Default);
 
     /// <summary>Parses a UTF-8 JSON request body; throws <see cref="InferRequestException"/> naming what is wrong.</summary>
-    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json, InferRequestLimits limits)
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> json, InferRequestLimits limits) => Parse(json, null, limits);
+
+    /// <summary>
+    /// Parses a request body whose first <paramref name="headerLength"/> bytes are its JSON and the rest its binary
+    /// tensors (the binary tensor extension), or, when <paramref name="headerLength"/> is null, a body that is all
+    /// JSON; throws <see cref="InferRequestException"/> naming what is wrong.
+    /// </summary>
+    public static ParsedInferRequest Parse(ReadOnlySpan<byte> body, int? headerLength, InferRequestLimits limits)
     {
+        if (headerLength is < 0 || headerLength > body.Length)
+        {
+            throw new InferRequestException(
+                $"the {BinaryTensorExtension.HeaderLength} header says {headerLength} bytes of JSON, but the request body has {body.Length}");
+        }
+
+        var json = headerLength is { } length ? body[..length] : body;
+        var tail = headerLength is { } start ? new BinaryTail(body[start..], present: true) : new BinaryTail(default, present: false);
         try
         {
-            return ParseCore(json, limits);
+            return ParseCore(json, ref tail, limits);
         }
         catch (JsonException e)
         {
@@ -44,7 +51,7 @@ public static class InferRequestParser
         }
     }
 
-    private static ParsedInferRequest ParseCore(ReadOnlySpan<byte> json, InferRequestLimits limits)
+    private static ParsedInferRequest ParseCore(ReadOnlySpan<byte> json, ref BinaryTail tail, InferRequestLimits limits)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -53,8 +60,10 @@ public static class InferRequestParser
         }
 
         string? id = null, slice = null, routingKey = null;
+        var binaryDataOutput = false;
         List<Tensor>? inputs = null;
         List<string>? outputs = null;
+        Dictionary<string, bool>? outputBinaryData = null;
         // "outputs": null and "id": null mean the same as leaving them out.
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -66,17 +75,17 @@ public static class InferRequestParser
             else if (reader.ValueTextEquals("parameters"u8))
             {
                 reader.Read();
-                ReadParameters(ref reader, ref slice, ref routingKey, limits);
+                ReadParameters(ref reader, ref slice, ref routingKey, ref binaryDataOutput, limits);
             }
             else if (reader.ValueTextEquals("inputs"u8))
             {
                 reader.Read();
-                inputs = ReadInputs(ref reader, json, limits);
+                inputs = ReadInputs(ref reader, json, ref tail, limits);
             }
             else if (reader.ValueTextEquals("outputs"u8))
             {
                 reader.Read();
-                outputs = ReadOutputs(ref reader, limits);
+                outputs = ReadOutputs(ref reader, ref outputBinaryData, limits);
             }
             else
             {
@@ -90,7 +99,13 @@ public static class InferRequestParser
             throw new InferRequestException("the request has no inputs: give an 'inputs' array with at least one tensor");
         }
 
-        return new ParsedInferRequest(id, slice, routingKey, inputs, outputs);
+        if (tail.Present && tail.Offset != tail.Bytes.Length)
+        {
+            throw new InferRequestException(
+                $"the request body has {tail.Bytes.Length - tail.Offset} bytes of binary data that no input claims: the inputs' binary_data_size add up to {tail.Offset} of its {tail.Bytes.Length}");
+        }
+
+        return new ParsedInferRequest(id, slice, routingKey, inputs, outputs, binaryDataOutput, outputBinaryData);
     }
 
     private static string? ReadScalarAsString(ref Utf8JsonReader reader, string what, InferRequestLimits limits) => reader.TokenType switch
@@ -123,96 +138,7 @@ public static class InferRequestParser
     private static string? ReadOptionalString(ref Utf8JsonReader reader, string what, InferRequestLimits limits) =>
         reader.TokenType == JsonTokenType.String ? ReadString(ref reader, what, limits) : null;
 
-    private static void ReadParameters(ref Utf8JsonReader reader, ref string? slice, ref string? routingKey, InferRequestLimits limits)
-    {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new InferRequestException("'parameters' must be a JSON object");
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals(InferParameters.Slice))
-            {
-                reader.Read();
-                slice = ReadScalarAsString(ref reader, "parameters.slice", limits);
-            }
-            else if (reader.ValueTextEquals(InferParameters.RoutingKey))
-            {
-                reader.Read();
-                routingKey = ReadScalarAsString(ref reader, "parameters.routing_key", limits);
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-    }
-
-    private static List<string>? ReadOutputs(ref Utf8JsonReader reader, InferRequestLimits limits)
-    {
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new InferRequestException("'outputs' must be an array of objects with a 'name'");
-        }
-
-        var names = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                throw new InferRequestException("'outputs' must be an array of objects with a 'name'");
-            }
-
-            if (names.Count == limits.MaxOutputs)
-            {
-                throw new InferRequestException($"'outputs' has more than {limits.MaxOutputs} entries, the most this server accepts");
-            }
-
-            string? name = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("name"u8))
-                {
-                    reader.Read();
-                    name = ReadOptionalString(ref reader, $"the name of outputs[{names.Count}]", limits);
-                }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
-            }
-
-            if (string.IsNullOrEmpty(name))
-            {
-                throw new InferRequestException("every entry of 'outputs' needs a string 'name'");
-            }
-
-            if (!seen.Add(name))
-            {
-                throw new InferRequestException($"output '{Truncate(name)}' is requested twice");
-            }
-
-            names.Add(name);
-        }
-
-        return names;
-    }
-
-    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, InferRequestLimits limits)
+    private static List<Tensor> ReadInputs(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, ref BinaryTail tail, InferRequestLimits limits)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -234,7 +160,7 @@ public static class InferRequestParser
                 throw new InferRequestException($"'inputs' has more than {limits.MaxInputs} tensors, the most this server accepts");
             }
 
-            var tensor = ReadInput(ref reader, json, inputs.Count, limits, limits.MaxElements - elements);
+            var tensor = ReadInput(ref reader, json, ref tail, inputs.Count, limits, limits.MaxElements - elements);
             if (!seen.Add(tensor.Name))
             {
                 throw new InferRequestException($"input '{Truncate(tensor.Name)}' is given twice");
@@ -247,9 +173,10 @@ public static class InferRequestParser
         return inputs;
     }
 
-    private static Tensor ReadInput(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, int index, InferRequestLimits limits, long elementsLeft)
+    private static Tensor ReadInput(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, ref BinaryTail tail, int index, InferRequestLimits limits, long elementsLeft)
     {
         string? name = null, dataType = null;
+        long? binarySize = null;
         long[]? shape = null;
         int dataStart = -1, dataEnd = -1;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -276,20 +203,13 @@ public static class InferRequestParser
                 reader.Skip();
                 dataEnd = (int)reader.BytesConsumed;
             }
+            else if (reader.ValueTextEquals("parameters"u8))
+            {
+                reader.Read();
+                binarySize = ReadInputParameters(ref reader, name is null ? $"inputs[{index}]" : $"input '{Truncate(name)}'");
+            }
             else
             {
-                // "parameters" and extensions: the binary tensor extension is not supported over this route.
-                if (reader.ValueTextEquals("parameters"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.StartObject && ContainsBinaryDataSize(ref reader))
-                    {
-                        throw new InferRequestException($"input '{name ?? $"inputs[{index}]"}' uses the binary tensor extension, which Fleet does not support: send the data as JSON");
-                    }
-
-                    continue;
-                }
-
                 reader.Read();
                 reader.Skip();
             }
@@ -317,7 +237,18 @@ public static class InferRequestParser
             throw new InferRequestException($"{label} has no 'shape'");
         }
 
-        if (dataStart < 0)
+        if (binarySize is not null && !tail.Present)
+        {
+            throw new InferRequestException(
+                $"{label} uses the binary tensor extension (parameters.binary_data_size) but the request carries no binary data: send the JSON header's length in the {BinaryTensorExtension.HeaderLength} header and the tensor's bytes after it");
+        }
+
+        if (binarySize is not null && dataStart >= 0)
+        {
+            throw new InferRequestException($"{label} has both 'data' and parameters.binary_data_size: give its values one way");
+        }
+
+        if (binarySize is null && dataStart < 0)
         {
             throw new InferRequestException($"{label} has no 'data'");
         }
@@ -327,6 +258,26 @@ public static class InferRequestParser
         {
             throw new InferRequestException(
                 $"{label} has shape [{string.Join(",", shape)}], whose element count overflows a 64-bit integer");
+        }
+
+        if (binarySize is { } size)
+        {
+            if (count > elementsLeft)
+            {
+                throw new InferRequestException(
+                    $"{label} has shape [{string.Join(",", shape)}] with {count} elements; this server accepts at most {limits.MaxElements} elements in one request");
+            }
+
+            var left = tail.Bytes.Length - tail.Offset;
+            if (size > left)
+            {
+                throw new InferRequestException(
+                    $"{label} has binary_data_size {size}, but only {left} bytes of binary data are left in the request body");
+            }
+
+            var bytes = tail.Bytes.Slice(tail.Offset, (int)size);
+            tail.Offset += (int)size;
+            return new Tensor(name, datatype.Type, shape, BinaryTensorReader.Read(bytes, datatype, shape, (int)count, label, limits));
         }
 
         var dataBytes = dataEnd - dataStart;
@@ -344,23 +295,8 @@ public static class InferRequestParser
                 $"{label} has shape [{string.Join(",", shape)}] with {count} elements; this server accepts at most {limits.MaxElements} elements in one request");
         }
 
-        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), datatype.Type, (int)count, label, limits);
+        var data = TensorDataReader.Read(json.Slice(dataStart, dataBytes), datatype.Type, shape, (int)count, label, limits);
         return new Tensor(name, datatype.Type, shape, data);
-    }
-
-    private static bool ContainsBinaryDataSize(ref Utf8JsonReader reader)
-    {
-        var found = false;
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == depth + 1 && reader.ValueTextEquals("binary_data_size"u8))
-            {
-                found = true;
-            }
-        }
-
-        return found;
     }
 
     private static long[] ReadShape(ref Utf8JsonReader reader, string label, InferRequestLimits limits)
@@ -391,4 +327,23 @@ public static class InferRequestParser
 
     /// <summary>Shortens caller text quoted in a message.</summary>
     internal static string Truncate(string s) => s.Length <= 32 ? s : s[..32] + "...";
+
+    /// <summary>What is left of the binary tensors after the JSON header, and how far the inputs have read it.</summary>
+    private ref struct BinaryTail
+    {
+        public BinaryTail(ReadOnlySpan<byte> bytes, bool present)
+        {
+            Bytes = bytes;
+            Present = present;
+        }
+
+        /// <summary>The bytes after the JSON header.</summary>
+        public readonly ReadOnlySpan<byte> Bytes;
+
+        /// <summary>Whether the request uses the binary tensor extension at all.</summary>
+        public readonly bool Present;
+
+        /// <summary>How many bytes the inputs read so far have taken.</summary>
+        public int Offset;
+    }
 }

@@ -9,7 +9,17 @@ public static class InferResponseWriter
 {
     /// <summary>Writes a response naming the model, version and slice that answered, with the given outputs.</summary>
     public static void Write(
-        IBufferWriter<byte> output, string modelName, string modelVersion, string? id, string slice, IReadOnlyList<Tensor> outputs)
+        IBufferWriter<byte> output, string modelName, string modelVersion, string? id, string slice, IReadOnlyList<Tensor> outputs) =>
+        Write(output, modelName, modelVersion, id, slice, outputs, null);
+
+    /// <summary>
+    /// Writes a response as <see cref="Write(IBufferWriter{byte}, string, string, string?, string, IReadOnlyList{Tensor})"/>,
+    /// or, when <paramref name="binary"/> marks outputs (by index), the JSON header of a binary tensor extension answer:
+    /// those outputs carry <c>parameters.binary_data_size</c> instead of <c>data</c>, and their bytes are written after
+    /// the header, in order, by <see cref="BinaryTensorWriter"/>.
+    /// </summary>
+    public static void Write(
+        IBufferWriter<byte> output, string modelName, string modelVersion, string? id, string slice, IReadOnlyList<Tensor> outputs, IReadOnlyList<bool>? binary)
     {
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         json.WriteStartObject();
@@ -24,8 +34,9 @@ public static class InferResponseWriter
         json.WriteString(InferParameters.Slice, slice);
         json.WriteEndObject();
         json.WriteStartArray("outputs"u8);
-        foreach (var tensor in outputs)
+        for (var i = 0; i < outputs.Count; i++)
         {
+            var tensor = outputs[i];
             json.WriteStartObject();
             json.WriteString("name"u8, tensor.Name);
             json.WriteString("datatype"u8, tensor.DataType);
@@ -36,8 +47,18 @@ public static class InferResponseWriter
             }
 
             json.WriteEndArray();
-            json.WritePropertyName("data"u8);
-            WriteData(json, tensor.Type, tensor.Data);
+            if (binary is not null && binary[i])
+            {
+                json.WriteStartObject("parameters"u8);
+                json.WriteNumber(BinaryTensorExtension.BinaryDataSize, BinaryTensorWriter.DataSize(tensor));
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WritePropertyName("data"u8);
+                WriteData(json, tensor.Type, tensor.Data);
+            }
+
             json.WriteEndObject();
         }
 

@@ -5,34 +5,46 @@ namespace Fleet.Core.Tensors;
 
 /// <summary>
 /// Reads one tensor's <c>data</c> (flat, nested, or a single scalar) into the typed array its datatype calls for,
-/// checking every element and the count against the shape; nesting is bounded by the request limits.
+/// checking every element and the count against the shape; nesting is bounded by the request limits. Nested data
+/// must match the shape at every level (rows of 8 and 6 under <c>[2,7]</c> are refused, not re-split), and FP32 / FP64
+/// elements may be the strings <c>"NaN"</c>, <c>"Infinity"</c> and <c>"-Infinity"</c>, the forms Fleet writes.
 /// </summary>
 internal static class TensorDataReader
 {
     /// <summary>Reads the flat or nested <c>data</c> of one tensor into a typed array of exactly <paramref name="count"/> elements.</summary>
-    public static Array Read(ReadOnlySpan<byte> data, Datatype type, int count, string label, InferRequestLimits limits)
+    public static Array Read(ReadOnlySpan<byte> data, Datatype type, long[] shape, int count, string label, InferRequestLimits limits)
     {
         var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = limits.MaxDepth });
         reader.Read();
         var dataType = type.Name();
+        var layout = new Layout(shape, label, limits.MaxShapeRank);
         return type switch
         {
-            Datatype.Fp32 => Fill(ref reader, new float[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out float v) => r.TryGetSingle(out v) && float.IsFinite(v)),
-            Datatype.Fp64 => Fill(ref reader, new double[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out double v) => r.TryGetDouble(out v) && double.IsFinite(v)),
-            Datatype.Int64 => Fill(ref reader, new long[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
-            Datatype.Int32 => Fill(ref reader, new int[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
-            Datatype.Int16 => Fill(ref reader, new short[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
-            Datatype.Int8 => Fill(ref reader, new sbyte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
-            Datatype.UInt64 => Fill(ref reader, new ulong[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
-            Datatype.UInt32 => Fill(ref reader, new uint[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
-            Datatype.UInt16 => Fill(ref reader, new ushort[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
-            Datatype.UInt8 => Fill(ref reader, new byte[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
-            Datatype.Bool => Fill(ref reader, new bool[count], label, dataType, limits.MaxShapeRank, static (ref Utf8JsonReader r, out bool v) =>
+            Datatype.Fp32 => Fill(ref reader, new float[count], ref layout, dataType, static (ref Utf8JsonReader r, out float v) =>
+            {
+                if (TryGetSpecial(ref r, out var special))
+                {
+                    v = (float)special;
+                    return true;
+                }
+
+                return r.TryGetSingle(out v) && float.IsFinite(v);
+            }),
+            Datatype.Fp64 => Fill(ref reader, new double[count], ref layout, dataType, static (ref Utf8JsonReader r, out double v) => TryGetSpecial(ref r, out v) || (r.TryGetDouble(out v) && double.IsFinite(v))),
+            Datatype.Int64 => Fill(ref reader, new long[count], ref layout, dataType, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
+            Datatype.Int32 => Fill(ref reader, new int[count], ref layout, dataType, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
+            Datatype.Int16 => Fill(ref reader, new short[count], ref layout, dataType, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),
+            Datatype.Int8 => Fill(ref reader, new sbyte[count], ref layout, dataType, static (ref Utf8JsonReader r, out sbyte v) => r.TryGetSByte(out v)),
+            Datatype.UInt64 => Fill(ref reader, new ulong[count], ref layout, dataType, static (ref Utf8JsonReader r, out ulong v) => r.TryGetUInt64(out v)),
+            Datatype.UInt32 => Fill(ref reader, new uint[count], ref layout, dataType, static (ref Utf8JsonReader r, out uint v) => r.TryGetUInt32(out v)),
+            Datatype.UInt16 => Fill(ref reader, new ushort[count], ref layout, dataType, static (ref Utf8JsonReader r, out ushort v) => r.TryGetUInt16(out v)),
+            Datatype.UInt8 => Fill(ref reader, new byte[count], ref layout, dataType, static (ref Utf8JsonReader r, out byte v) => r.TryGetByte(out v)),
+            Datatype.Bool => Fill(ref reader, new bool[count], ref layout, dataType, static (ref Utf8JsonReader r, out bool v) =>
             {
                 v = r.TokenType == JsonTokenType.True;
                 return r.TokenType is JsonTokenType.True or JsonTokenType.False;
             }),
-            Datatype.Bytes => Fill(ref reader, new string[count], label, dataType, limits.MaxShapeRank, (ref Utf8JsonReader r, out string v) =>
+            Datatype.Bytes => Fill(ref reader, new string[count], ref layout, dataType, (ref Utf8JsonReader r, out string v) =>
             {
                 v = r.TokenType == JsonTokenType.String ? InferRequestParser.ReadString(ref r, $"{label}: a BYTES element", limits) : "";
                 return r.TokenType == JsonTokenType.String;
@@ -43,8 +55,39 @@ internal static class TensorDataReader
 
     private delegate bool ElementReader<T>(ref Utf8JsonReader reader, out T value);
 
-    private static T[] Fill<T>(ref Utf8JsonReader reader, T[] target, string label, string dataType, int maxNesting, ElementReader<T> read)
+    // The strings Fleet writes for the floating-point values JSON has no number for.
+    private static bool TryGetSpecial(ref Utf8JsonReader reader, out double value)
     {
+        value = 0;
+        if (reader.TokenType != JsonTokenType.String || reader.HasValueSequence || reader.ValueIsEscaped)
+        {
+            return false;
+        }
+
+        var text = reader.ValueSpan;
+        if (text.SequenceEqual("NaN"u8))
+        {
+            value = double.NaN;
+        }
+        else if (text.SequenceEqual("Infinity"u8))
+        {
+            value = double.PositiveInfinity;
+        }
+        else if (text.SequenceEqual("-Infinity"u8))
+        {
+            value = double.NegativeInfinity;
+        }
+        else
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private static T[] Fill<T>(ref Utf8JsonReader reader, T[] target, ref Layout layout, string dataType, ElementReader<T> read)
+    {
+        var label = layout.Label;
         var written = 0;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
@@ -59,17 +102,13 @@ internal static class TensorDataReader
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartArray:
-                        // Nested data needs one level per dimension at most.
-                        if (++depth > maxNesting)
-                        {
-                            throw new InferRequestException($"{label}: 'data' is nested more than {maxNesting} levels deep");
-                        }
-
+                        layout.Open(++depth);
                         break;
                     case JsonTokenType.EndArray:
-                        depth--;
+                        layout.Close(depth--);
                         break;
                     default:
+                        layout.Value(depth);
                         ReadOne(ref reader, target, ref written, label, dataType, read);
                         break;
                 }
@@ -122,5 +161,86 @@ internal static class TensorDataReader
         }
 
         target[written++] = value;
+    }
+
+    /// <summary>
+    /// Checks the nesting of <c>data</c> against the shape as it is read: flat data (one array of every value) fits any
+    /// shape; nested data must have one level per dimension, each array as long as its dimension.
+    /// </summary>
+    private struct Layout(long[] shape, string label, int maxNesting)
+    {
+        private long[]? _lengths;
+        private bool? _nested;
+
+        public readonly string Label => label;
+
+        public void Open(int depth)
+        {
+            // Nested data needs one level per dimension at most.
+            if (depth > maxNesting)
+            {
+                throw new InferRequestException($"{label}: 'data' is nested more than {maxNesting} levels deep");
+            }
+
+            if (depth == 1)
+            {
+                return;
+            }
+
+            // The first element of the outer array says whether the data is flat or nested.
+            _nested ??= true;
+            if (_nested == false)
+            {
+                throw new InferRequestException($"{label}: 'data' mixes values and arrays at level 1; nest every level of shape {Format(shape)} or none");
+            }
+
+            if (depth > shape.Length)
+            {
+                throw new InferRequestException($"{label}: 'data' is nested {depth} levels deep, deeper than shape {Format(shape)} has dimensions");
+            }
+
+            _lengths ??= new long[shape.Length];
+            _lengths[depth - 2]++;
+            _lengths[depth - 1] = 0;
+        }
+
+        public void Value(int depth)
+        {
+            if (depth <= 1)
+            {
+                _nested ??= false;
+                if (_nested == true)
+                {
+                    throw new InferRequestException($"{label}: 'data' mixes values and arrays at level 1; nest every level of shape {Format(shape)} or none");
+                }
+
+                return;
+            }
+
+            if (depth != shape.Length)
+            {
+                throw new InferRequestException(
+                    $"{label}: 'data' has a value at level {depth} where shape {Format(shape)} needs arrays down to level {shape.Length}");
+            }
+
+            _lengths![depth - 1]++;
+        }
+
+        public readonly void Close(int depth)
+        {
+            if (_nested != true)
+            {
+                return;
+            }
+
+            var length = _lengths![depth - 1];
+            if (length != shape[depth - 1])
+            {
+                throw new InferRequestException(
+                    $"{label}: 'data' has {length} entries at level {depth} where shape {Format(shape)} needs {shape[depth - 1]} (dimension {depth - 1})");
+            }
+        }
+
+        private static string Format(long[] dims) => "[" + string.Join(",", dims) + "]";
     }
 }

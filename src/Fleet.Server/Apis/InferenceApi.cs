@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using Fleet.Contracts.Inference;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
@@ -24,7 +26,7 @@ internal static class InferenceApi
         v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness").AllowAnonymous();
         v2.MapGet("/health/ready", ReadyAsync).WithSummary("Readiness: the silo answers a grain call and the state store is readable")
             .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
-        v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [])))
+        v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [BinaryTensorExtension.Name])))
             .WithSummary("Server metadata").RequireRole(AccessRoles.Reader).ModelFree();
         v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version (404 when the slice has no deployment)").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version").RequireRole(AccessRoles.Reader);
@@ -32,11 +34,11 @@ internal static class InferenceApi
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served").RequireRole(AccessRoles.Reader);
         v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, null, predictions, options, requestLimitOptions))
-            .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json").Produces<InferResponse>()
+            .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json", BinaryTensorExtension.ContentType).Produces<InferResponse>()
             .RequireRole(AccessRoles.Caller);
         v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
                 InferAsync(context, name, version, predictions, options, requestLimitOptions))
-            .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json").Produces<InferResponse>()
+            .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json", BinaryTensorExtension.ContentType).Produces<InferResponse>()
             .RequireRole(AccessRoles.Caller);
         return app;
     }
@@ -45,12 +47,20 @@ internal static class InferenceApi
     {
         var limits = options.Value;
         var requestLimits = requestLimitOptions.Value;
+        var headerLength = context.Request.Headers[BinaryTensorExtension.HeaderLength].ToString();
+        if (headerLength.Length == 0 && IsOctetStream(context.Request))
+        {
+            throw new BadHttpRequestException(
+                $"a request body of '{BinaryTensorExtension.ContentType}' must give the length of its JSON header in the {BinaryTensorExtension.HeaderLength} header (the binary tensor extension); send JSON with 'Content-Type: application/json' otherwise",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
+
         Prediction prediction;
-        string? id;
+        ParsedInferRequest request;
         using (var body = await RequestBody.ReadAsync(context.Request, limits.MaxInferenceRequestBytes, context.RequestAborted))
         {
-            var request = InferRequestParser.Parse(body.Span, requestLimits);
-            id = request.Id;
+            int? jsonLength = headerLength.Length == 0 ? null : BinaryTensorExtension.ParseHeaderLength(headerLength, body.Length);
+            request = InferRequestParser.Parse(body.Span, jsonLength, requestLimits);
             if (version is null && await EnsemblesApi.TryInferAsync(context, name, request))
             {
                 return;
@@ -60,9 +70,58 @@ internal static class InferenceApi
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, prediction.Id ?? id, prediction.Slice.Key, prediction.Outputs);
+        var id = prediction.Id ?? request.Id;
+        if (BinaryOutputs(request, prediction.Outputs) is not { } binary)
+        {
+            context.Response.ContentType = "application/json";
+            InferResponseWriter.Write(context.Response.BodyWriter, name, prediction.Version, id, prediction.Slice.Key, prediction.Outputs);
+        }
+        else
+        {
+            WriteBinary(context.Response, name, prediction, id, binary);
+        }
+
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static bool IsOctetStream(HttpRequest request) =>
+        request.ContentType is { } type && type.StartsWith(BinaryTensorExtension.ContentType, StringComparison.OrdinalIgnoreCase);
+
+    // Which outputs the caller asked for in binary form, by index; null when none (a plain JSON answer).
+    private static bool[]? BinaryOutputs(ParsedInferRequest request, IReadOnlyList<Fleet.Core.Tensors.Tensor> outputs)
+    {
+        if (!request.AsksForBinary)
+        {
+            return null;
+        }
+
+        var binary = new bool[outputs.Count];
+        var any = false;
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            any |= binary[i] = request.WantsBinary(outputs[i].Name);
+        }
+
+        return any ? binary : null;
+    }
+
+    // The JSON header goes first into a small buffer (its length is a response header); the tensors' bytes then go
+    // straight from their arrays to the response.
+    private static void WriteBinary(HttpResponse response, string name, Prediction prediction, string? id, bool[] binary)
+    {
+        var header = new ArrayBufferWriter<byte>(512);
+        InferResponseWriter.Write(header, name, prediction.Version, id, prediction.Slice.Key, prediction.Outputs, binary);
+        response.ContentType = BinaryTensorExtension.ContentType;
+        response.Headers[BinaryTensorExtension.HeaderLength] = header.WrittenCount.ToString(CultureInfo.InvariantCulture);
+        var writer = response.BodyWriter;
+        writer.Write(header.WrittenSpan);
+        for (var i = 0; i < binary.Length; i++)
+        {
+            if (binary[i])
+            {
+                BinaryTensorWriter.WriteData(writer, prediction.Outputs[i]);
+            }
+        }
     }
 
     private static async Task<Results<Ok<ReadinessAnswer>, JsonHttpResult<ReadinessAnswer>>> ReadyAsync(Readiness readiness, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -19,10 +20,17 @@ internal readonly struct PooledBody : IDisposable
 
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, Length);
 
+    /// <summary>The body as a read-only stream over the buffer.</summary>
+    public MemoryStream AsStream() => new(_buffer, 0, Length, writable: false);
+
     public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
 }
 
-/// <summary>Reads request bodies under a size limit, answering 413 past it, and JSON bodies only when they say they are JSON.</summary>
+/// <summary>
+/// Reads request bodies under a size limit, answering 413 past it, and JSON bodies only when they say they are JSON.
+/// A body sent with <c>Content-Encoding</c> gzip, deflate (zlib or raw) or br is decompressed, and the limit applies to
+/// what it decompresses to, so a decompression bomb is a 413 like any other large body.
+/// </summary>
 internal static class RequestBody
 {
     /// <summary>
@@ -55,8 +63,10 @@ internal static class RequestBody
         }
     }
 
+    /// <summary>Reads the whole body (decompressed when it says it is compressed) into a pooled buffer of at most <paramref name="limit"/> bytes.</summary>
     public static async Task<PooledBody> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
+        var encoding = ContentEncoding(request);
         if (request.ContentLength > limit)
         {
             throw new BadHttpRequestException($"the request body is {request.ContentLength} bytes, larger than the {limit} this server accepts", StatusCodes.Status413PayloadTooLarge);
@@ -67,7 +77,61 @@ internal static class RequestBody
             feature.MaxRequestBodySize = limit;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, request.ContentLength ?? 4096) + 1);
+        var raw = await ReadAllAsync(request.Body, limit, request.ContentLength ?? 4096, compressed: false, cancellationToken);
+        if (encoding is null)
+        {
+            return raw;
+        }
+
+        using (raw)
+        {
+            using var source = raw.AsStream();
+            using var decompressing = Decompressing(source, encoding, raw.Span);
+            try
+            {
+                return await ReadAllAsync(decompressing, limit, Math.Min(limit, raw.Length * 4L), compressed: true, cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                // Brotli reports a broken stream as InvalidOperationException, gzip and deflate as InvalidDataException.
+                throw new BadHttpRequestException($"the request body is not valid {encoding} data, as its Content-Encoding says: {e.Message}", StatusCodes.Status400BadRequest, e);
+            }
+        }
+    }
+
+    // The one encoding the body is sent in, or null for none (identity).
+    private static string? ContentEncoding(HttpRequest request)
+    {
+        var value = request.Headers.ContentEncoding.ToString().Trim();
+        if (value.Length == 0 || value.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        return value.ToLowerInvariant() switch
+        {
+            "gzip" or "x-gzip" => "gzip",
+            "deflate" => "deflate",
+            "br" => "br",
+            _ => throw new BadHttpRequestException(
+                $"Content-Encoding '{(value.Length <= 32 ? value : value[..32] + "...")}' is not supported: send the body uncompressed or in one of gzip, deflate, br",
+                StatusCodes.Status415UnsupportedMediaType),
+        };
+    }
+
+    private static Stream Decompressing(Stream source, string encoding, ReadOnlySpan<byte> head) => encoding switch
+    {
+        "gzip" => new GZipStream(source, CompressionMode.Decompress),
+        "br" => new BrotliStream(source, CompressionMode.Decompress),
+        // HTTP's deflate is zlib-wrapped (RFC 9110), but some clients send raw deflate: the zlib header tells them apart.
+        _ => head.Length >= 2 && (head[0] & 0x0F) == 8 && ((head[0] << 8) | head[1]) % 31 == 0
+            ? new ZLibStream(source, CompressionMode.Decompress)
+            : new DeflateStream(source, CompressionMode.Decompress),
+    };
+
+    private static async Task<PooledBody> ReadAllAsync(Stream source, long limit, long expected, bool compressed, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(limit + 1, expected) + 1);
         var length = 0;
         try
         {
@@ -75,13 +139,13 @@ internal static class RequestBody
             {
                 if (length == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, buffer.Length * 2L));
                     buffer.AsSpan(0, length).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+                var read = await source.ReadAsync(buffer.AsMemory(length), cancellationToken);
                 if (read == 0)
                 {
                     break;
@@ -90,7 +154,11 @@ internal static class RequestBody
                 length += read;
                 if (length > limit)
                 {
-                    throw new BadHttpRequestException($"the request body is larger than {limit} bytes, the most this server accepts", StatusCodes.Status413PayloadTooLarge);
+                    throw new BadHttpRequestException(
+                        compressed
+                            ? $"the request body decompresses to more than {limit} bytes, larger than the {limit} this server accepts"
+                            : $"the request body is larger than {limit} bytes, the most this server accepts",
+                        StatusCodes.Status413PayloadTooLarge);
                 }
             }
 

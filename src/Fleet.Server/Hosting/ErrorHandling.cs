@@ -4,6 +4,7 @@ using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Fleet.Server.Hosting;
@@ -70,7 +71,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
             });
         }
 
-        var message = Message(exception);
+        var message = status == 404 && UnimplementedExtensions.Describe(context.Request.Path) is { } unimplemented ? unimplemented : Message(exception, context);
         var problem = new ProblemDetails { Status = status, Title = Title(status), Detail = message };
         problem.Extensions["error"] = message;
         if (exception is ConflictException { Details.Count: > 0 } conflict)
@@ -93,11 +94,13 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         _ => null,
     };
 
-    internal static string Message(Exception e) => e switch
+    internal static string Message(Exception e, HttpContext? context = null) => e switch
     {
-        // Kestrel's own message names its limit but not which one; Fleet's readers name theirs.
+        // Kestrel's own message names no limit; Fleet's readers name theirs. The limit in force is the endpoint's.
         BadHttpRequestException { StatusCode: 413 } b when !b.Message.Contains("larger than", StringComparison.Ordinal) =>
-            "the request body is larger than this server accepts",
+            context?.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize is { } limit
+                ? $"the request body is larger than {limit} bytes, the most this server accepts here"
+                : "the request body is larger than this server accepts",
         // The framework's binding message names the parameter; the JSON reader's names the position and the problem.
         BadHttpRequestException { InnerException: JsonException j } b => $"{b.Message.TrimEnd('.')}: {j.Message}",
         JsonException j => $"the request body is not valid JSON: {j.Message}",
@@ -128,11 +131,19 @@ internal sealed class OipErrorWriter : IProblemDetailsWriter
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;
-        var response = context.HttpContext.Response;
+        var http = context.HttpContext;
+        var response = http.Response;
         response.ContentType = "application/json";
         await using var json = new Utf8JsonWriter(response.Body, Options);
         json.WriteStartObject();
-        json.WriteString("error", problem.Detail ?? problem.Title ?? $"the request failed with status {response.StatusCode}");
+        json.WriteString("error", problem.Detail ?? (response.StatusCode switch
+        {
+            // The framework's own answers (no route, wrong method) carry no detail: say what was asked.
+            404 => UnimplementedExtensions.Describe(http.Request.Path) ?? $"nothing answers {http.Request.Method} {http.Request.Path}: see GET /openapi/v1.json for the routes",
+            405 => $"{http.Request.Path} does not answer {http.Request.Method}",
+            415 => "the request body's content type is not one this route accepts",
+            _ => problem.Title ?? $"the request failed with status {response.StatusCode}",
+        }));
         json.WriteEndObject();
     }
 }

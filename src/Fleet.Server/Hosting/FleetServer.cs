@@ -70,6 +70,7 @@ public static class FleetServer
         StartupCheck.EnsureUrlsFree(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
         var siloPort = SiloPort(server, explicitlySet: builder.Configuration["Fleet:SiloPort"] is not null);
         StartupCheck.EnsurePortFree(IPAddress.Loopback, server.GatewayPort, "Fleet:GatewayPort (the Orleans client gateway)");
+        builder.Services.AddFleetResponseCompression();
         builder.UseOrleans(silo =>
         {
             silo.UseLocalhostClustering(siloPort, server.GatewayPort);
@@ -94,6 +95,7 @@ public static class FleetServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddFleetAccess();
         var app = builder.Build();
+        app.UseFleetResponseCompression();
         app.UseFleetErrors();
         app.UseAuthentication();
         app.UseAuthorization();

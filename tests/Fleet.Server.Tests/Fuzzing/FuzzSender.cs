@@ -42,7 +42,11 @@ internal sealed class FuzzSender(Uri server, string? apiKey = null) : IDisposabl
 
         foreach (var (name, value) in request.Headers)
         {
-            message.Headers.TryAddWithoutValidation(name, value);
+            // Content headers (Content-Encoding) belong to the content.
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
         }
 
         if (apiKey is not null && !request.Headers.Any(h => h.Name is "Authorization" or "X-Api-Key"))

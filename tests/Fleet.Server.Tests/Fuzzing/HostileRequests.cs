@@ -8,7 +8,7 @@ namespace Fleet.Server.Tests.Fuzzing;
 /// mutated JSON, wrong types, huge, negative and overflowing shapes, NaN and infinities, deep nesting, invalid UTF-8
 /// and lone surrogates, oversized and chunked bodies, content-type lies and broken framing or headers.
 /// </summary>
-internal sealed class HostileRequests(Random random, string model, string version)
+internal sealed partial class HostileRequests(Random random, string model, string version)
 {
     private static readonly string[] HostileValues =
     [
@@ -53,7 +53,9 @@ internal sealed class HostileRequests(Random random, string model, string versio
             < 66 => Json("chunked", "POST", InferPath, Encoding.UTF8.GetBytes(ReplaceFieldText(Infer(), "data"))) with { Chunked = true },
             < 72 => Raw(),
             < 77 => BadAuth(),
-            < 92 => Management(),
+            < 85 => Management(),
+            < 89 => Binary(),
+            < 92 => Compressed(),
             _ => Push(),
         };
     }
