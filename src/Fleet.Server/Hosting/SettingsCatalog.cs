@@ -71,6 +71,7 @@ public static class SettingsCatalog
         new("Fleet:Metrics", typeof(MetricsOptions), o => ((MetricsOptions)o).Validate()),
         new("Fleet:Webhooks", typeof(WebhookOptions), o => ((WebhookOptions)o).Validate()),
         new("Fleet:Drift", typeof(DriftOptions), o => ((DriftOptions)o).Validate()),
+        new("Fleet:Grpc", typeof(Grpc.GrpcOptions), o => ((Grpc.GrpcOptions)o).Validate()),
         new(AuthOptions.Section, typeof(AuthOptions)),
     ];
 
