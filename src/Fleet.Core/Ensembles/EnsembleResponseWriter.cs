@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
-using Fleet.Contracts.Inference;
 using Fleet.Core.Tensors;
 
 namespace Fleet.Core.Ensembles;
@@ -20,43 +18,9 @@ public static class EnsembleResponseWriter
     public const string Dropped = "ensemble_dropped";
 
     /// <summary>Writes the response.</summary>
-    public static void Write(IBufferWriter<byte> output, string name, string version, string? id, string slice, EnsembleOutcome outcome, IReadOnlyList<Tensor> outputs)
-    {
-        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        json.WriteStartObject();
-        json.WriteString("model_name"u8, name);
-        json.WriteString("model_version"u8, version);
-        if (id is not null)
-        {
-            json.WriteString("id"u8, id);
-        }
-
-        json.WriteStartObject("parameters"u8);
-        json.WriteString(InferParameters.Slice, slice);
-        json.WriteString(Contributed, DescribeContributed(outcome));
-        json.WriteString(Dropped, DescribeDropped(outcome));
-        json.WriteEndObject();
-        json.WriteStartArray("outputs"u8);
-        foreach (var tensor in outputs)
-        {
-            json.WriteStartObject();
-            json.WriteString("name"u8, tensor.Name);
-            json.WriteString("datatype"u8, tensor.DataType);
-            json.WriteStartArray("shape"u8);
-            foreach (var d in tensor.Shape)
-            {
-                json.WriteNumberValue(d);
-            }
-
-            json.WriteEndArray();
-            json.WritePropertyName("data"u8);
-            InferResponseWriter.WriteData(json, tensor.Type, tensor.Data);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+    public static void Write(IBufferWriter<byte> output, string name, string version, string? id, string slice, EnsembleOutcome outcome, IReadOnlyList<Tensor> outputs) =>
+        InferResponseWriter.Write(output, name, version, id, slice, outputs, binary: null,
+            [new(Contributed, DescribeContributed(outcome)), new(Dropped, DescribeDropped(outcome))]);
 
     /// <summary>The contributing members as <c>member=version@slice</c>, comma-separated.</summary>
     public static string DescribeContributed(EnsembleOutcome outcome) =>

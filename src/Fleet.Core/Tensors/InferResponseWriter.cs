@@ -17,9 +17,11 @@ public static class InferResponseWriter
     /// or, when <paramref name="binary"/> marks outputs (by index), the JSON header of a binary tensor extension answer:
     /// those outputs carry <c>parameters.binary_data_size</c> instead of <c>data</c>, and their bytes are written after
     /// the header, in order, by <see cref="BinaryTensorWriter"/>.
+    /// <paramref name="parameters"/>, when given, are written as string response parameters after <c>slice</c>.
     /// </summary>
     public static void Write(
-        IBufferWriter<byte> output, string modelName, string modelVersion, string? id, string slice, IReadOnlyList<Tensor> outputs, IReadOnlyList<bool>? binary)
+        IBufferWriter<byte> output, string modelName, string modelVersion, string? id, string slice, IReadOnlyList<Tensor> outputs, IReadOnlyList<bool>? binary,
+        IReadOnlyList<KeyValuePair<string, string>>? parameters = null)
     {
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         json.WriteStartObject();
@@ -32,6 +34,11 @@ public static class InferResponseWriter
 
         json.WriteStartObject("parameters"u8);
         json.WriteString(InferParameters.Slice, slice);
+        foreach (var (key, value) in parameters ?? [])
+        {
+            json.WriteString(key, value);
+        }
+
         json.WriteEndObject();
         json.WriteStartArray("outputs"u8);
         for (var i = 0; i < outputs.Count; i++)
