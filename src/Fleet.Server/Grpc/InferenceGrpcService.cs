@@ -3,6 +3,7 @@ using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
 using Fleet.Server.Access;
@@ -22,7 +23,7 @@ namespace Fleet.Server.Grpc;
 /// (as Triton answers) unless the request sets <c>parameters["typed_output_contents"]</c> to true.
 /// </summary>
 internal sealed class InferenceGrpcService(
-    PredictionService predictions, ModelRegistry registry, IGrainFactory grains, Readiness readiness, IOptions<InferRequestLimits> limits)
+    PredictionService predictions, ModelRegistry registry, DeploymentService deployments, Readiness readiness, IOptions<InferRequestLimits> limits)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <inheritdoc/>
@@ -47,10 +48,11 @@ internal sealed class InferenceGrpcService(
             return Metadata(request.Name, [info], info);
         }
 
+        // As in REST: a slice without a deployment is NOT_FOUND; a plain model name speaks for the default slice, or
+        // the first slice that serves.
+        var serving = await deployments.ServingSliceAsync(request.Name, context.CancellationToken);
         var versions = await registry.ListVersionsAsync(slice.Model, context.CancellationToken);
-        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
-        var shown = route.StableVersion is { } stable ? versions.First(v => v.Version == stable) : versions[^1];
-        return Metadata(request.Name, versions, shown);
+        return Metadata(request.Name, versions, versions.First(v => v.Version == serving.Version));
     }
 
     /// <inheritdoc/>
@@ -63,11 +65,8 @@ internal sealed class InferenceGrpcService(
             return new ModelReadyResponse { Ready = true };
         }
 
-        await registry.RequireModelAsync(slice.Model, context.CancellationToken);
-        var route = await grains.GetGrain<ISliceGrain>(slice.ToString()).GetRoute(null);
-        return route.StableVersion is null
-            ? throw new NotFoundException($"model '{slice.Model}' has no deployment for slice '{slice.Key}'")
-            : new ModelReadyResponse { Ready = true };
+        await deployments.ServingSliceAsync(request.Name, context.CancellationToken);
+        return new ModelReadyResponse { Ready = true };
     }
 
     /// <inheritdoc/>

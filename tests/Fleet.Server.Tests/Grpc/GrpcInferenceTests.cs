@@ -95,6 +95,25 @@ public sealed partial class GrpcInferenceTests(FleetServerFixture server) : ICla
     }
 
     [Fact]
+    public async Task A_plain_model_name_is_ready_when_any_slice_serves_and_metadata_of_an_undeployed_slice_is_not_found_as_in_REST()
+    {
+        var (model, version) = await Deployed("gplain");
+
+        Assert.True((await _grpc.Inference.ModelReadyAsync(new ModelReadyRequest { Name = model }, Key())).Ready);
+        var plain = await _grpc.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = model }, Key());
+        Assert.Equal([version], plain.Versions);
+        using var restPlain = await server.Http.GetAsync($"v2/models/{model}/ready");
+        Assert.Equal(HttpStatusCode.OK, restPlain.StatusCode);
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _grpc.Inference.ModelMetadataAsync(new ModelMetadataRequest { Name = model + "@weekday=1" }, Key()));
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        using var restMetadata = await server.Http.GetAsync($"v2/models/{model}@weekday=1");
+        Assert.Equal(HttpStatusCode.NotFound, restMetadata.StatusCode);
+        Assert.Equal(await RestErrorAsync(restMetadata), e.Status.Detail);
+    }
+
+    [Fact]
     public async Task Infer_with_typed_contents_answers_raw_outputs_with_exact_scores_the_version_the_id_and_the_slice()
     {
         var (model, version) = await Deployed("gtyped");
