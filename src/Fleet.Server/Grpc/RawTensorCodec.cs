@@ -59,34 +59,13 @@ internal static class RawTensorCodec
         }
     }
 
-    /// <summary>Writes a tensor's data in the raw layout.</summary>
+    /// <summary>Writes a tensor's data in the raw layout, which is the binary tensor extension's (<see cref="BinaryTensorWriter"/>).</summary>
     public static byte[] Write(Datatype type, Array data)
     {
-        switch (type)
-        {
-            case Datatype.Bool:
-                var flags = (bool[])data;
-                var bytes = new byte[flags.Length];
-                for (var i = 0; i < flags.Length; i++)
-                {
-                    bytes[i] = flags[i] ? (byte)1 : (byte)0;
-                }
-
-                return bytes;
-            case Datatype.Bytes:
-                return WriteStrings((string[])data);
-            case Datatype.Fp32: return AsBytes((float[])data);
-            case Datatype.Fp64: return AsBytes((double[])data);
-            case Datatype.Int64: return AsBytes((long[])data);
-            case Datatype.Int32: return AsBytes((int[])data);
-            case Datatype.Int16: return AsBytes((short[])data);
-            case Datatype.Int8: return AsBytes((sbyte[])data);
-            case Datatype.UInt64: return AsBytes((ulong[])data);
-            case Datatype.UInt32: return AsBytes((uint[])data);
-            case Datatype.UInt16: return AsBytes((ushort[])data);
-            case Datatype.UInt8: return (byte[])data.Clone();
-            default: throw new ArgumentException($"Fleet holds no data of datatype {type.Name()}", nameof(type));
-        }
+        var tensor = new Tensor("raw", type, [data.Length], data);
+        var bytes = new System.Buffers.ArrayBufferWriter<byte>((int)Math.Max(1, BinaryTensorWriter.DataSize(tensor)));
+        BinaryTensorWriter.WriteData(bytes, tensor);
+        return bytes.WrittenSpan.ToArray();
     }
 
     /// <summary>Decodes one BYTES element as the UTF-8 text Fleet holds; throws <see cref="InferRequestException"/> when it is not text or is too long.</summary>
@@ -143,26 +122,6 @@ internal static class RawTensorCodec
         return strings;
     }
 
-    private static byte[] WriteStrings(string[] strings)
-    {
-        var size = 0L;
-        foreach (var s in strings)
-        {
-            size += 4 + Encoding.UTF8.GetByteCount(s);
-        }
-
-        var bytes = new byte[size];
-        var at = 0;
-        foreach (var s in strings)
-        {
-            var length = Encoding.UTF8.GetBytes(s, bytes.AsSpan(at + 4));
-            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), length);
-            at += 4 + length;
-        }
-
-        return bytes;
-    }
-
     private static T[] Copy<T>(ReadOnlySpan<byte> raw, int count)
         where T : unmanaged
     {
@@ -176,9 +135,17 @@ internal static class RawTensorCodec
         return values;
     }
 
-    private static byte[] AsBytes<T>(T[] values)
-        where T : unmanaged =>
-        BitConverter.IsLittleEndian
-            ? MemoryMarshal.AsBytes(values.AsSpan()).ToArray()
-            : throw new PlatformNotSupportedException("the raw tensor layout is little-endian; this machine is not");
+    /// <summary>Writes into one array sized beforehand, so the raw contents are written once, with no copy after.</summary>
+    private sealed class ExactWriter(byte[] buffer) : System.Buffers.IBufferWriter<byte>
+    {
+        private int _written;
+
+        public byte[] Buffer => _written == buffer.Length ? buffer : throw new InvalidOperationException($"wrote {_written} of {buffer.Length} bytes");
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => buffer.AsMemory(_written);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => buffer.AsSpan(_written);
+    }
 }
