@@ -27,13 +27,8 @@ internal static partial class GrpcHosting
     /// <summary>Adds the gRPC endpoint, the service, its error mapping and its message limit (the inference request limit).</summary>
     public static WebApplicationBuilder AddFleetGrpc(this WebApplicationBuilder builder, ServerOptions server)
     {
-        var configured = builder.Configuration[PortSetting];
-        var port = 0;
-        if (configured is { Length: > 0 } && (!int.TryParse(configured, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 0 or > 65535))
-        {
-            throw new InvalidOperationException($"{PortSetting} must be a port (0-65535; 0 picks a free one), is '{configured}'");
-        }
-
+        // The start-up check has already refused a port that is not an integer in range (GrpcOptions in the settings catalog).
+        var port = builder.Configuration.GetSection("Fleet:Grpc").Get<GrpcOptions>()?.Port ?? 0;
         if (port == 0)
         {
             port = FreePort();

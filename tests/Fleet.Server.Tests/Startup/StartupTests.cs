@@ -27,6 +27,17 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_grpc_port_out_of_range_and_a_drift_rate_above_one_stop_the_start_naming_the_keys()
+    {
+        using var port = Start("--Fleet:Grpc:Port=70000");
+        using var rate = Start("--Fleet:Drift:SampleRate=2");
+        Assert.Equal(2, await port.ExitCodeAsync());
+        AssertOnlyLines(port, "fleet: Fleet:Grpc:Port must be a port (0-65535; 0 picks a free one), is 70000");
+        Assert.Equal(2, await rate.ExitCodeAsync());
+        AssertOnlyLines(rate, "fleet: Fleet:Drift:SampleRate must be between 0 and 1");
+    }
+
+    [Fact]
     public async Task A_time_span_that_is_not_one_stops_the_start()
     {
         using var run = Start("--Fleet:Rollouts:ReportInterval=soon");
