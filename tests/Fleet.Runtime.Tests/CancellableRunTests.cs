@@ -11,7 +11,9 @@ namespace Fleet.Runtime.Tests;
 public sealed class CancellableRunTests(ITestOutputHelper output)
 {
     private const int Size = 512;
-    private const int Nodes = 400;
+    // Enough work (seconds on a fast, quiet core) that the run is still going when the test cancels it, even when the
+    // test's 300 ms delay wakes up late on a busy machine.
+    private const int Nodes = 2000;
 
     private static LoadedModel Load(byte[] onnx)
     {
@@ -36,7 +38,7 @@ public sealed class CancellableRunTests(ITestOutputHelper output)
         using var model = Load(OnnxModels.MatMulChain(Size, Nodes));
         using var cancellation = new CancellationTokenSource();
         var started = Stopwatch.StartNew();
-        // 400 products of 512 x 512 matrices: seconds of work, stopped after a fraction of it.
+        // 2,000 products of 512 x 512 matrices: seconds of work, stopped after a fraction of it.
         var run = Task.Run(async () => await InferenceEngine.RunAsync(model, [Rows(Size, 1)], null, cancellation.Token));
         await Task.Delay(300);
         Assert.False(run.IsCompleted, "the run finished before it could be cancelled: the model is too fast for this test");
