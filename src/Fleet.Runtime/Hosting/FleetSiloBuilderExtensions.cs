@@ -79,16 +79,16 @@ public static class FleetSiloBuilderExtensions
         // A route names a target of some kind; each kind registers one IPredictionTarget.
         services.AddSingleton<IPredictionTarget, OnnxVersionTarget>();
         services.AddSingleton<PredictionTargets>();
-        services.AddSingleton(sp => new TrafficRouter(
-            sp.GetRequiredService<PredictionTargets>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
-            sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
-            sp.GetRequiredService<RolloutReporter>().Nudge));
         services.AddOptions<DriftOptions>().BindConfiguration("Fleet:Drift").ValidateOnStart();
         services.AddSingleton<IValidateOptions<DriftOptions>>(new NamedProblems<DriftOptions>(o => o.Validate()));
         services.AddSingleton<DriftMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
+        services.AddSingleton(sp => new TrafficRouter(
+            sp.GetRequiredService<PredictionTargets>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
+            sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
+            sp.GetRequiredService<RolloutReporter>().Nudge, sp.GetRequiredService<DriftMonitor>()));
         services.AddSingleton<PredictionService>(sp => new PredictionService(
-            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>(), sp.GetRequiredService<DriftMonitor>()));
+            sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
         services.AddSingleton<ModelRegistry>();
         AddEnsembles(services);
         services.AddSingleton<DeploymentService>();

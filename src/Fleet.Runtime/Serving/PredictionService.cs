@@ -4,7 +4,6 @@ using Fleet.Core.Identity;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Catalog;
-using Fleet.Runtime.Drift;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Routing;
 using Fleet.Runtime.Slices;
@@ -32,15 +31,13 @@ public sealed class PredictionService
     private readonly RouteCache _routes;
     private readonly TrafficRouter _router;
     private readonly IModelCatalog _catalog;
-    private readonly DriftMonitor? _drift;
     private readonly ConcurrentDictionary<(string Model, string Version), bool> _knownVersions = new();
 
-    internal PredictionService(RouteCache routes, TrafficRouter router, IModelCatalog catalog, DriftMonitor? drift = null)
+    internal PredictionService(RouteCache routes, TrafficRouter router, IModelCatalog catalog)
     {
         _routes = routes;
         _router = router;
         _catalog = catalog;
-        _drift = drift;
     }
 
     /// <summary>
@@ -66,9 +63,7 @@ public sealed class PredictionService
             throw await NotDeployedAsync(slice, cancellationToken);
         }
 
-        var prediction = await _router.PredictAsync(slice, RouteOf(slice, route), request, cancellationToken);
-        _drift?.Offer(slice, prediction.Version, request.Inputs);
-        return prediction;
+        return await _router.PredictAsync(slice, RouteOf(slice, route), request, cancellationToken);
     }
 
     // The store is read only on a cache miss: a full version id, once found, is answered from memory.

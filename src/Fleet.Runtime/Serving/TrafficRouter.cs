@@ -5,6 +5,7 @@ using Fleet.Core.Rollouts;
 using Fleet.Core.Serving;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Drift;
 using Fleet.Runtime.Observation;
 using Fleet.Runtime.Onnx;
 using Fleet.Runtime.Rollouts;
@@ -27,11 +28,13 @@ public sealed class TrafficRouter
     private readonly ShadowRunner _shadow;
     private readonly PredictionJournal _journal;
     private readonly Action _reportUrgently;
+    private readonly DriftMonitor? _drift;
 
     internal TrafficRouter(
         PredictionTargets targets, FleetMetrics metrics, SliceTrafficCounters traffic, RolloutTelemetry telemetry, ShadowRunner shadow,
-        PredictionJournal journal, Action reportUrgently)
+        PredictionJournal journal, Action reportUrgently, DriftMonitor? drift = null)
     {
+        _drift = drift;
         _targets = targets;
         _metrics = metrics;
         _traffic = traffic;
@@ -47,6 +50,9 @@ public sealed class TrafficRouter
         var prediction = route.HasRollout
             ? await DuringRolloutAsync(slice, route, request, cancellationToken)
             : await RunAsync(slice, route.Stable, VersionRole.Stable, request, null, track: request.Id is not null, cancellationToken);
+
+        // Every routed prediction, a slice's own or an ensemble member's, offers its inputs to drift monitoring.
+        _drift?.Offer(slice, prediction.Version, request.Inputs);
         if (request.Id is null && !route.HasRollout)
         {
             return prediction;
