@@ -68,6 +68,32 @@ public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTe
     }
 
     [Fact]
+    public async Task Requests_to_an_ensemble_are_sampled_for_its_member_models()
+    {
+        var model = UniqueModel("driftm");
+        var ensemble = UniqueModel("drifte");
+        var version = (await server.Client.PushAsync(model, Model())).Version.Version;
+        await server.Client.DeployAsync(model, new DeployRequest { Version = version, Slices = ["store=1"] });
+        using (var put = await server.Http.PutAsync($"api/v1/ensembles/{ensemble}",
+            new StringContent($$"""{"members": [{"model": "{{model}}"}]}""", System.Text.Encoding.UTF8, "application/json")))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            using var answer = await server.Http.PostAsync($"v2/models/{ensemble}@store=1/infer", new StringContent(
+                """{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[0.1,0.2,0.3]}]}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        }
+
+        var drift = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=1"), d => d.PendingRows == 30);
+
+        Assert.Equal(version, drift.Version);
+        Assert.Equal(30, drift.PendingRows);
+    }
+
+    [Fact]
     public async Task Hours_out_of_range_and_a_bad_slice_key_are_400s_naming_them()
     {
         using var hours = await server.Http.GetAsync("api/v1/models/any/drift?hours=0");
