@@ -36,6 +36,11 @@ internal static partial class GrpcHosting
 
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given : "http://localhost:5000";
         var host = HostOf(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]);
+        var reachable = host is "*" or "+" or "0.0.0.0" or "[::]" ? "127.0.0.1" : host;
+        StartupCheck.EnsurePortFree(
+            IPAddress.TryParse(reachable.Trim('[', ']'), out var address) ? address : IPAddress.Loopback,
+            port,
+            $"{PortSetting} (the gRPC port; choose another with --{PortSetting}=PORT, 0 picks a free one)");
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{urls};http://{host}:{port}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
         {
@@ -44,7 +49,6 @@ internal static partial class GrpcHosting
                 endpoint.Protocols = HttpProtocols.Http2;
             }
         }));
-        var reachable = host is "*" or "+" or "0.0.0.0" or "[::]" ? "127.0.0.1" : host;
         builder.Services.AddSingleton(new GrpcEndpoint(new Uri($"http://{reachable}:{port}")));
 
         builder.Services.AddSingleton<IStartupFilter>(new GrpcBodyLimit(server.MaxInferenceRequestBytes));

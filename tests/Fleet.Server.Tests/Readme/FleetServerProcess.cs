@@ -41,7 +41,7 @@ internal sealed class FleetServerProcess : IDisposable
     {
         var port = ServerProcess.FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Fleet.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0"])
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}", "--data", dataDirectory, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -51,9 +51,20 @@ public sealed class StartupTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{port}", "--data", _data.Path, "--Fleet:SiloPort=0");
+        using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{port}", "--data", _data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0");
         Assert.Equal(2, await run.ExitCodeAsync());
         AssertOnlyLines(run, $"fleet: port {port} is in use by another process: http://127.0.0.1:{port} (choose another with --urls http://127.0.0.1:PORT)");
+    }
+
+    [Fact]
+    public async Task A_grpc_port_in_use_stops_the_start_naming_its_setting()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var run = Start($"--Fleet:Grpc:Port={port}");
+        Assert.Equal(2, await run.ExitCodeAsync());
+        AssertOnlyLines(run, $"fleet: port {port} is in use by another process: Fleet:Grpc:Port (the gRPC port; choose another with --Fleet:Grpc:Port=PORT, 0 picks a free one)");
     }
 
     [Fact]
@@ -62,7 +73,7 @@ public sealed class StartupTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port;
-        using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data", _data.Path, $"--Fleet:SiloPort={port}");
+        using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data", _data.Path, $"--Fleet:SiloPort={port}", "--Fleet:Grpc:Port=0");
         Assert.Equal(2, await run.ExitCodeAsync());
         var line = Assert.Single(run.Lines, l => l.Length > 0);
         Assert.StartsWith($"fleet: port {port} is in use by another process: Fleet:SiloPort", line);
@@ -73,7 +84,7 @@ public sealed class StartupTests : IDisposable
     {
         using var taken = TryListen(11111);
         using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data", _data.Path,
-            $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}");
+            "--Fleet:Grpc:Port=0", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}");
         await run.WaitForAsync("Fleet listening on");
         Assert.Contains(run.Lines, l => l.StartsWith("note: silo port 11111 is in use (another Fleet server?); this single node uses ", StringComparison.Ordinal));
     }
@@ -136,5 +147,5 @@ public sealed class StartupTests : IDisposable
     }
 
     private ServerRun Start(params string[] settings) =>
-        ServerRun.Start(_elsewhere.Path, ["--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data", _data.Path, "--Fleet:SiloPort=0", .. settings]);
+        ServerRun.Start(_elsewhere.Path, ["--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--data", _data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", .. settings]);
 }
