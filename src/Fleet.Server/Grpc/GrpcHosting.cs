@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.Features;
@@ -29,18 +28,20 @@ internal static partial class GrpcHosting
     {
         // The start-up check has already refused a port that is not an integer in range (GrpcOptions in the settings catalog).
         var port = builder.Configuration.GetSection("Fleet:Grpc").Get<GrpcOptions>()?.Port ?? 0;
-        if (port == 0)
-        {
-            port = FreePort();
-        }
-
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given : "http://localhost:5000";
         var host = HostOf(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]);
         var reachable = host is "*" or "+" or "0.0.0.0" or "[::]" ? "127.0.0.1" : host;
+
+        // A chosen port is checked here, once, naming its setting; 0 picks one that is free.
         StartupCheck.EnsurePortFree(
             IPAddress.TryParse(reachable.Trim('[', ']'), out var address) ? address : IPAddress.Loopback,
             port,
             $"{PortSetting} (the gRPC port; choose another with --{PortSetting}=PORT, 0 picks a free one)");
+        if (port == 0)
+        {
+            port = StartupCheck.FreePort();
+        }
+
         builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{urls};http://{host}:{port}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
         {
@@ -97,13 +98,6 @@ internal static partial class GrpcHosting
     // The host part of a URL as Kestrel takes it (a name, an address, [v6], * or +), without scheme, port or path.
     private static string HostOf(string url) =>
         UrlParts().Match(url) is { Success: true } match ? match.Groups["host"].Value : "localhost";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex(@"^[a-zA-Z]+://(?<host>\[[^\]]*\]|[^/:]+)")]
     private static partial Regex UrlParts();

@@ -63,9 +63,9 @@ internal static class RawTensorCodec
     public static byte[] Write(Datatype type, Array data)
     {
         var tensor = new Tensor("raw", type, [data.Length], data);
-        var bytes = new System.Buffers.ArrayBufferWriter<byte>((int)Math.Max(1, BinaryTensorWriter.DataSize(tensor)));
+        var bytes = new ExactWriter(new byte[BinaryTensorWriter.DataSize(tensor)]);
         BinaryTensorWriter.WriteData(bytes, tensor);
-        return bytes.WrittenSpan.ToArray();
+        return bytes.Buffer;
     }
 
     /// <summary>Decodes one BYTES element as the UTF-8 text Fleet holds; throws <see cref="InferRequestException"/> when it is not text or is too long.</summary>

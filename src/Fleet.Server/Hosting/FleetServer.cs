@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Access;
@@ -65,9 +64,10 @@ public static class FleetServer
         // Every body is bounded by the management limit unless its endpoint raises it for itself (inference
         // requests and pushes do, to their own limits), so a JSON body of a gigabyte is refused as it arrives.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = server.MaxManagementRequestBytes);
+        // The REST URLs are checked before the gRPC endpoint joins them, so each port is checked once.
+        StartupCheck.EnsureUrlsFree(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
         builder.AddFleetGrpc(server);
         builder.Services.AddFleetErrors();
-        StartupCheck.EnsureUrlsFree(builder.Configuration[WebHostDefaults.ServerUrlsKey]);
         var siloPort = SiloPort(server, explicitlySet: builder.Configuration["Fleet:SiloPort"] is not null);
         StartupCheck.EnsurePortFree(IPAddress.Loopback, server.GatewayPort, "Fleet:GatewayPort (the Orleans client gateway)");
         builder.Services.AddFleetResponseCompression();
@@ -147,7 +147,7 @@ public static class FleetServer
     {
         if (server.SiloPort == 0)
         {
-            return FreePort();
+            return StartupCheck.FreePort();
         }
 
         if (explicitlySet)
@@ -161,15 +161,8 @@ public static class FleetServer
             return server.SiloPort;
         }
 
-        var port = FreePort();
+        var port = StartupCheck.FreePort();
         Console.Error.WriteLine($"note: silo port {server.SiloPort} is in use (another Fleet server?); this single node uses {port} (set Fleet:SiloPort to choose)");
         return port;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

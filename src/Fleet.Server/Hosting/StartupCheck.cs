@@ -127,6 +127,14 @@ public static class StartupCheck
         }
     }
 
+    /// <summary>A TCP port on the loopback address that is free now (the system's choice).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Whether <paramref name="port"/> on the loopback address can be listened on now.</summary>
     public static bool IsPortFree(int port)
     {
