@@ -16,6 +16,9 @@ internal static class FleetClaims
     /// <summary>The policy that asks for <paramref name="role"/>.</summary>
     public static string Policy(string role) => "fleet:" + role;
 
+    /// <summary>The model name patterns the key is scoped to; empty for a key that may touch every model.</summary>
+    public static IReadOnlyCollection<string> ScopedModels(this ClaimsPrincipal user) => [.. user.FindAll(Model).Select(c => c.Value)];
+
     /// <summary>The key's id (<c>fk_&lt;id&gt;</c>), or null when the request is anonymous.</summary>
     public static string? KeyId(this ClaimsPrincipal user) => user.FindFirst(ClaimTypes.NameIdentifier)?.Value;
 }
@@ -51,7 +54,7 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
 
         if (context.User.HasClaim(c => c.Type == FleetClaims.Model) && context.Resource is HttpContext http)
         {
-            var scope = context.User.FindAll(FleetClaims.Model).Select(c => c.Value).ToArray();
+            var scope = context.User.ScopedModels();
             var model = RouteModel(http);
             if (model is null && http.GetEndpoint()?.Metadata.GetMetadata<ModelFreeEndpoint>() is null)
             {

@@ -19,8 +19,9 @@ internal static class ModelsApi
     {
         var models = app.MapGroup("/api/v1/models").WithTags("Models");
         models.MapGet("", ListModels)
-            .WithSummary("List models")
-            .RequireRole(AccessRoles.Reader);
+            .WithSummary("List models (a key scoped to model patterns sees the models they match)")
+            .RequireRole(AccessRoles.Reader)
+            .ModelFree();
         models.MapGet("/{model}", GetModel)
             .WithSummary("Get a model")
             .RequireRole(AccessRoles.Reader)
@@ -43,7 +44,12 @@ internal static class ModelsApi
         return models;
     }
 
-    private static async Task<Ok<IReadOnlyList<ModelSummary>>> ListModels(ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ListModelsAsync(cancellationToken));
+    private static async Task<Ok<IReadOnlyList<ModelSummary>>> ListModels(ModelRegistry registry, HttpContext context, CancellationToken cancellationToken)
+    {
+        var models = await registry.ListModelsAsync(cancellationToken);
+        var scope = context.User.ScopedModels();
+        return TypedResults.Ok(scope.Count == 0 ? models : (IReadOnlyList<ModelSummary>)[.. models.Where(m => ModelScope.Allows(scope, m.Name))]);
+    }
 
     private static async Task<Ok<ModelSummary>> GetModel(string model, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.GetModelAsync(model, cancellationToken));
 

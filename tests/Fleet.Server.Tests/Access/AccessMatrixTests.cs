@@ -38,7 +38,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["POST /inference.GRPCInferenceService/ModelMetadata"] = ("reader", true),
         ["POST /inference.GRPCInferenceService/ModelReady"] = ("reader", true),
         ["POST /inference.GRPCInferenceService/ModelInfer"] = ("caller", true),
-        ["GET /api/v1/models"] = ("reader", false),
+        ["GET /api/v1/models"] = ("reader", true),
         ["GET /api/v1/models/{model}"] = ("reader", false),
         ["GET /api/v1/models/{model}/versions"] = ("reader", false),
         ["GET /api/v1/models/{model}/versions/{version}"] = ("reader", false),

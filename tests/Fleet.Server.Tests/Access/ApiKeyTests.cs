@@ -104,6 +104,25 @@ public sealed class ApiKeyTests(FleetServerFixture server) : IClassFixture<Fleet
         await Assert.ThrowsAsync<FleetNotFoundException>(() => server.Client.RevokeKeyAsync("fk_ffffffffffff"));
     }
 
+    [Fact]
+    public async Task A_scoped_key_lists_only_the_models_its_patterns_match()
+    {
+        var inside = UniqueModel("scopelist-in");
+        var outside = UniqueModel("scopeout");
+        await server.Client.PushAsync(inside, Model());
+        await server.Client.PushAsync(outside, Model());
+        var scoped = await server.Client.CreateKeyAsync(new CreateApiKeyRequest { Name = "lister", Roles = ["reader"], Models = ["scopelist-*"] });
+        using var client = new FleetClient(server.BaseAddress) { ApiKey = scoped.Key };
+
+        var seen = (await client.ListModelsAsync()).Select(m => m.Name).ToList();
+        var all = (await server.Client.ListModelsAsync()).Select(m => m.Name).ToList();
+
+        Assert.Contains(inside, seen);
+        Assert.DoesNotContain(outside, seen);
+        Assert.All(seen, name => Assert.StartsWith("scopelist-", name, StringComparison.Ordinal));
+        Assert.Contains(outside, all);
+    }
+
     [Theory]
     [InlineData("""{"name": "x", "roles": []}""", "a key needs at least one role")]
     [InlineData("""{"name": "x", "roles": ["root"]}""", "'root' is not a role")]
