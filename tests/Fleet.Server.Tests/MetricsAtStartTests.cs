@@ -18,6 +18,7 @@ public sealed class MetricsAtStartTests(ServerProcessFixture server) : IClassFix
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"rolled_back\"}",
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"promoted\"}",
         "fleet_rollout_stalls_total",
+        "fleet_wave_stalls_total",
         "fleet_prediction_errors_total",
         "fleet_predictions_total",
         "fleet_inference_rejections_total{otel_scope_name=\"Fleet\",reason=\"bad_request\"}",

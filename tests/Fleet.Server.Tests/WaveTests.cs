@@ -100,6 +100,68 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
     }
 
     [Fact]
+    public async Task Batches_put_the_first_slices_through_every_step_while_the_rest_serve_stable_then_the_rest_follow()
+    {
+        var (model, stable, slices) = await Setup("wave-batches", 4);
+        var candidate = (await Client.PushAsync(model, Model(0.1001f))).Version.Version;
+        var deploy = await Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = slices, Rollout = Canary() with { Batches = [25, 100] } });
+        var wave = deploy.WaveId!;
+        var status = await Client.GetWaveAsync(model, wave);
+        Assert.Equal((0, 50.0), (status.Batch, status.StepPercent));
+        Assert.Equal([25.0, 100.0], status.Batches);
+        Assert.Contains("batch 1 of 2 50%", status.Message);
+        // The first batch (the first 25% of the slices in the order given: s=1) takes the first step; the rest wait at 0%.
+        Assert.Equal(50, (await Client.GetSliceAsync(model, "s=1")).Rollout!.StepPercent);
+        foreach (var slice in slices[1..])
+        {
+            var waiting = (await Client.GetSliceAsync(model, slice)).Rollout!;
+            Assert.Equal((RolloutPhases.Canary, 0.0, (double?)null), (waiting.Phase, waiting.CanaryShare, waiting.StepPercent));
+            Assert.Contains("waiting at 0% of traffic", waiting.Message);
+        }
+
+        // While the first batch runs, the other slices' callers are answered by stable only.
+        var firstBatch = await Drive(model, slices, async () => (await Client.GetWaveAsync(model, wave)) is { Batch: > 0 } or { Phase: not "running" }, TimeSpan.FromSeconds(40));
+        status = await Client.GetWaveAsync(model, wave);
+        Assert.True((status.Phase, status.Batch) == ("running", 1), $"{status.Phase} batch {status.Batch} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains(candidate, firstBatch["s=1"]);
+        // Every round but the last was sent after a look that saw the first batch still running (the last may overlap the switch).
+        Assert.All(slices[1..], slice => Assert.All(firstBatch[slice].SkipLast(8), v => Assert.Equal(stable, v)));
+        Assert.Equal(100, (await Client.GetSliceAsync(model, "s=1")).Rollout!.StepPercent);
+        Assert.Equal(50, (await Client.GetSliceAsync(model, "s=4")).Rollout!.StepPercent);
+
+        var rest = await Drive(model, slices, () => WavePhase(model, wave, "promoted"), TimeSpan.FromSeconds(40));
+        status = await Client.GetWaveAsync(model, wave);
+        Assert.True(status.Phase == "promoted", $"{status.Phase} batch {status.Batch} at {status.StepPercent}%: {status.Message}");
+        Assert.Contains("4 of 4 slices promoted", status.Message);
+        foreach (var slice in slices)
+        {
+            Assert.Equal((RolloutPhases.Promoted, candidate), ((await Client.GetSliceAsync(model, slice)).Rollout!.Phase, (await Client.GetSliceAsync(model, slice)).StableVersion));
+        }
+
+        // Each waiting slice's history tells it: it waited, its batch started, it was promoted, every event naming the wave.
+        var events = (await Client.GetHistoryAsync(model, "s=3")).Events.Where(e => e.Version == candidate).ToList();
+        Assert.All(events, e => Assert.Equal(wave, e.WaveId));
+        Assert.Contains("waiting at 0% of traffic", events[0].Message);
+        Assert.Contains(events, e => e.Type == SliceEventTypes.RolloutAdvanced && e.Message.Contains("batch 1 of 2 100% passed every step and stays at 100%; now batch 2 of 2 50%", StringComparison.Ordinal));
+        Assert.Equal(SliceEventTypes.RolloutPromoted, events[^1].Type);
+    }
+
+    [Fact]
+    public async Task Batches_that_do_not_end_at_100_or_on_a_shadow_are_refused_naming_the_field()
+    {
+        var (model, _, slices) = await Setup("wave-batches-bad", 2);
+        var candidate = (await Client.PushAsync(model, Model(0.2f))).Version.Version;
+        var open = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.DeployAsync(model, new DeployRequest { Version = candidate, Slices = slices, Rollout = Canary() with { Batches = [10, 50] } }));
+        Assert.Contains("batches: must increase within (0, 100] percent of the slices and end at 100, got [10, 50]", open.Message);
+        var shadow = await Assert.ThrowsAsync<FleetBadRequestException>(() => Client.DeployAsync(model, new DeployRequest
+        {
+            Version = candidate, Slices = slices, Rollout = new RolloutRequest { Strategy = RolloutStrategies.Shadow, Batches = [50, 100] },
+        }));
+        Assert.Contains("batches", shadow.Message);
+        Assert.Null((await Client.GetSliceAsync(model, slices[0])).Rollout);
+    }
+
+    [Fact]
     public async Task A_slice_whose_own_candidate_fails_every_request_is_rolled_back_alone_and_the_rest_promoted()
     {
         var (model, stable, slices) = await Setup("wave-alone", 4);
@@ -215,12 +277,16 @@ public sealed class WaveTests : IClassFixture<WaveTests.FastWaves>
         {
             var paused = (await Client.GetHistoryAsync(model, slice)).Events.Last(e => e.Type == SliceEventTypes.RolloutPaused);
             Assert.Contains(wave, paused.Message);
+            Assert.Equal(wave, paused.WaveId);
             Assert.Contains("no verdict at", paused.Message);
             Assert.Equal(RolloutPhases.Paused, (await Client.GetSliceAsync(model, slice)).Rollout!.Phase);
         }
 
-        var metrics = await _server.Http.GetStringAsync("metrics");
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("fleet_rollout_stalls_total", StringComparison.Ordinal) && line.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+        // One stall for the wave, not one per slice: the wave's counter counts it, the slices' rollouts do not.
+        var metrics = (await _server.Http.GetStringAsync("metrics")).Split('\n');
+        var stalls = Assert.Single(metrics, line => line.StartsWith("fleet_wave_stalls_total", StringComparison.Ordinal) && line.Contains($"model=\"{model}\"", StringComparison.Ordinal));
+        Assert.EndsWith(" 1", stalls.Trim());
+        Assert.DoesNotContain(metrics, line => line.StartsWith("fleet_rollout_stalls_total", StringComparison.Ordinal) && line.Contains($"model=\"{model}\"", StringComparison.Ordinal));
     }
 
     [Fact]

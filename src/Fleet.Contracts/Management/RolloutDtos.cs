@@ -34,7 +34,13 @@ public sealed record SliceEvent(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("version")] string? Version,
     [property: JsonPropertyName("rollout_id")] string? RolloutId,
-    [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates);
+    [property: JsonPropertyName("gates")] IReadOnlyList<GateResult>? Gates)
+{
+    /// <summary>The wave the event's rollout belongs to, when it does: a wave's events (and webhooks) can be grouped by it.</summary>
+    [JsonPropertyName("wave_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? WaveId { get; init; }
+}
 
 /// <summary>Event types of a slice's history.</summary>
 public static class SliceEventTypes
@@ -69,6 +75,12 @@ public sealed record RolloutRequest
 
     /// <summary>Canary traffic shares in percent, increasing, ending at 100 (default 5, 25, 50, 100).</summary>
     [JsonPropertyName("steps")] public IReadOnlyList<double>? Steps { get; init; }
+
+    /// <summary>
+    /// A canary wave's batches of slices, as cumulative percentages of its slices in the order given, ending at 100
+    /// (default [100]): [1, 100] puts the first 1% of slices through every step before the rest start.
+    /// </summary>
+    [JsonPropertyName("batches")] public IReadOnlyList<double>? Batches { get; init; }
 
     /// <summary>Seconds each canary step bakes before it is judged (default 60).</summary>
     [JsonPropertyName("step_seconds")] public double? StepSeconds { get; init; }

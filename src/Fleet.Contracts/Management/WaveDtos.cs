@@ -19,6 +19,10 @@ namespace Fleet.Contracts.Management;
 /// <param name="SlicesByPhase">Slices per rollout phase at the last look (canary, paused, promoted, rolled_back).</param>
 /// <param name="Gates">Each pooled gate at the last look.</param>
 /// <param name="RolledBackAlone">Slices rolled back on their own evidence, with the reason.</param>
+/// <param name="Batch">The batch of slices taking steps now (0-based).</param>
+/// <param name="Batches">The batches as cumulative percentages of the wave's slices (one batch: [100]).</param>
+/// <param name="StepRequests">Candidate requests in the current step's own window at the last look, pooled over its batch.</param>
+/// <param name="EstimatedSecondsToVerdict">Seconds until the current step should have a verdict at the last look's estimates; null when none is in sight or the wave is not running.</param>
 public sealed record WaveStatus(
     [property: JsonPropertyName("wave_id")] string WaveId,
     [property: JsonPropertyName("model")] string Model,
@@ -35,7 +39,11 @@ public sealed record WaveStatus(
     [property: JsonPropertyName("slices")] int Slices,
     [property: JsonPropertyName("slices_by_phase")] IReadOnlyDictionary<string, int> SlicesByPhase,
     [property: JsonPropertyName("gates")] IReadOnlyList<WaveGateStatus> Gates,
-    [property: JsonPropertyName("rolled_back_alone")] IReadOnlyList<WaveSliceRollback> RolledBackAlone);
+    [property: JsonPropertyName("rolled_back_alone")] IReadOnlyList<WaveSliceRollback> RolledBackAlone,
+    [property: JsonPropertyName("batch")] int Batch = 0,
+    [property: JsonPropertyName("batches")] IReadOnlyList<double>? Batches = null,
+    [property: JsonPropertyName("step_requests")] long StepRequests = 0,
+    [property: JsonPropertyName("estimated_seconds_to_verdict")] double? EstimatedSecondsToVerdict = null);
 
 /// <summary>A model's waves, newest first.</summary>
 /// <param name="Model">The model.</param>

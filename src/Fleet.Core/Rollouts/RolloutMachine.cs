@@ -71,6 +71,7 @@ public static class RolloutMachine
             RolloutStrategy.Immediate => Finish(state, RolloutAction.Promote, now, "immediate rollout: promoted at once"),
             RolloutStrategy.Shadow or RolloutStrategy.ShadowThenCanary => Move(state with { Phase = RolloutPhase.Shadow }, RolloutAction.Advance, now,
                 $"shadow started: {spec.ShadowFraction:P0} of requests copied to the candidate for {Format(spec.ShadowDuration)}"),
+            _ when spec.WaitsForBatch => Move(state, RolloutAction.Advance, now, "canary waiting at 0% of traffic until its wave starts its batch of slices"),
             _ => Move(state with { Step = 0 }, RolloutAction.Advance, now,
                 $"canary started at {spec.Steps[0]}% of traffic for {Format(spec.StepBakeTime)}"),
         };
@@ -177,6 +178,7 @@ public static class RolloutMachine
     {
         RolloutPhase.Shadow => "shadow",
         RolloutPhase.Canary when state.Step >= 0 => $"canary {state.Spec.Steps[state.Step]}%",
+        RolloutPhase.Canary => "canary 0% (waiting for its batch)",
         RolloutPhase.Paused => $"paused {state.PausedPhase?.Name()}",
         _ => state.Phase.Name(),
     };

@@ -70,6 +70,15 @@ public sealed record RolloutSpec
     /// <summary>The wave this rollout belongs to (its steps then follow the wave's verdict), or null for a rollout judged alone.</summary>
     public string? Wave { get; init; }
 
+    /// <summary>
+    /// A wave's batches of slices, as cumulative fractions of its slices ending at 1 (default [1]: every slice takes the
+    /// steps together). With more than one, each slice of the wave waits at 0% of traffic until the wave starts its batch.
+    /// </summary>
+    public IReadOnlyList<double> Batches { get; init; } = [1.0];
+
+    /// <summary>Whether this rollout waits at 0% of traffic for its wave to start its batch.</summary>
+    public bool WaitsForBatch => Wave is not null && Batches.Count > 1;
+
     /// <summary>Checks the spec; returns the problems, each naming the field.</summary>
     public IEnumerable<string> Validate()
     {
@@ -116,6 +125,15 @@ public sealed record RolloutSpec
             {
                 yield return "shadow_duration: must be positive";
             }
+        }
+
+        if (Batches.Count == 0 || Batches.Where((b, i) => !(b > 0 && b <= 1) || (i > 0 && b <= Batches[i - 1])).Any() || Batches[^1] != 1)
+        {
+            yield return $"batches: must increase within (0, 100] percent of the slices and end at 100, got [{string.Join(", ", Batches.Select(b => b * 100))}]";
+        }
+        else if (Batches.Count > 1 && Strategy != RolloutStrategy.Canary)
+        {
+            yield return "batches: batches of slices are steps of a canary wave; use strategy canary";
         }
 
         if (WaitDeadline < TimeSpan.Zero)

@@ -52,7 +52,7 @@ public sealed partial class DeploymentService
         return overrides;
     }
 
-    // Each slice's command: its own version (and the plan fitted to it) when the mapping names one, the wave's id in every plan.
+    // Each slice's command: its own version (and the plan fitted to it) when the mapping names one, the wave's id and steps in every plan.
     private Func<string, DeployCommand> CommandsOf(DeployCommand command, RolloutSpec? plan, Dictionary<string, VersionInfo> overrides, string model, WaveId? wave)
     {
         if (overrides.Count == 0)
@@ -66,7 +66,8 @@ public sealed partial class DeploymentService
             {
                 Version = version.Version,
                 Signature = version.Signature,
-                Rollout = WavePlans.Join(plan is null ? null : DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), labels), wave),
+                // The wave's steps, as fitted to its traffic: every slice of a wave takes the same steps.
+                Rollout = WavePlans.Join(plan is null ? null : DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), labels) with { Steps = command.Rollout?.Steps ?? plan.Steps }, wave),
             }
             : command;
     }

@@ -32,6 +32,7 @@ public static class RolloutPlans
         _ => request with
         {
             Steps = request.Steps ?? defaults.Steps,
+            Batches = request.Batches ?? defaults.Batches,
             StepSeconds = request.StepSeconds ?? defaults.StepSeconds,
             ShadowFraction = request.ShadowFraction ?? defaults.ShadowFraction,
             ShadowSeconds = request.ShadowSeconds ?? defaults.ShadowSeconds,
@@ -87,6 +88,7 @@ public static class RolloutPlans
         {
             Strategy = strategy,
             Steps = request.Steps ?? defaults.Steps,
+            Batches = request.Batches is { } batches ? [.. batches.Select(b => b / 100)] : defaults.Batches,
             StepBakeTime = Seconds(request.StepSeconds, defaults.StepBakeTime, "step_seconds"),
             ShadowFraction = request.ShadowFraction ?? defaults.ShadowFraction,
             ShadowDuration = Seconds(request.ShadowSeconds, defaults.ShadowDuration, "shadow_seconds"),

@@ -176,7 +176,7 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
         var events = new List<SliceEvent>(rolloutEvents.Count + sliceEvents.Count);
         foreach (var e in rolloutEvents)
         {
-            events.Add(new SliceEvent(_id.Model, _id.Key, ++_record.LastEventSeq, e.Time, e.Type, e.Actor, e.Message, e.Version, e.RolloutId, e.Gates));
+            events.Add(new SliceEvent(_id.Model, _id.Key, ++_record.LastEventSeq, e.Time, e.Type, e.Actor, e.Message, e.Version, e.RolloutId, e.Gates) { WaveId = rollout?.State.Spec.Wave });
         }
 
         foreach (var e in sliceEvents)
@@ -203,7 +203,8 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             {
                 _metrics.RolloutEnded(_id.Model, e.Type == SliceEventTypes.RolloutPromoted ? RolloutPhase.Promoted : RolloutPhase.RolledBack);
             }
-            else if (e.Type == SliceEventTypes.RolloutPaused && e.Actor == RolloutEngine.Actor)
+            // A wave's slices stall together: the wave counts its stall once.
+            else if (e.Type == SliceEventTypes.RolloutPaused && e.Actor == RolloutEngine.Actor && _engine.Record?.State.Spec.Wave is null)
             {
                 _metrics.RolloutStalled(_id.Model);
             }

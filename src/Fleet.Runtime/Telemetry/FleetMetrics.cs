@@ -25,6 +25,7 @@ public sealed class FleetMetrics
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _rolloutOutcomes;
     private readonly Counter<long> _rolloutStalls;
+    private readonly Counter<long> _waveStalls;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _hostHits;
     private readonly Counter<long> _hostMisses;
@@ -66,6 +67,7 @@ public sealed class FleetMetrics
         _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
         _rolloutOutcomes = _meter.CreateCounter<long>("fleet.rollouts", "{rollout}", "Rollouts that ended, by outcome (promoted, rolled_back).");
         _rolloutStalls = _meter.CreateCounter<long>("fleet.rollout.stalls", "{rollout}", "Rollouts paused because a step reached its deadline without a verdict.");
+        _waveStalls = _meter.CreateCounter<long>("fleet.wave.stalls", "{wave}", "Waves paused because a step reached its deadline without a pooled verdict (once per wave, not per slice).");
         _duration = _meter.CreateHistogram<double>("fleet.prediction.duration", "s", "Time to run one inference request through a model version.");
         _hostHits = _meter.CreateCounter<long>("fleet.model_host.hits", "{request}", "Model host lookups that found the version resident.");
         _hostMisses = _meter.CreateCounter<long>("fleet.model_host.misses", "{request}", "Model host lookups that had to load the version.");
@@ -89,6 +91,7 @@ public sealed class FleetMetrics
         _shadowDropped.Add(0);
         _fallbacks.Add(0);
         _rolloutStalls.Add(0);
+        _waveStalls.Add(0);
         _feedbackJoined.Add(0);
         foreach (var outcome in (ReadOnlySpan<RolloutPhase>)[RolloutPhase.Promoted, RolloutPhase.RolledBack])
         {
@@ -146,6 +149,9 @@ public sealed class FleetMetrics
 
     /// <summary>Records a rollout paused at a step's deadline without a verdict (an alert: a person should look).</summary>
     public void RolloutStalled(string model) => _rolloutStalls.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records a wave paused at a step's deadline without a pooled verdict: one count for the wave, whatever its slices.</summary>
+    public void WaveStalled(string model) => _waveStalls.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a prediction joined to its outcome.</summary>
     public void FeedbackJoined(string model, string version, VersionRole role, double absoluteError)

@@ -39,4 +39,10 @@ public sealed class WaveRecord
 
     /// <summary>Slices per rollout phase at the last look.</summary>
     public Dictionary<string, int> SlicesByPhase { get; set; } = [];
+
+    /// <summary>Candidate requests in the current step's own window at the last look, pooled over its batch.</summary>
+    public long StepRequests { get; set; }
+
+    /// <summary>Seconds to the current step's verdict estimated at the last look; null when none is in sight.</summary>
+    public double? SecondsToVerdict { get; set; }
 }

@@ -3,6 +3,7 @@ using Fleet.Core.Identity;
 using Fleet.Core.Rollouts.Waves;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Slices;
+using Fleet.Runtime.Telemetry;
 
 namespace Fleet.Runtime.Waves;
 
@@ -17,15 +18,17 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
     private const int Parallelism = 64;
     private readonly IWaveStore _store;
     private readonly TimeProvider _clock;
+    private readonly FleetMetrics _metrics;
     private string _key = "";
     private string _model = "";
     private WaveRecord? _record;
     private IGrainTimer? _timer;
 
-    public WaveGrain(IWaveStore store, TimeProvider clock)
+    public WaveGrain(IWaveStore store, TimeProvider clock, FleetMetrics metrics)
     {
         _store = store;
         _clock = clock;
+        _metrics = metrics;
     }
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -48,6 +51,13 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
             _record = new WaveRecord { Model = _model, Candidate = start.Candidate, StartedBy = start.Actor, State = decision.State };
             _record.SlicesByPhase[WaveStatuses.Canary] = start.Slices.Count;
             await _store.SaveAsync(_key, _record);
+            if (decision.State.Spec.Batches.Count > 1)
+            {
+                // Every slice of a batched wave starts at 0%: the first batch takes the first step now.
+                var state = decision.State;
+                await OrderSlicesAsync(Batch(state, 0), slice => Order(slice, new WaveCommand(id.Value, WaveOrder.Advance, 0, start.Actor, decision.Message)));
+            }
+
             StartTimer(start.Spec.EvaluationInterval);
             await this.RegisterOrUpdateReminder(Reminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
@@ -108,8 +118,13 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
 
         var evidence = reports.Select((r, i) => new SliceEvidence(state.Slices[i], r.Running ? r.Steps : [])).ToList();
         var judgement = WaveJudge.Judge(state, evidence);
-        var decision = WaveMachine.Evaluate(state, judgement, _clock.GetUtcNow());
+        var now = _clock.GetUtcNow();
+        var decision = WaveMachine.Evaluate(state, judgement, now);
         record.Gates = [.. judgement.Gates.Select(WaveStatuses.ToStatus)];
+        // A step that just changed starts its own window: its estimate comes at the next look.
+        (record.StepRequests, record.SecondsToVerdict) = decision.Action == WaveAction.Hold
+            ? (judgement.StepRequests, WaveProgress.SecondsToVerdict(decision.State, judgement, now))
+            : (0, null);
         record.SlicesByPhase = reports.GroupBy(r => r.Phase ?? "none").ToDictionary(g => g.Key, g => g.Count());
         if (decision.Action == WaveAction.Hold && decision.SliceRollbacks.Count == 0)
         {
@@ -142,25 +157,32 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
         var wave = state.Id.Value;
         var alone = decision.SliceRollbacks.ToDictionary(f => f.Slice, f => f.Message);
         await OrderSlicesAsync(state.Slices, slice => alone.TryGetValue(slice, out var why)
-            ? Order(slice, WaveOrder.RollbackAlone, why)
+            ? Order(slice, new WaveCommand(wave, WaveOrder.RollbackAlone, state.Step, actor, why))
             : null);
 
-        var order = decision.Action switch
+        // A step moves the current batch alone (earlier batches stay at 100%, later ones at 0%); a new batch takes its first step.
+        var (order, ordered) = decision.Action switch
         {
-            WaveAction.Advance => WaveOrder.Advance,
-            WaveAction.Promote => WaveOrder.Promote,
-            WaveAction.Rollback => WaveOrder.Rollback,
-            WaveAction.Pause => WaveOrder.Pause,
-            WaveAction.Resume => WaveOrder.Resume,
-            _ => (WaveOrder?)null,
+            WaveAction.Advance or WaveAction.NextBatch => ((WaveOrder?)WaveOrder.Advance, Batch(state, state.Batch)),
+            WaveAction.Promote => (WaveOrder.Promote, state.Slices),
+            WaveAction.Rollback => (WaveOrder.Rollback, state.Slices),
+            WaveAction.Pause => (WaveOrder.Pause, state.Slices),
+            WaveAction.Resume => (WaveOrder.Resume, state.Slices),
+            _ => (null, []),
         };
         if (order is { } o)
         {
-            await OrderSlicesAsync(state.Slices, slice => state.IsRolledBackAlone(slice) ? null : Order(slice, o, decision.Message));
+            await OrderSlicesAsync(ordered, slice => state.IsRolledBackAlone(slice) ? null : Order(slice, new WaveCommand(wave, o, state.Step, actor, decision.Message)));
         }
 
         record.State = state;
         record.LastLook = null;
+        if (decision.Action == WaveAction.Pause && actor == Rollouts.RolloutEngine.Actor)
+        {
+            // A deadline without a verdict: one stall for the wave, an alert for a person.
+            _metrics.WaveStalled(_model);
+        }
+
         if (order is WaveOrder.Promote or WaveOrder.Rollback)
         {
             var kept = state.Slices.Count - state.RolledBackSlices.Count;
@@ -174,9 +196,15 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
         {
             await StopAsync();
         }
+    }
 
-        Task<bool> Order(SliceId slice, WaveOrder what, string message) =>
-            GrainFactory.GetGrain<ISliceGrain>(slice.ToString()).FollowWave(new WaveCommand(wave, what, state.Step, actor, message));
+    private Task<bool> Order(SliceId slice, WaveCommand command) => GrainFactory.GetGrain<ISliceGrain>(slice.ToString()).FollowWave(command);
+
+    // The slices of one batch, in order.
+    private static IReadOnlyList<SliceId> Batch(WaveState state, int batch)
+    {
+        var (from, to) = state.SlicesOf(batch);
+        return [.. state.Slices.Skip(from).Take(to - from)];
     }
 
     // Calls every slice's grain, a bounded number at a time; results in the order of the slices.

@@ -32,7 +32,8 @@ public static class WaveStatuses
         var s = record.State;
         return new WaveStatus(s.Id.Value, record.Model, record.Candidate, Name(s.Phase), s.Step, s.StepPercent, s.Spec.Steps, s.StartedAt, s.StepStartedAt, s.EndedAt,
             record.StartedBy, s.IsFinished ? s.Reason : record.LastLook ?? s.Reason, s.Slices.Count, record.SlicesByPhase, s.IsFinished ? [] : record.Gates,
-            [.. s.RolledBackSlices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new WaveSliceRollback(p.Key[(p.Key.IndexOf('/') + 1)..], p.Value))]);
+            [.. s.RolledBackSlices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new WaveSliceRollback(p.Key[(p.Key.IndexOf('/') + 1)..], p.Value))],
+            s.Batch, [.. s.Spec.Batches.Select(b => Math.Round(b * 100, 6))], s.IsFinished ? 0 : record.StepRequests, s.Phase == WavePhase.Running ? record.SecondsToVerdict : null);
     }
 
     /// <summary>One pooled gate's verdict as the API shows it.</summary>

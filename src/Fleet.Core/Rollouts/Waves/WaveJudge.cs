@@ -196,8 +196,7 @@ public static class WaveJudge
     private static (StepObservation Current, long CandidateRequests) CurrentStep(WaveState state, IReadOnlyList<SliceEvidence> evidence)
     {
         long candidateRequests = 0, candidateErrors = 0, stableRequests = 0, stableErrors = 0;
-        var from = state.Batch == 0 ? 0 : state.SlicesThrough(state.Batch - 1);
-        var to = state.SlicesThrough(state.Batch);
+        var (from, to) = state.SlicesOf(state.Batch);
         for (var i = from; i < to; i++)
         {
             if (evidence[i].Steps.Count == 0 || state.IsRolledBackAlone(state.Slices[i]))

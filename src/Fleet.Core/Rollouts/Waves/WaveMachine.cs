@@ -154,9 +154,9 @@ public static class WaveMachine
             return Move(next, WaveAction.Advance, now, $"{Where(state)} passed; now {Where(next)}: {summary}", alone);
         }
 
-        if (state.Batch + 1 < spec.Batches.Count)
+        if (state.NextBatchAfter(state.Batch) is { } batch)
         {
-            var next = state with { Batch = state.Batch + 1, Step = 0 };
+            var next = state with { Batch = batch, Step = 0 };
             return Move(next, WaveAction.NextBatch, now, $"{Where(state)} passed every step and stays at 100%; now {Where(next)}: {summary}", alone);
         }
 

@@ -44,6 +44,7 @@ public static class WaveSlices
         return new WaveSpec
         {
             Steps = spec.Steps,
+            Batches = spec.Batches,
             StepBakeTime = spec.StepBakeTime,
             WaitDeadline = spec.WaitDeadline,
             OnDeadline = spec.OnDeadline,

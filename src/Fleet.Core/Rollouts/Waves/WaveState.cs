@@ -56,6 +56,24 @@ public sealed record WaveState(
     /// <summary>The number of slices in batches up to and including <paramref name="batch"/> (at least one slice in the first).</summary>
     public int SlicesThrough(int batch) => Math.Clamp((int)Math.Ceiling((Spec.Batches[batch] * Slices.Count) - 1e-9), Math.Min(1, Slices.Count), Slices.Count);
 
+    /// <summary>The indexes in <see cref="Slices"/> of <paramref name="batch"/>'s slices, from inclusive to exclusive (empty when rounding leaves it none).</summary>
+    public (int From, int To) SlicesOf(int batch) => (batch == 0 ? 0 : SlicesThrough(batch - 1), SlicesThrough(batch));
+
+    /// <summary>The next batch after <paramref name="batch"/> that has slices, or null when none is left.</summary>
+    public int? NextBatchAfter(int batch)
+    {
+        for (var b = batch + 1; b < Spec.Batches.Count; b++)
+        {
+            var (from, to) = SlicesOf(b);
+            if (to > from)
+            {
+                return b;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The batch of the slice at <paramref name="index"/> in <see cref="Slices"/>.</summary>
     public int BatchOf(int index)
     {
