@@ -78,6 +78,95 @@ public sealed partial class CliWaveTests(WaveTests.FastWaves server) : IClassFix
         AssertExit(1, missing);
     }
 
+    // A wave's plan short enough for a test: steps of 1 s, looks every 0.2 s, a loose pass margin on 20 samples a side.
+    private static readonly string[] QuickWavePlan =
+    [
+        "--strategy", "canary", "--steps", "50,100", "--step-seconds", "1", "--evaluation-seconds", "0.2", "--wait-deadline", "60",
+        "--gate", "error_rate:min_samples=20,pass_absolute_margin=0.5", "--poll-seconds", "0.2", "--progress-seconds", "1",
+    ];
+
+    [Fact]
+    public async Task Deploy_wait_json_follows_a_batched_wave_as_one_with_wave_lines_a_summary_and_the_result()
+    {
+        var (model, candidate) = await TwoSlicesAndACandidate("cli-wave-json");
+        using var traffic = new CancellationTokenSource();
+        var driving = DriveAsync(model, ["s=1", "s=2"], traffic.Token);
+        var run = await RunAsync(["--json", "deploy", model, candidate, "--slice", "s=1", "--slice", "s=2", "--batches", "50%,100%", .. QuickWavePlan, "--wait", "--timeout", "90"]);
+        await traffic.CancelAsync();
+        await driving;
+        AssertExit(0, run);
+
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("deploy", lines[0].GetProperty("type").GetString());
+        var wave = lines[0].GetProperty("deploy").GetProperty("wave_id").GetString();
+        // Never slice by slice: progress comes as the wave's own lines.
+        Assert.DoesNotContain(lines, l => l.GetProperty("type").GetString() == "progress");
+        var waves = lines.Where(l => l.GetProperty("type").GetString() == "wave").Select(l => l.GetProperty("wave")).ToList();
+        Assert.All(waves, w => Assert.Equal(wave, w.GetProperty("wave_id").GetString()));
+        Assert.Contains(waves, w => w.GetProperty("batch").GetInt32() == 0 && w.GetProperty("phase").GetString() == "running");
+        Assert.Contains(waves, w => w.GetProperty("batch").GetInt32() == 1);
+        Assert.All(waves.Where(w => w.GetProperty("phase").GetString() == "running"), w => Assert.True(w.TryGetProperty("step_requests", out _)));
+        Assert.Contains(waves, w => w.GetProperty("gates").EnumerateArray().Any(g => g.GetProperty("gate").GetString() == "error rate" && g.GetProperty("candidate_samples").GetInt64() > 0));
+        Assert.Equal("summary", lines[^2].GetProperty("type").GetString());
+        Assert.Equal(2, lines[^2].GetProperty("phases").GetProperty("promoted").GetInt32());
+        var result = lines[^1];
+        Assert.Equal(("result", wave, "promoted", 2, 0, 0), (result.GetProperty("type").GetString(), result.GetProperty("wave_id").GetString(), result.GetProperty("phase").GetString(),
+            result.GetProperty("promoted").GetInt32(), result.GetProperty("rolled_back").GetInt32(), result.GetProperty("exit_code").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Deploy_wait_prints_the_waves_progress_with_its_pooled_gates_and_exits_4_when_the_wave_is_rolled_back()
+    {
+        var (model, candidate) = await TwoSlicesAndACandidate("cli-wave-text");
+        using var traffic = new CancellationTokenSource();
+        var driving = DriveAsync(model, ["s=1", "s=2"], traffic.Token);
+        // A gate that cannot pass on this traffic keeps the wave running while the wait prints; then someone rolls it back.
+        var waiting = RunAsync(["deploy", model, candidate, "--slice", "s=1", "--slice", "s=2", .. QuickWavePlan[..^6], "--gate", "error_rate:min_samples=1000000",
+            "--poll-seconds", "0.2", "--progress-seconds", "1", "--wait", "--timeout", "90"]);
+        string? wave = null;
+        for (var i = 0; i < 100 && wave is null; i++)
+        {
+            await Task.Delay(100);
+            wave = (await server.Client.GetSliceAsync(model, "s=1")).Rollout?.WaveId;
+        }
+
+        Assert.NotNull(wave);
+        await Task.Delay(2500);
+        await server.Client.ActOnWaveAsync(model, wave, RolloutActions.Rollback, "seen enough");
+        var run = await waiting;
+        await traffic.CancelAsync();
+        await driving;
+        AssertExit(4, run);
+        Assert.Contains($"wave {wave}: running at 50% (step 1 of 2), 2 slices: canary 2", run.Output);
+        Assert.Matches(@"\[\d+s\] wave wave-", run.Output);
+        Assert.Matches(@"    error rate: wait, candidate [0-9.eE+-]+ vs stable [0-9.eE+-]+, excess .* ± .*, evidence .* of bound .*, samples \d+ vs \d+", run.Output);
+        Assert.Contains("this step: ", run.Output);
+        Assert.Contains($"wave {wave} rolled back: promoted 0, rolled back 2, not finished 0", run.Output);
+        Assert.Contains("seen enough", run.Output);
+    }
+
+    private async Task<(string Model, string Candidate)> TwoSlicesAndACandidate(string prefix)
+    {
+        var model = ServerTestData.UniqueModel(prefix);
+        var stable = (await server.Client.PushAsync(model, ServerTestData.Model(0.1f))).Version.Version;
+        var candidate = (await server.Client.PushAsync(model, ServerTestData.Model(0.1001f))).Version.Version;
+        await server.Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = ["s=1", "s=2"] });
+        return (model, candidate);
+    }
+
+    // Predictions to each slice in turn until cancelled.
+    private async Task DriveAsync(string model, string[] slices, CancellationToken stop)
+    {
+        var i = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            foreach (var slice in slices)
+            {
+                await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Client.PredictAsync(model, slice, [ServerTestData.X(1, 2, 3)], routingKey: $"user-{Interlocked.Increment(ref i)}")));
+            }
+        }
+    }
+
     [Fact]
     public async Task A_versions_file_that_is_not_a_map_is_a_usage_error_naming_the_file()
     {

@@ -27,7 +27,7 @@ internal static class DeployCommand
         var supersede = new Option<bool>("--supersede") { Description = "Roll back a running rollout of another candidate and start this one" };
         var wait = new Option<bool>("--wait")
         {
-            Description = "Wait for the rollouts to end, printing progress (with --json, one JSON object per line): exit 0 when promoted, 4 when rolled back, 5 when paused or timed out",
+            Description = "Wait for the rollouts (a wave as one) to end, printing progress (with --json, one JSON object per line): exit 0 when promoted, 4 when rolled back, 5 when paused or timed out",
         };
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait with --wait (default 3600)", HelpName = "N" };
         var poll = new Option<double?>("--poll-seconds") { Description = "Seconds between progress checks with --wait (default 2)", HelpName = "N" };
@@ -88,7 +88,11 @@ internal static class DeployCommand
                 Write(session.Output, result);
             }
 
-            return await RolloutWaiter.WaitAsync(session, modelName, watched, settings, cancellationToken);
+            // A wave is followed as one: its pooled progress, not slice by slice. A repeated deploy finds the wave its rollouts run in.
+            var wave = result.WaveId ?? (watched.Count > 1 ? (await session.Client.GetSliceAsync(modelName, watched[0], cancellationToken)).Rollout?.WaveId : null);
+            return wave is not null
+                ? await WaveWaiter.WaitAsync(session, modelName, wave, settings, cancellationToken)
+                : await RolloutWaiter.WaitAsync(session, modelName, watched, settings, cancellationToken);
         }));
         return command;
     }

@@ -13,6 +13,13 @@ internal sealed class RolloutPlanOptions
     /// <summary><c>--steps LIST</c>.</summary>
     public Option<string> Steps { get; } = new("--steps") { Description = "Canary traffic steps in percent, e.g. 5,25,50,100", HelpName = "LIST" };
 
+    /// <summary><c>--batches LIST</c>.</summary>
+    public Option<string> Batches { get; } = new("--batches")
+    {
+        Description = "A wave's batches of slices, cumulative percentages of its slices ending at 100, e.g. 1%,100%: the first 1% take every step before the rest start",
+        HelpName = "LIST",
+    };
+
     /// <summary><c>--step-seconds N</c>.</summary>
     public Option<double?> StepSeconds { get; } = new("--step-seconds") { Description = "Seconds each canary step bakes before it is judged (default 60)", HelpName = "N" };
 
@@ -74,7 +81,8 @@ internal sealed class RolloutPlanOptions
         return new RolloutRequest
         {
             Strategy = name,
-            Steps = parse.GetValue(Steps) is { } list ? ParseSteps(list) : null,
+            Steps = parse.GetValue(Steps) is { } list ? ParsePercents(list, "--steps", "5,25,50,100") : null,
+            Batches = parse.GetValue(Batches) is { } batches ? ParsePercents(batches, "--batches", "1%,100%") : null,
             StepSeconds = parse.GetValue(StepSeconds),
             ShadowFraction = parse.GetValue(ShadowFraction),
             ShadowSeconds = parse.GetValue(ShadowSeconds),
@@ -85,18 +93,19 @@ internal sealed class RolloutPlanOptions
         };
     }
 
-    private IEnumerable<Option> All() => [Strategy, Steps, StepSeconds, ShadowFraction, ShadowSeconds, EvaluationSeconds, Gates, WaitDeadline, OnDeadline];
+    private IEnumerable<Option> All() => [Strategy, Steps, Batches, StepSeconds, ShadowFraction, ShadowSeconds, EvaluationSeconds, Gates, WaitDeadline, OnDeadline];
 
-    private static double[] ParseSteps(string list)
+    // Percentages separated by commas, each with or without a trailing '%'.
+    private static double[] ParsePercents(string list, string option, string example)
     {
         try
         {
             return list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+                .Select(s => double.Parse(s.TrimEnd('%').TrimEnd(), NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
         }
         catch (FormatException e)
         {
-            throw new UsageException($"--steps '{list}' must be numbers separated by commas, e.g. 5,25,50,100", e);
+            throw new UsageException($"{option} '{list}' must be percentages separated by commas, e.g. {example}", e);
         }
     }
 }

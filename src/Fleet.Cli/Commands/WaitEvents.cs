@@ -15,6 +15,9 @@ internal static class WaitEventTypes
     /// <summary>One slice's rollout, when it changed or at each progress interval.</summary>
     public const string Progress = "progress";
 
+    /// <summary>A wave as a whole (step, share, slices by phase, pooled gates, time to verdict), when it changed or at each progress interval.</summary>
+    public const string Wave = "wave";
+
     /// <summary>Slices by phase, when several slices are watched.</summary>
     public const string Summary = "summary";
 
@@ -58,3 +61,26 @@ internal sealed record ResultEvent(
     [property: JsonPropertyName("timed_out")] bool TimedOut,
     [property: JsonPropertyName("exit_code")] int ExitCode,
     [property: JsonPropertyName("slices")] IReadOnlyList<SliceStatus> Slices);
+
+/// <summary>A wave as the server reports it now, with how long the wait has run.</summary>
+internal sealed record WaveEvent(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("time")] DateTimeOffset Time,
+    [property: JsonPropertyName("elapsed_seconds")] double ElapsedSeconds,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("changed")] bool Changed,
+    [property: JsonPropertyName("wave")] WaveStatus Wave);
+
+/// <summary>The last line of a wave's wait: its verdict, the slices it promoted and rolled back, the exit code, and the wave's final status.</summary>
+internal sealed record WaveResultEvent(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("time")] DateTimeOffset Time,
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("wave_id")] string WaveId,
+    [property: JsonPropertyName("phase")] string Phase,
+    [property: JsonPropertyName("promoted")] int Promoted,
+    [property: JsonPropertyName("rolled_back")] int RolledBack,
+    [property: JsonPropertyName("not_finished")] int NotFinished,
+    [property: JsonPropertyName("timed_out")] bool TimedOut,
+    [property: JsonPropertyName("exit_code")] int ExitCode,
+    [property: JsonPropertyName("wave")] WaveStatus Wave);

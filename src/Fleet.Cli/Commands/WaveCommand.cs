@@ -130,6 +130,15 @@ internal static class WaveCommand
         return command;
     }
 
+    /// <summary>", batch 1 of 2 (1% of slices)" for a wave in batches; empty for one batch.</summary>
+    public static string BatchText(WaveStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return status.Batches is { Count: > 1 } batches
+            ? FormattableString.Invariant($", batch {status.Batch + 1} of {batches.Count} ({batches[Math.Clamp(status.Batch, 0, batches.Count - 1)]:0.##}% of slices)")
+            : "";
+    }
+
     private static async Task WriteAsync(CommandSession session, WaveStatus status)
     {
         if (session.Json)
@@ -141,7 +150,7 @@ internal static class WaveCommand
         var output = session.Output;
         var phases = string.Join(", ", status.SlicesByPhase.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
         await output.WriteLineAsync(FormattableString.Invariant(
-            $"wave {status.WaveId} of {status.Model}: {status.Phase} at {status.StepPercent:0.##}% (step {status.Step + 1} of {status.Steps.Count}), {status.Slices} slices ({phases}), candidate {Display.ShortVersion(status.Candidate)}"));
+            $"wave {status.WaveId} of {status.Model}: {status.Phase} at {status.StepPercent:0.##}% (step {status.Step + 1} of {status.Steps.Count}{BatchText(status)}), {status.Slices} slices ({phases}), candidate {Display.ShortVersion(status.Candidate)}"));
         await output.WriteLineAsync(Display.OneLine(status.Message));
         if (status.Gates.Count > 0)
         {
