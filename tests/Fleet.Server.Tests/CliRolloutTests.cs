@@ -74,11 +74,15 @@ public sealed class CliRolloutTests(RolloutTests.FastRollouts server) : IClassFi
             "--wait", "--json", "--poll-seconds", "0.2", "--timeout", "30");
 
         AssertExit(5, result);
+        // Two slices deployed together are one wave: the wait follows the wave (its own lines), not each slice.
         var objects = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
-        var summaries = objects.Where(o => o.GetProperty("type").GetString() == "summary").Select(o => o.GetProperty("phases")).ToList();
-        Assert.Equal(2, summaries[0].GetProperty("canary").GetInt32());
-        Assert.Equal(2, summaries[^1].GetProperty("paused").GetInt32());
-        Assert.Contains(objects, o => o.GetProperty("type").GetString() == "progress" && o.GetProperty("slice").GetString() == "s=2");
+        var waves = objects.Where(o => o.GetProperty("type").GetString() == "wave").Select(o => o.GetProperty("wave")).ToList();
+        Assert.Equal(2, waves[0].GetProperty("slices_by_phase").GetProperty("canary").GetInt32());
+        Assert.Equal("paused", waves[^1].GetProperty("phase").GetString());
+        Assert.Contains("no verdict at 50%", waves[^1].GetProperty("message").GetString());
+        Assert.DoesNotContain(objects, o => o.GetProperty("type").GetString() == "progress");
+        var summary = Assert.Single(objects, o => o.GetProperty("type").GetString() == "summary");
+        Assert.Equal(2, summary.GetProperty("phases").GetProperty("paused").GetInt32());
         var last = objects[^1];
         Assert.Equal(("result", 5, 2, false), (last.GetProperty("type").GetString(), last.GetProperty("exit_code").GetInt32(),
             last.GetProperty("not_finished").GetInt32(), last.GetProperty("timed_out").GetBoolean()));
@@ -97,11 +101,13 @@ public sealed class CliRolloutTests(RolloutTests.FastRollouts server) : IClassFi
             "--wait", "--poll-seconds", "0.2", "--progress-seconds", "0.3", "--timeout", "30");
 
         AssertExit(5, result);
+        // 25 slices in one wave: one block per print for the wave, with its slices by phase; no slice's own lines.
         var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.EndsWith("] 25 slices: canary 25", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.EndsWith("] 25 slices: paused 25", StringComparison.Ordinal));
-        Assert.Contains("... and 5 more slice(s) changed", lines);
-        Assert.Equal("promoted 0, rolled back 0, not finished 25", lines[^1]);
+        Assert.Contains(lines, l => l.Contains(": running at 50% (step 1 of 2), 25 slices: canary 25, step running ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith(": paused at 50% (step 1 of 2), 25 slices: paused 25", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.StartsWith("store=3: ", StringComparison.Ordinal));
+        Assert.Matches(@"^wave wave-[0-9a-f]{16} paused: promoted 0, rolled back 0, not finished 25$", lines[^2]);
+        Assert.StartsWith("paused: no verdict at 50%", lines[^1]);
     }
 
     [Fact]

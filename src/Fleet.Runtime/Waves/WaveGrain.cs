@@ -1,5 +1,6 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
+using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Waves;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Slices;
@@ -183,7 +184,16 @@ internal sealed class WaveGrain : Grain, IWaveGrain, IRemindable
             _metrics.WaveStalled(_model);
         }
 
-        if (order is WaveOrder.Promote or WaveOrder.Rollback)
+        if (order is WaveOrder.Pause or WaveOrder.Resume)
+        {
+            // Every slice still in the wave follows a pause or a resume at once: its phase is known without another look.
+            record.SlicesByPhase = new() { [order == WaveOrder.Pause ? RolloutPhase.Paused.Name() : WaveStatuses.Canary] = state.Slices.Count - state.RolledBackSlices.Count };
+            if (state.RolledBackSlices.Count > 0)
+            {
+                record.SlicesByPhase[WaveStatuses.RolledBack] = state.RolledBackSlices.Count;
+            }
+        }
+        else if (order is WaveOrder.Promote or WaveOrder.Rollback)
         {
             var kept = state.Slices.Count - state.RolledBackSlices.Count;
             record.SlicesByPhase = order == WaveOrder.Promote
