@@ -34,6 +34,10 @@ switch ($Target) {
     'test' {
         # The metrics test checks /metrics with promtool, from Debian's prometheus package.
         Install-Tool 'promtool' 'prometheus'
+        # The azure-blob artifact tests start Azurite, the Azure Storage emulator, pinned by tests/servers/package-lock.json.
+        if (-not (Test-Path (Join-Path $PSScriptRoot 'tests/servers/node_modules/.bin/azurite'))) {
+            Invoke-Checked 'npm' @('ci', '--prefix', (Join-Path $PSScriptRoot 'tests/servers'), '--no-audit', '--no-fund', '--loglevel=error')
+        }
         $results = Join-Path $PSScriptRoot 'TestResults'
         if (Test-Path $results) { Remove-Item -Recurse -Force $results }
         & dotnet build Fleet.sln -c $Configuration

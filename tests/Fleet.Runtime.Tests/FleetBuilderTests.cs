@@ -130,7 +130,7 @@ public sealed class FleetBuilderTests : IDisposable
         using var host = Build(new() { ["Fleet:Artifacts:Kind"] = "s3" });
 
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-        Assert.Equal("Fleet:Artifacts:Kind 's3' is not an artifact kind: use one of local", e.Message);
+        Assert.Equal("Fleet:Artifacts:Kind 's3' is not an artifact kind: use one of local, azure-blob", e.Message);
     }
 
     [Fact]

@@ -32,4 +32,7 @@ public static class FleetArtifactKinds
 {
     /// <summary>A local folder (<see cref="FleetBuilderArtifactExtensions.UseLocalArtifacts"/>).</summary>
     public const string Local = "local";
+
+    /// <summary>An Azure Blob Storage container, shared by every silo (<see cref="FleetBuilderArtifactExtensions.UseAzureBlobArtifacts"/>).</summary>
+    public const string AzureBlob = "azure-blob";
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Hosting;
 
-/// <summary>The local artifact kind: ONNX files in a folder on the silo's disk.</summary>
+/// <summary>The artifact kinds: ONNX files in a folder on the silo's disk (<c>local</c>), or in an Azure Blob Storage container (<c>azure-blob</c>).</summary>
 public static class FleetBuilderArtifactExtensions
 {
     /// <summary>Keeps artifacts in a local folder (the default); <paramref name="configure"/> runs after configuration.</summary>
@@ -27,6 +27,36 @@ public static class FleetBuilderArtifactExtensions
         services.AddSingleton<IValidateOptions<LocalArtifactOptions>>(sp =>
             new NamedProblems<LocalArtifactOptions>(o => fleet.ChosenArtifacts(sp) == kind ? o.Validate() : []));
         services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) => new LocalArtifactStore(LocalArtifactPath(sp)));
+    }
+
+    /// <summary>Keeps artifacts in an Azure Blob Storage container, shared by every silo; <paramref name="configure"/> runs after configuration.</summary>
+    public static FleetBuilder UseAzureBlobArtifacts(this FleetBuilder fleet, Action<AzureBlobArtifactOptions>? configure = null)
+    {
+        fleet.UseArtifacts(FleetArtifactKinds.AzureBlob);
+        if (configure is not null)
+        {
+            fleet.Services.Configure(configure);
+        }
+
+        return fleet;
+    }
+
+    /// <summary>Registers the azure-blob kind's store under <paramref name="kind"/>; built only when the kind is chosen.</summary>
+    internal static void AddAzureBlobArtifacts(FleetBuilder fleet, string kind)
+    {
+        var services = fleet.Services;
+        services.AddOptions<AzureBlobArtifactOptions>().BindConfiguration(FleetArtifactOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AzureBlobArtifactOptions>>(sp =>
+            new NamedProblems<AzureBlobArtifactOptions>(o => fleet.ChosenArtifacts(sp) == kind ? o.Validate() : []));
+        services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) =>
+            AzureBlobArtifactStore.Create(sp.GetRequiredService<IOptions<AzureBlobArtifactOptions>>().Value));
+    }
+
+    /// <summary>The azure-blob kind's settings as they will be used (the connection string masked later), for the start-up log line.</summary>
+    internal static object DescribeAzureBlob(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<AzureBlobArtifactOptions>>().Value;
+        return new { options.ConnectionString, options.Container };
     }
 
     /// <summary>The local kind's settings as they will be used, for the start-up log line.</summary>

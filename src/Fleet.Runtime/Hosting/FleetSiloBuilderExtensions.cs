@@ -126,6 +126,7 @@ public static class FleetSiloBuilderExtensions
 
         fleet.AddStorageKind(FleetStorageKinds.Embedded, FleetBuilderStorageExtensions.AddEmbeddedStorage, FleetBuilderStorageExtensions.DescribeEmbedded);
         fleet.AddArtifactKind(FleetArtifactKinds.Local, FleetBuilderArtifactExtensions.AddLocalArtifacts, FleetBuilderArtifactExtensions.DescribeLocal);
+        fleet.AddArtifactKind(FleetArtifactKinds.AzureBlob, FleetBuilderArtifactExtensions.AddAzureBlobArtifacts, FleetBuilderArtifactExtensions.DescribeAzureBlob);
 
         ChosenStore<ISliceStore>();
         ChosenStore<IEventFeed>();

@@ -64,6 +64,7 @@ public static class SettingsCatalog
         new(FleetStorageOptions.Section, typeof(EmbeddedStorageOptions), o => ((EmbeddedStorageOptions)o).Validate()),
         new(FleetArtifactOptions.Section, typeof(FleetArtifactOptions)),
         new(FleetArtifactOptions.Section, typeof(LocalArtifactOptions), o => ((LocalArtifactOptions)o).Validate()),
+        new(FleetArtifactOptions.Section, typeof(AzureBlobArtifactOptions)),
         new("Fleet:Rollouts", typeof(RolloutOptions), o => ((RolloutOptions)o).Validate()),
         new("Fleet:Shadow", typeof(ShadowOptions), o => ((ShadowOptions)o).Validate()),
         new("Fleet:Feedback", typeof(FeedbackOptions), o => ((FeedbackOptions)o).Validate()),
