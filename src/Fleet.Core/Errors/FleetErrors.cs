@@ -60,3 +60,22 @@ public sealed class ConflictException : Exception
     /// <summary>What conflicts, one line each.</summary>
     public IReadOnlyList<string> Details { get; }
 }
+
+/// <summary>A prediction ran past the server's inference timeout and was stopped (a 504; DEADLINE_EXCEEDED over gRPC).</summary>
+public sealed class InferenceTimeoutException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public InferenceTimeoutException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public InferenceTimeoutException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public InferenceTimeoutException() : base("the prediction took longer than the server's inference timeout")
+    {
+    }
+}

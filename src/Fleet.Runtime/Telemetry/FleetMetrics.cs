@@ -21,6 +21,7 @@ public sealed class FleetMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _shadowDropped;
+    private readonly Counter<long> _timeouts;
     private readonly Counter<long> _driftDropped;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _rolloutOutcomes;
@@ -62,6 +63,7 @@ public sealed class FleetMetrics
         _rows = _meter.CreateCounter<long>("fleet.prediction.rows", "{row}", "Rows (batch entries) predicted by a model version.");
         _errors = _meter.CreateCounter<long>("fleet.prediction.errors", "{request}", "Inference requests a model version failed on valid input.");
         _rejections = _meter.CreateCounter<long>("fleet.inference.rejections", "{request}", "Inference requests refused before reaching a model, by reason.");
+        _timeouts = _meter.CreateCounter<long>("fleet.inference.timeouts", "{request}", "Inference requests stopped at the server's inference timeout (answered 504 / DEADLINE_EXCEEDED).");
         _shadowDropped = _meter.CreateCounter<long>("fleet.shadow.dropped", "{request}", "Shadow copies dropped because the shadow queue was full.");
         _driftDropped = _meter.CreateCounter<long>("fleet.drift.samples_dropped", "{request}", "Drift samples dropped because the drift queue was full.");
         _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
@@ -89,6 +91,7 @@ public sealed class FleetMetrics
         _rows.Add(0);
         _errors.Add(0);
         _shadowDropped.Add(0);
+        _timeouts.Add(0);
         _fallbacks.Add(0);
         _rolloutStalls.Add(0);
         _waveStalls.Add(0);
@@ -133,6 +136,9 @@ public sealed class FleetMetrics
 
     /// <summary>Records a request refused before any model ran (bad_request, not_found, too_large).</summary>
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Records a prediction of <paramref name="model"/> stopped at the server's inference timeout.</summary>
+    public void TimedOut(string model) => _timeouts.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a shadow copy dropped for lack of room.</summary>
     public void ShadowDropped(string model) => _shadowDropped.Add(1, new KeyValuePair<string, object?>("model", model));

@@ -9,6 +9,7 @@ using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
+using Fleet.Runtime.Telemetry;
 using Fleet.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -32,18 +33,18 @@ internal static class InferenceApi
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/ready", ModelReadyAsync).WithSummary("Whether the slice (for a plain model name: any slice) has a version to serve").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/versions/{version}/ready", VersionReady).WithSummary("Whether the version can be served").RequireRole(AccessRoles.Reader);
-        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
-                InferAsync(context, name, null, predictions, options, requestLimitOptions))
+        v2.MapPost("/models/{name}/infer", (HttpContext context, string name, PredictionService predictions, FleetMetrics metrics, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
+                InferAsync(context, name, null, predictions, metrics, options, requestLimitOptions))
             .WithSummary("Predict with the slice's stable version").Accepts<InferRequest>("application/json", BinaryTensorExtension.ContentType).Produces<InferResponse>()
             .RequireRole(AccessRoles.Caller);
-        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
-                InferAsync(context, name, version, predictions, options, requestLimitOptions))
+        v2.MapPost("/models/{name}/versions/{version}/infer", (HttpContext context, string name, string version, PredictionService predictions, FleetMetrics metrics, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions) =>
+                InferAsync(context, name, version, predictions, metrics, options, requestLimitOptions))
             .WithSummary("Predict with a pinned version").Accepts<InferRequest>("application/json", BinaryTensorExtension.ContentType).Produces<InferResponse>()
             .RequireRole(AccessRoles.Caller);
         return app;
     }
 
-    private static async Task InferAsync(HttpContext context, string name, string? version, PredictionService predictions, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions)
+    private static async Task InferAsync(HttpContext context, string name, string? version, PredictionService predictions, FleetMetrics metrics, IOptions<ServerOptions> options, IOptions<InferRequestLimits> requestLimitOptions)
     {
         var limits = options.Value;
         var requestLimits = requestLimitOptions.Value;
@@ -66,7 +67,7 @@ internal static class InferenceApi
                 return;
             }
 
-            prediction = await predictions.PredictAsync(name, version, request, context.RequestAborted);
+            prediction = await InferenceDeadline.PredictAsync(predictions, metrics, name, version, request, limits.InferenceTimeout, context.RequestAborted);
         }
 
         context.Response.StatusCode = StatusCodes.Status200OK;

@@ -40,6 +40,11 @@ internal sealed partial class GrpcErrorInterceptor(FleetMetrics metrics, ILogger
         {
             throw new RpcException(new Status(StatusCode.Unavailable, e.Message, e));
         }
+        catch (Fleet.Core.Errors.InferenceTimeoutException e)
+        {
+            FleetExceptionHandler.LogTimeout(logger, context.Method, e.Message);
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, e.Message));
+        }
         catch (Exception e) when (FleetExceptionHandler.Classify(e) is { } status)
         {
             if (status >= 500)

@@ -7,6 +7,7 @@ using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
 using Fleet.Server.Access;
+using Fleet.Runtime.Telemetry;
 using Fleet.Server.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
@@ -23,7 +24,8 @@ namespace Fleet.Server.Grpc;
 /// (as Triton answers) unless the request sets <c>parameters["typed_output_contents"]</c> to true.
 /// </summary>
 internal sealed class InferenceGrpcService(
-    PredictionService predictions, ModelRegistry registry, DeploymentService deployments, Readiness readiness, IOptions<InferRequestLimits> limits)
+    PredictionService predictions, ModelRegistry registry, DeploymentService deployments, Readiness readiness, IOptions<InferRequestLimits> limits,
+    IOptions<ServerOptions> server, FleetMetrics metrics)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <inheritdoc/>
@@ -75,7 +77,7 @@ internal sealed class InferenceGrpcService(
         GrpcAccess.RequireModel(context, ModelOf(request.ModelName));
         var parsed = GrpcInferRequestReader.Read(request, limits.Value, out var typedOutputs);
         var version = request.ModelVersion.Length > 0 ? request.ModelVersion : null;
-        var prediction = await predictions.PredictAsync(request.ModelName, version, parsed, context.CancellationToken);
+        var prediction = await InferenceDeadline.PredictAsync(predictions, metrics, request.ModelName, version, parsed, server.Value.InferenceTimeout, context.CancellationToken);
         return Response(request.ModelName, prediction, prediction.Id ?? parsed.Id, typedOutputs);
     }
 

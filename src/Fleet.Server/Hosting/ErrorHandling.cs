@@ -57,7 +57,11 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
             return false;
         }
 
-        if (status >= 500)
+        if (exception is InferenceTimeoutException)
+        {
+            LogTimeout(logger, context.Request.Path, exception.Message);
+        }
+        else if (status >= 500)
         {
             LogServerError(logger, exception, context.Request.Path);
         }
@@ -91,6 +95,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         BadHttpRequestException b => b.StatusCode,
         JsonException => 400,
         ModelExecutionException or ArtifactCorruptException => 500,
+        InferenceTimeoutException => 504,
         _ => null,
     };
 
@@ -114,11 +119,16 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         409 => "Conflict",
         413 => "Payload Too Large",
         415 => "Unsupported Media Type",
+        504 => "Gateway Timeout",
         _ => status < 500 ? "Client Error" : "Server Error",
     };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {Path} failed")]
     private static partial void LogServerError(ILogger logger, Exception e, string path);
+
+    // One line, no stack trace: the timeout is the server's own limit doing its job.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Path} stopped: {Reason}")]
+    internal static partial void LogTimeout(ILogger logger, string path, string reason);
 }
 
 /// <summary>Writes the inference API's errors as <c>{"error": "..."}</c>, the Open Inference Protocol's error body.</summary>
