@@ -83,13 +83,16 @@ public class WaveSlicesTests
             [
                 new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 20, PassAbsoluteMargin = 0.5 },
                 new GateSpec { Metric = GateMetric.LatencyP99, RelativeMargin = 0.5 },
+                new GateSpec { Metric = GateMetric.OutputDistribution, Limit = 0.3 },
             ],
         };
         var spec = WaveSlices.FromRollout(plan);
         Assert.Equal([5.0, 25, 100], spec.Steps);
         Assert.Equal(TimeSpan.FromSeconds(30), spec.StepBakeTime);
-        var gate = Assert.Single(spec.Gates);
+        Assert.Equal(2, spec.Gates.Count);
+        var gate = spec.Gates[0];
         Assert.Equal((GateMetric.ErrorRate, 0.5, 20L), (gate.Metric, gate.AbsoluteMargin, gate.MinSamples));
+        Assert.Equal((GateMetric.LatencyP99, 0.5), (spec.Gates[1].Metric, spec.Gates[1].RelativeMargin));
         Assert.Empty(spec.Validate());
         Assert.Equal(WaveGates.Default, WaveSlices.FromRollout(Plan).Gates);
     }

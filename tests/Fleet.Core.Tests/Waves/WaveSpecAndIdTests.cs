@@ -28,16 +28,17 @@ public class WaveSpecAndIdTests
             "steps" => new WaveSpec { Steps = [5, 50] },
             "batches" => new WaveSpec { Batches = [0.5, 0.2, 1] },
             "slice_min_samples" => new WaveSpec { SliceMinSamples = 0 },
-            _ => new WaveSpec { Gates = [new GateSpec { Metric = GateMetric.LatencyP99 }] },
+            _ => new WaveSpec { Gates = [new GateSpec { Metric = GateMetric.Rmse }] },
         };
         Assert.Contains(spec.Validate(), p => p.StartsWith(field + ":", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_latency_gate_is_refused_with_the_poolable_metrics_listed()
+    public void A_gate_that_cannot_be_pooled_is_refused_with_the_poolable_metrics_listed_and_latency_pools()
     {
-        var problem = Assert.Single(new WaveSpec { Gates = [new GateSpec { Metric = GateMetric.LatencyP99 }] }.Validate());
-        Assert.Equal("gates: p99 latency cannot be pooled across slices; wave gates are ErrorRate, Accuracy, Mae, LogLoss", problem);
+        var problem = Assert.Single(new WaveSpec { Gates = [new GateSpec { Metric = GateMetric.Rmse }] }.Validate());
+        Assert.Equal("gates: RMSE cannot be pooled across slices; wave gates are ErrorRate, Accuracy, Mae, LogLoss, LatencyP50, LatencyP99", problem);
+        Assert.Empty(new WaveSpec { Gates = [new GateSpec { Metric = GateMetric.LatencyP99, RelativeMargin = 0.2 }, new GateSpec { Metric = GateMetric.LatencyP50, RelativeMargin = 0.2 }] }.Validate());
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public static class DefaultGates
         Confidence = 0.995,
     };
 
+    /// <summary>The p99 latency gate of the canary defaults: fails when shown 20% above the stable's p99, passes when shown within 50% + 5 ms of it.</summary>
+    public static GateSpec LatencyP99 { get; } = new() { Metric = GateMetric.LatencyP99, RelativeMargin = 0.2, PassRelativeMargin = 0.5, PassAbsoluteMargin = 0.005, MinSamples = 200, Confidence = 0.995 };
+
     /// <summary>
     /// Canary, on every candidate: the error rate fails when shown above the stable's at all and passes  when shown at
     /// most twice it plus 0.5 points (see <see cref="ErrorRate"/>); p99 latency fails when
@@ -29,11 +32,7 @@ public static class DefaultGates
     /// tighter bound only on thousands of candidate requests, and tens of thousands when the tail is noise that both
     /// versions share, as it is below a few milliseconds).
     /// </summary>
-    public static IReadOnlyList<GateSpec> Canary { get; } =
-    [
-        ErrorRate,
-        new GateSpec { Metric = GateMetric.LatencyP99, RelativeMargin = 0.2, PassRelativeMargin = 0.5, PassAbsoluteMargin = 0.005, MinSamples = 200, Confidence = 0.995 },
-    ];
+    public static IReadOnlyList<GateSpec> Canary { get; } = [ErrorRate, LatencyP99];
 
     /// <summary>
     /// Canary, for a candidate with a score output: the distribution of its scores is at most a KS distance of 0.3

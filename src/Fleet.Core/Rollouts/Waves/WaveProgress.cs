@@ -34,7 +34,7 @@ public static class WaveProgress
             return bakeLeft;
         }
 
-        // Candidate requests per second in this step's own window; labels per second since the wave started.
+        // Candidate requests per second in this step's own window (error rate, latency); labels per second since the wave started.
         var requestRate = baked > 0 ? judgement.StepRequests / baked : 0;
         var waveSeconds = Math.Max(0, (now - state.StartedAt).TotalSeconds);
         var seconds = bakeLeft;
@@ -46,7 +46,7 @@ public static class WaveProgress
         foreach (var gate in judgement.Gates.Where(g => g.Outcome == GateOutcome.Wait))
         {
             var pooled = gate.Pooled;
-            var rate = gate.Gate.Metric == GateMetric.ErrorRate ? requestRate : waveSeconds > 0 ? pooled.CandidateSamples / waveSeconds : 0;
+            var rate = WaveEvidence.CountsRequests(gate.Gate.Metric) ? requestRate : waveSeconds > 0 ? pooled.CandidateSamples / waveSeconds : 0;
             // Effective samples grow in proportion to the candidate's samples (the stable side grows with them).
             var perSample = pooled.CandidateSamples > 0 && pooled.Contrast.EffectiveSamples > 0 ? pooled.Contrast.EffectiveSamples / pooled.CandidateSamples : 1;
             var gateSeconds = rate > 0 && double.IsFinite(gate.MoreSamplesNeeded) ? gate.MoreSamplesNeeded / (perSample * rate) : double.PositiveInfinity;

@@ -38,7 +38,7 @@ public static class WaveSlices
     public static WaveSpec FromRollout(RolloutSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var gates = (spec.Gates ?? []).Where(g => WaveGates.CanPool(g.Metric))
+        var gates = (spec.Gates ?? []).Where(WaveGates.Pools)
             .Select(g => g with { RelativeMargin = g.PassRelativeMargin ?? g.RelativeMargin, AbsoluteMargin = g.PassAbsoluteMargin ?? g.AbsoluteMargin, PassRelativeMargin = null, PassAbsoluteMargin = null })
             .ToList();
         return new WaveSpec
@@ -56,7 +56,7 @@ public static class WaveSlices
 
     /// <summary>
     /// A slice's own look inside a wave: it never passes a step by itself, but it rolls back alone on a hard failure, and
-    /// on a failing gate that the wave cannot pool (latency, the score's distribution, output comparisons), which no
+    /// on a failing gate that the wave does not pool (the score's distribution, output comparisons, AUC, RMSE, the canary's default latency gate: see <see cref="WaveGates.Pools"/>), which no
     /// pooled verdict would otherwise judge.
     /// </summary>
     public static RolloutDecision Judge(string wave, RolloutState state, Judgement judgement, DateTimeOffset now, IReadOnlyList<GateVerdict>? verdicts = null)
@@ -73,7 +73,7 @@ public static class WaveSlices
             return End(state, RolloutPhase.RolledBack, now, $"wave {wave}: slice rolled back alone, hard failure without waiting: {judgement.Summary}");
         }
 
-        var unpooled = (verdicts ?? []).Where(v => v.Outcome == GateOutcome.Fail && !WaveGates.CanPool(v.Gate.Metric)).ToList();
+        var unpooled = (verdicts ?? []).Where(v => v.Outcome == GateOutcome.Fail && !WaveGates.Pools(v.Gate)).ToList();
         return unpooled.Count == 0
             ? new RolloutDecision(RolloutAction.Hold, state, state.Reason)
             : End(state, RolloutPhase.RolledBack, now, $"wave {wave}: slice rolled back alone, its own {string.Join("; ", unpooled.Select(v => v.Message))}");

@@ -129,8 +129,8 @@ public sealed record WaveSpec
 /// <summary>The gates a wave can pool across slices, and the defaults.</summary>
 public static class WaveGates
 {
-    /// <summary>Metrics whose per-slice contrasts pool: rates (Mantel-Haenszel) and means (inverse-variance).</summary>
-    public static IReadOnlyList<GateMetric> Poolable { get; } = [GateMetric.ErrorRate, GateMetric.Accuracy, GateMetric.Mae, GateMetric.LogLoss];
+    /// <summary>Metrics whose per-slice contrasts pool: rates (Mantel-Haenszel), means (inverse-variance) and latency percentiles (shares above the pooled stable percentile).</summary>
+    public static IReadOnlyList<GateMetric> Poolable { get; } = [GateMetric.ErrorRate, GateMetric.Accuracy, GateMetric.Mae, GateMetric.LogLoss, GateMetric.LatencyP50, GateMetric.LatencyP99];
 
     /// <summary>
     /// The default wave gate: the pooled error rate fails when shown more than 20% above the stable's (1% may become
@@ -157,4 +157,16 @@ public static class WaveGates
 
     /// <summary>Whether a metric's per-slice contrasts can be pooled.</summary>
     public static bool CanPool(GateMetric metric) => Poolable.Contains(metric);
+
+    /// <summary>
+    /// Whether a slice's gate becomes a gate of its wave: a poolable one, except the canary's default p99 latency gate,
+    /// which stays each slice's own guard (rolling the slice back alone when it fails) as before latency pooled. Pooled,
+    /// its pass margin (50% + 5 ms) takes about 1,500 candidate requests to show an identical log-normal candidate within, which
+    /// a quiet wave's first step gathers in many minutes; a latency gate the plan names is pooled.
+    /// </summary>
+    public static bool Pools(GateSpec gate)
+    {
+        ArgumentNullException.ThrowIfNull(gate);
+        return CanPool(gate.Metric) && gate != DefaultGates.LatencyP99;
+    }
 }
