@@ -297,6 +297,7 @@ public sealed class FleetClient : IDisposable
             HttpStatusCode.NotFound => new FleetNotFoundException(message),
             HttpStatusCode.Conflict => new FleetConflictException(message, conflicts),
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => new FleetAccessDeniedException(response.StatusCode, message),
+            HttpStatusCode.TooManyRequests => new FleetRateLimitedException(message, response.Headers.RetryAfter?.Delta),
             >= HttpStatusCode.InternalServerError => new FleetServerException(response.StatusCode, message),
             _ => new FleetBadRequestException(response.StatusCode, message),
         };

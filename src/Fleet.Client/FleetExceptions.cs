@@ -45,3 +45,10 @@ public sealed class FleetServerException(HttpStatusCode statusCode, string messa
 
 /// <summary>The server refused the caller: no or a bad API key (401), or a key without the role or model scope needed (403).</summary>
 public sealed class FleetAccessDeniedException(HttpStatusCode statusCode, string message) : FleetException(statusCode, message);
+
+/// <summary>The key is over its rate limit (429); <see cref="RetryAfter"/> says when the server will take the next request.</summary>
+public sealed class FleetRateLimitedException(string message, TimeSpan? retryAfter) : FleetException(HttpStatusCode.TooManyRequests, message)
+{
+    /// <summary>How long to wait before retrying, from the server's <c>Retry-After</c> header (null when it sent none).</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}

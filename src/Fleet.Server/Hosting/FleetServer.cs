@@ -94,10 +94,12 @@ public static class FleetServer
 
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddFleetAccess();
+        builder.Services.AddFleetRateLimits();
         var app = builder.Build();
         app.UseFleetResponseCompression();
         app.UseFleetErrors();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         app.MapInferenceApi();
         app.MapInferenceGrpc();
