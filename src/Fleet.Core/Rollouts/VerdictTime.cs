@@ -113,7 +113,7 @@ public static class VerdictTime
                 contrast = Contrast.TwoProportionsWithin(p * n, n, p * stable, stable, gate.PassMargin);
                 break;
             case GateMetric.LatencyP50 or GateMetric.LatencyP99:
-                var q = gate.Metric == GateMetric.LatencyP50 ? 0.5 : 0.99;
+                var q = gate.Metric.LatencyPercentile();
                 var allowed = Math.Log(1 + gate.PassMargin.Relative) / AssumedLatencySigma;
                 var above = 1 - NormalDistribution.Cdf((q == 0.5 ? 0 : 2.3263478740408408) + allowed);
                 contrast = Contrast.TwoProportionsWithin(above * n, n, (1 - q) * stable, stable, Margin.None);

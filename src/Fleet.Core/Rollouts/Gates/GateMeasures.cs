@@ -61,8 +61,7 @@ internal static class GateMeasures
             GateMetric.ErrorRate => new Reading(
                 candidate.ErrorRate, stable.ErrorRate, candidate.Requests, stable.Requests, margin.Allowed(stable.ErrorRate, higherIsBetter: false),
                 Proportions(candidate.Errors, candidate.Requests, stable.Errors, stable.Requests, higherIsBetter: false), "requests", Percent, MarginText(margin, Points)),
-            GateMetric.LatencyP50 => Latency(0.50, candidate.Latency, stable.Latency, margin, within, describe),
-            GateMetric.LatencyP99 => Latency(0.99, candidate.Latency, stable.Latency, margin, within, describe),
+            GateMetric.LatencyP50 or GateMetric.LatencyP99 => Latency(gate.Metric.LatencyPercentile(), candidate.Latency, stable.Latency, margin, within, describe),
             GateMetric.Accuracy => new Reading(
                 candidate.Quality.Accuracy, stable.Quality.Accuracy, candidate.Quality.Judged, stable.Quality.Judged, margin.Allowed(stable.Quality.Accuracy, higherIsBetter: true),
                 Proportions(candidate.Quality.Correct, candidate.Quality.Judged, stable.Quality.Correct, stable.Quality.Judged, higherIsBetter: true),
@@ -128,9 +127,9 @@ internal static class GateMeasures
             return (steps[0].Candidate, steps[0].Stable);
         }
 
-        var latency = metric is GateMetric.LatencyP50 or GateMetric.LatencyP99;
+        var latency = metric.IsLatency();
         var outputs = metric is GateMetric.OutputDistribution;
-        var quality = metric is GateMetric.Accuracy or GateMetric.Auc or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse;
+        var quality = metric.IsQuality();
         VersionObservation Merge(Func<StepObservation, VersionObservation> side)
         {
             var merged = new VersionObservation { Requests = steps.Sum(step => side(step).Requests), Errors = steps.Sum(step => side(step).Errors) };

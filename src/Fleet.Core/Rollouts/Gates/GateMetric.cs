@@ -58,4 +58,15 @@ public static class GateMetricKinds
 {
     /// <summary>Whether the metric judges quality on joined outcomes (labels or values).</summary>
     public static bool IsQuality(this GateMetric metric) => metric is GateMetric.Accuracy or GateMetric.Auc or GateMetric.LogLoss or GateMetric.Mae or GateMetric.Rmse;
+
+    /// <summary>Whether the metric judges a latency percentile of successful requests.</summary>
+    public static bool IsLatency(this GateMetric metric) => metric is GateMetric.LatencyP50 or GateMetric.LatencyP99;
+
+    /// <summary>The percentile a latency metric judges: 0.5 for p50, 0.99 for p99.</summary>
+    public static double LatencyPercentile(this GateMetric metric) => metric switch
+    {
+        GateMetric.LatencyP50 => 0.5,
+        GateMetric.LatencyP99 => 0.99,
+        _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "not a latency metric"),
+    };
 }

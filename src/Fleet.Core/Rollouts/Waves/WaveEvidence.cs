@@ -35,7 +35,7 @@ public static class WaveEvidence
                 windows.Select(w => new RateStratum(w.Candidate.Quality.Correct, w.Candidate.Quality.Judged, w.Stable.Quality.Correct, w.Stable.Quality.Judged)), margin, higherIsBetter: true),
             GateMetric.Mae => StratifiedMeanDifference.Pool(windows.Select(w => new MeanStratum(w.Candidate.Quality.AbsoluteErrors, w.Stable.Quality.AbsoluteErrors)), margin),
             GateMetric.LogLoss => StratifiedMeanDifference.Pool(windows.Select(w => new MeanStratum(w.Candidate.Quality.LogLosses, w.Stable.Quality.LogLosses)), margin),
-            GateMetric.LatencyP50 or GateMetric.LatencyP99 => StratifiedLatencyQuantile.Pool(Percentile(gate.Metric), windows.Select(w => new LatencyStratum(w.Candidate.Latency, w.Stable.Latency)), margin),
+            GateMetric.LatencyP50 or GateMetric.LatencyP99 => StratifiedLatencyQuantile.Pool(gate.Metric.LatencyPercentile(), windows.Select(w => new LatencyStratum(w.Candidate.Latency, w.Stable.Latency)), margin),
             _ => throw new ArgumentException($"{gate.DisplayName} cannot be pooled across slices", nameof(gate)),
         };
     }
@@ -67,7 +67,7 @@ public static class WaveEvidence
             GateMetric.ErrorRate => StratifiedRateDifference.Pool(windows.Select(w => new RateStratum(w.Candidate.Errors, w.Candidate.Requests, w.Stable.Errors, w.Stable.Requests)), margin, atEdge: true),
             GateMetric.Accuracy => StratifiedRateDifference.Pool(
                 windows.Select(w => new RateStratum(w.Candidate.Quality.Correct, w.Candidate.Quality.Judged, w.Stable.Quality.Correct, w.Stable.Quality.Judged)), margin, higherIsBetter: true, atEdge: true),
-            GateMetric.LatencyP50 or GateMetric.LatencyP99 => StratifiedLatencyQuantile.Pool(Percentile(gate.Metric), windows.Select(w => new LatencyStratum(w.Candidate.Latency, w.Stable.Latency)), margin, within: true),
+            GateMetric.LatencyP50 or GateMetric.LatencyP99 => StratifiedLatencyQuantile.Pool(gate.Metric.LatencyPercentile(), windows.Select(w => new LatencyStratum(w.Candidate.Latency, w.Stable.Latency)), margin, within: true),
             _ => Pool(gate with { RelativeMargin = margin.Relative, AbsoluteMargin = margin.Absolute, PassRelativeMargin = null, PassAbsoluteMargin = null }, slices),
         };
     }
@@ -78,14 +78,9 @@ public static class WaveEvidence
     /// <summary>Whether higher values of the metric are better.</summary>
     public static bool HigherIsBetter(GateMetric metric) => metric is GateMetric.Accuracy;
 
-    /// <summary>Whether the gate judges a latency percentile (its contrast in shares of requests, its values in seconds).</summary>
-    public static bool IsLatency(GateMetric metric) => metric is GateMetric.LatencyP50 or GateMetric.LatencyP99;
-
     /// <summary>Whether the metric's samples are requests (so they grow with the step's traffic), not labels.</summary>
-    public static bool CountsRequests(GateMetric metric) => metric == GateMetric.ErrorRate || IsLatency(metric);
+    public static bool CountsRequests(GateMetric metric) => metric == GateMetric.ErrorRate || metric.IsLatency();
 
     /// <summary>What a sample of the metric is, plural.</summary>
     public static string SampleNoun(GateMetric metric) => CountsRequests(metric) ? "requests" : "labels";
-
-    private static double Percentile(GateMetric metric) => metric == GateMetric.LatencyP50 ? 0.50 : 0.99;
 }

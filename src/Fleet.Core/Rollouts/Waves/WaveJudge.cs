@@ -130,7 +130,7 @@ public static class WaveJudge
             {
                 SequentialComparison.Worse => $"worse than stable by more than {allowance} at {confidence} confidence",
                 SequentialComparison.NotWorse => $"no worse than stable by more than {PassAllowance(gate)} at {confidence} confidence",
-                _ => Invariant($"not yet shown within {PassAllowance(gate)} of stable nor beyond {(WaveEvidence.HasPassMargin(gate) ? allowance : "it")} at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : WaveEvidence.IsLatency(gate.Metric) ? " points of requests slower than allowed" : "")}{horizon})"),
+                _ => Invariant($"not yet shown within {PassAllowance(gate)} of stable nor beyond {(WaveEvidence.HasPassMargin(gate) ? allowance : "it")} at {confidence} confidence (excess over the allowed value {Signed(pooled.Contrast.Excess * Unit(gate))} ± {Number(test.StandardError * Unit(gate))}{(WaveEvidence.IsRate(gate.Metric) ? " points" : gate.Metric.IsLatency() ? " points of requests slower than allowed" : "")}{horizon})"),
             };
         return new WaveGateVerdict(gate, outcome, comparison, pooled, test.Statistic, test.Threshold, $"{head}: {words}", more);
     }
@@ -217,13 +217,13 @@ public static class WaveJudge
 
     private static string Head(GateSpec gate, PooledContrast pooled, string where)
     {
-        Func<double, string> format = WaveEvidence.IsRate(gate.Metric) ? Percent : WaveEvidence.IsLatency(gate.Metric) ? Seconds : Number;
+        Func<double, string> format = WaveEvidence.IsRate(gate.Metric) ? Percent : gate.Metric.IsLatency() ? Seconds : Number;
         return Invariant($"{gate.DisplayName} {format(pooled.Candidate)} vs stable {format(pooled.Stable)} {where} (n={pooled.CandidateSamples} vs {pooled.StableSamples})");
     }
 
     private static string Allowance(GateSpec gate)
     {
-        Func<double, string> absolute = WaveEvidence.IsRate(gate.Metric) ? Points : WaveEvidence.IsLatency(gate.Metric) ? Seconds : Number;
+        Func<double, string> absolute = WaveEvidence.IsRate(gate.Metric) ? Points : gate.Metric.IsLatency() ? Seconds : Number;
         return (gate.RelativeMargin > 0, gate.AbsoluteMargin > 0) switch
         {
             (true, true) => Invariant($"{gate.RelativeMargin * 100:0.##}% + {absolute(gate.AbsoluteMargin)}"),
@@ -238,5 +238,5 @@ public static class WaveJudge
         : Allowance(gate);
 
     // Rates and latency percentiles (judged as shares of requests above the allowed latency) read in percentage points, means in their own unit.
-    private static double Unit(GateSpec gate) => WaveEvidence.IsRate(gate.Metric) || WaveEvidence.IsLatency(gate.Metric) ? 100 : 1;
+    private static double Unit(GateSpec gate) => WaveEvidence.IsRate(gate.Metric) || gate.Metric.IsLatency() ? 100 : 1;
 }
