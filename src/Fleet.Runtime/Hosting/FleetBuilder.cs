@@ -54,6 +54,22 @@ public sealed class FleetBuilder
         return this;
     }
 
+    /// <summary>Chooses the storage kind in code, then applies <paramref name="configure"/> to its options after configuration.</summary>
+    internal FleetBuilder UseStorage<TOptions>(string kind, Action<TOptions>? configure)
+        where TOptions : class => UseStorage(kind).Configure(configure);
+
+    /// <summary>Chooses the artifact kind in code, then applies <paramref name="configure"/> to its options after configuration.</summary>
+    internal FleetBuilder UseArtifacts<TOptions>(string kind, Action<TOptions>? configure)
+        where TOptions : class => UseArtifacts(kind).Configure(configure);
+
+    /// <summary>Binds a storage kind's options from <c>Fleet:Storage</c>, checked at start-up by <paramref name="problems"/> only when <paramref name="kind"/> is chosen.</summary>
+    internal void AddStorageOptions<TOptions>(string kind, Func<TOptions, IEnumerable<string>> problems)
+        where TOptions : class => AddKindOptions(FleetStorageOptions.Section, sp => ChosenStorage(sp) == kind, problems);
+
+    /// <summary>Binds an artifact kind's options from <c>Fleet:Artifacts</c>, checked at start-up by <paramref name="problems"/> only when <paramref name="kind"/> is chosen.</summary>
+    internal void AddArtifactOptions<TOptions>(string kind, Func<TOptions, IEnumerable<string>> problems)
+        where TOptions : class => AddKindOptions(FleetArtifactOptions.Section, sp => ChosenArtifacts(sp) == kind, problems);
+
     /// <summary>The storage kind chosen (validated: an unknown kind fails naming the valid ones).</summary>
     internal string ChosenStorage(IServiceProvider services) => Find(_storage, services.GetRequiredService<IOptions<FleetStorageOptions>>().Value.Kind)!.Name;
 
@@ -73,6 +89,25 @@ public sealed class FleetBuilder
 
     /// <summary>The problem with an artifact kind's name, like <see cref="StorageProblems"/>.</summary>
     internal IEnumerable<string> ArtifactProblems(FleetArtifactOptions options) => Problems(_artifacts, FleetArtifactOptions.Section, "an artifact", options.Kind);
+
+    private FleetBuilder Configure<TOptions>(Action<TOptions>? configure)
+        where TOptions : class
+    {
+        if (configure is not null)
+        {
+            Services.Configure(configure);
+        }
+
+        return this;
+    }
+
+    // A kind's options sit in the section its kind is chosen in; those of a kind not chosen are never checked.
+    private void AddKindOptions<TOptions>(string section, Func<IServiceProvider, bool> chosen, Func<TOptions, IEnumerable<string>> problems)
+        where TOptions : class
+    {
+        Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        Services.AddSingleton<IValidateOptions<TOptions>>(sp => new NamedProblems<TOptions>(o => chosen(sp) ? problems(o) : []));
+    }
 
     private FleetBuilder Add(List<BackendKind> kinds, string kind, Action<FleetBuilder, string> register, Func<IServiceProvider, object> describe)
     {

@@ -8,47 +8,25 @@ namespace Fleet.Runtime.Hosting;
 public static class FleetBuilderArtifactExtensions
 {
     /// <summary>Keeps artifacts in a local folder (the default); <paramref name="configure"/> runs after configuration.</summary>
-    public static FleetBuilder UseLocalArtifacts(this FleetBuilder fleet, Action<LocalArtifactOptions>? configure = null)
-    {
-        fleet.UseArtifacts(FleetArtifactKinds.Local);
-        if (configure is not null)
-        {
-            fleet.Services.Configure(configure);
-        }
-
-        return fleet;
-    }
+    public static FleetBuilder UseLocalArtifacts(this FleetBuilder fleet, Action<LocalArtifactOptions>? configure = null) =>
+        fleet.UseArtifacts(FleetArtifactKinds.Local, configure);
 
     /// <summary>Registers the local kind's store under <paramref name="kind"/>; built only when the kind is chosen.</summary>
     internal static void AddLocalArtifacts(FleetBuilder fleet, string kind)
     {
-        var services = fleet.Services;
-        services.AddOptions<LocalArtifactOptions>().BindConfiguration(FleetArtifactOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LocalArtifactOptions>>(sp =>
-            new NamedProblems<LocalArtifactOptions>(o => fleet.ChosenArtifacts(sp) == kind ? o.Validate() : []));
-        services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) => new LocalArtifactStore(LocalArtifactPath(sp)));
+        fleet.AddArtifactOptions<LocalArtifactOptions>(kind, o => o.Validate());
+        fleet.Services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) => new LocalArtifactStore(LocalArtifactPath(sp)));
     }
 
     /// <summary>Keeps artifacts in an Azure Blob Storage container, shared by every silo; <paramref name="configure"/> runs after configuration.</summary>
-    public static FleetBuilder UseAzureBlobArtifacts(this FleetBuilder fleet, Action<AzureBlobArtifactOptions>? configure = null)
-    {
-        fleet.UseArtifacts(FleetArtifactKinds.AzureBlob);
-        if (configure is not null)
-        {
-            fleet.Services.Configure(configure);
-        }
-
-        return fleet;
-    }
+    public static FleetBuilder UseAzureBlobArtifacts(this FleetBuilder fleet, Action<AzureBlobArtifactOptions>? configure = null) =>
+        fleet.UseArtifacts(FleetArtifactKinds.AzureBlob, configure);
 
     /// <summary>Registers the azure-blob kind's store under <paramref name="kind"/>; built only when the kind is chosen.</summary>
     internal static void AddAzureBlobArtifacts(FleetBuilder fleet, string kind)
     {
-        var services = fleet.Services;
-        services.AddOptions<AzureBlobArtifactOptions>().BindConfiguration(FleetArtifactOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AzureBlobArtifactOptions>>(sp =>
-            new NamedProblems<AzureBlobArtifactOptions>(o => fleet.ChosenArtifacts(sp) == kind ? o.Validate() : []));
-        services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) =>
+        fleet.AddArtifactOptions<AzureBlobArtifactOptions>(kind, o => o.Validate());
+        fleet.Services.AddKeyedSingleton<IArtifactStore>(kind, (sp, _) =>
             AzureBlobArtifactStore.Create(sp.GetRequiredService<IOptions<AzureBlobArtifactOptions>>().Value));
     }
 

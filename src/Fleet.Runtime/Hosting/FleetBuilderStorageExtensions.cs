@@ -11,24 +11,14 @@ namespace Fleet.Runtime.Hosting;
 public static class FleetBuilderStorageExtensions
 {
     /// <summary>Keeps Fleet's state in the embedded SQLite file (the default); <paramref name="configure"/> runs after configuration.</summary>
-    public static FleetBuilder UseEmbeddedStorage(this FleetBuilder fleet, Action<EmbeddedStorageOptions>? configure = null)
-    {
-        fleet.UseStorage(FleetStorageKinds.Embedded);
-        if (configure is not null)
-        {
-            fleet.Services.Configure(configure);
-        }
-
-        return fleet;
-    }
+    public static FleetBuilder UseEmbeddedStorage(this FleetBuilder fleet, Action<EmbeddedStorageOptions>? configure = null) =>
+        fleet.UseStorage(FleetStorageKinds.Embedded, configure);
 
     /// <summary>Registers the embedded kind's services under <paramref name="kind"/>; built only when the kind is chosen.</summary>
     internal static void AddEmbeddedStorage(FleetBuilder fleet, string kind)
     {
         var services = fleet.Services;
-        services.AddOptions<EmbeddedStorageOptions>().BindConfiguration(FleetStorageOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<EmbeddedStorageOptions>>(sp =>
-            new NamedProblems<EmbeddedStorageOptions>(o => fleet.ChosenStorage(sp) == kind ? o.Validate() : []));
+        fleet.AddStorageOptions<EmbeddedStorageOptions>(kind, o => o.Validate());
         services.AddSingleton(sp => new SqliteDatabase(
             EmbeddedDatabasePath(sp),
             SqliteModelCatalog.Schema + SqliteSliceStore.Schema + SqliteEventFeed.Schema + SqliteReminderTable.Schema + SqliteWaveStore.Schema + SqliteApiKeyStore.Schema
