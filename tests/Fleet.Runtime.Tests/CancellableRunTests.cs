@@ -39,7 +39,10 @@ public sealed class CancellableRunTests(ITestOutputHelper output)
         using var cancellation = new CancellationTokenSource();
         var started = Stopwatch.StartNew();
         // 2,000 products of 512 x 512 matrices: seconds of work, stopped after a fraction of it.
-        var run = Task.Run(async () => await InferenceEngine.RunAsync(model, [Rows(Size, 1)], null, cancellation.Token));
+        // On a thread of its own: a pool thread can start late when other test classes load the pool, and a run that had
+        // not started when the token was cancelled is stopped before it, not midway.
+        var run = Task.Factory.StartNew(() => InferenceEngine.RunAsync(model, [Rows(Size, 1)], null, cancellation.Token).AsTask(),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         await Task.Delay(300);
         Assert.False(run.IsCompleted, "the run finished before it could be cancelled: the model is too fast for this test");
         var cancelledAt = started.Elapsed;
