@@ -40,27 +40,9 @@ internal sealed partial class GrpcErrorInterceptor(FleetMetrics metrics, ILogger
         {
             throw new RpcException(new Status(StatusCode.Unavailable, e.Message, e));
         }
-        catch (Fleet.Core.Errors.InferenceTimeoutException e)
-        {
-            FleetExceptionHandler.LogTimeout(logger, context.Method, e.Message);
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, e.Message));
-        }
         catch (Exception e) when (FleetExceptionHandler.Classify(e) is { } status)
         {
-            if (status >= 500)
-            {
-                LogServerError(logger, e, context.Method);
-            }
-            else
-            {
-                metrics.Rejected(status switch
-                {
-                    404 => "not_found",
-                    413 => "too_large",
-                    _ => "bad_request",
-                });
-            }
-
+            FleetExceptionHandler.Observe(metrics, logger, e, status, context.Method, inference: true, LogServerError);
             throw new RpcException(new Status(GrpcStatusMap.FromHttp(status), FleetExceptionHandler.Message(e), e));
         }
     }

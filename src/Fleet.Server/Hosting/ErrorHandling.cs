@@ -57,23 +57,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
             return false;
         }
 
-        if (exception is InferenceTimeoutException)
-        {
-            LogTimeout(logger, context.Request.Path, exception.Message);
-        }
-        else if (status >= 500)
-        {
-            LogServerError(logger, exception, context.Request.Path);
-        }
-        else if (ErrorHandling.IsInference(context))
-        {
-            metrics.Rejected(status switch
-            {
-                404 => "not_found",
-                413 => "too_large",
-                _ => "bad_request",
-            });
-        }
+        Observe(metrics, logger, exception, status, context.Request.Path, ErrorHandling.IsInference(context), LogServerError);
 
         var message = status == 404 && UnimplementedExtensions.Describe(context.Request.Path) is { } unimplemented ? unimplemented : Message(exception, context);
         var problem = new ProblemDetails { Status = status, Title = Title(status), Detail = message };
@@ -85,6 +69,33 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
 
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>
+    /// What an answered failure leaves behind, the same for REST and gRPC: a failure of the server's is logged with its
+    /// exception by <paramref name="logServerError"/>, a stopped run (the server's own timeout) as one line without a
+    /// stack trace, and a caller's mistake on the inference API is counted by reason.
+    /// </summary>
+    internal static void Observe(
+        FleetMetrics metrics, ILogger logger, Exception exception, int status, string where, bool inference, Action<ILogger, Exception, string> logServerError)
+    {
+        if (exception is InferenceTimeoutException)
+        {
+            LogTimeout(logger, where, exception.Message);
+        }
+        else if (status >= 500)
+        {
+            logServerError(logger, exception, where);
+        }
+        else if (inference)
+        {
+            metrics.Rejected(status switch
+            {
+                404 => "not_found",
+                413 => "too_large",
+                _ => "bad_request",
+            });
+        }
     }
 
     internal static int? Classify(Exception e) => e switch
@@ -128,7 +139,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
 
     // One line, no stack trace: the timeout is the server's own limit doing its job.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {Path} stopped: {Reason}")]
-    internal static partial void LogTimeout(ILogger logger, string path, string reason);
+    private static partial void LogTimeout(ILogger logger, string path, string reason);
 }
 
 /// <summary>Writes the inference API's errors as <c>{"error": "..."}</c>, the Open Inference Protocol's error body.</summary>
