@@ -28,23 +28,19 @@ internal static class KeyRateLimits
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
             .Validate(o => !o.Validate().Any(), "Fleet rate limits are invalid")
             .ValidateOnStart();
-        services.AddRateLimiter(limiter =>
+        // Read once at start-up; with no rate set, no limiter sits on the request path at all.
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitOptions>>((limiter, limits) =>
         {
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string Key, string Kind)>(context =>
+            var options = limits.Value;
+            if (options.InferencePerSecond <= 0 && options.ManagementPerSecond <= 0)
             {
-                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
-                var key = context.User.KeyId();
-                var inference = IsInference(context);
-                var rate = inference ? options.InferencePerSecond : options.ManagementPerSecond;
-                if (key is null || rate <= 0 || IsExempt(context) || (options.ExemptAdmin && context.User.HasClaim(FleetClaims.Role, AccessRoles.Admin)))
-                {
-                    return RateLimitPartition.GetNoLimiter((string.Empty, string.Empty));
-                }
+                return;
+            }
 
-                return RateLimitPartition.GetTokenBucketLimiter((key, inference ? InferenceKind : ManagementKind), _ => Bucket(rate, options.BurstSeconds));
-            });
-            limiter.OnRejected = RejectAsync;
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, (string Key, string Kind)>(context => Partition(context, options));
+            limiter.OnRejected = (rejected, _) => RejectAsync(rejected, options);
         });
+        services.AddRateLimiter(_ => { });
         return services;
     }
 
@@ -65,10 +61,22 @@ internal static class KeyRateLimits
         };
     }
 
-    private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    private static RateLimitPartition<(string Key, string Kind)> Partition(HttpContext context, RateLimitOptions options)
+    {
+        var key = context.User.KeyId();
+        var inference = IsInference(context);
+        var rate = inference ? options.InferencePerSecond : options.ManagementPerSecond;
+        if (key is null || rate <= 0 || IsExempt(context) || (options.ExemptAdmin && context.User.HasClaim(FleetClaims.Role, AccessRoles.Admin)))
+        {
+            return RateLimitPartition.GetNoLimiter((string.Empty, string.Empty));
+        }
+
+        return RateLimitPartition.GetTokenBucketLimiter((key, inference ? InferenceKind : ManagementKind), _ => Bucket(rate, options.BurstSeconds));
+    }
+
+    private static async ValueTask RejectAsync(OnRejectedContext rejected, RateLimitOptions options)
     {
         var context = rejected.HttpContext;
-        var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var inference = IsInference(context);
         var (rate, option) = inference
             ? (options.InferencePerSecond, nameof(RateLimitOptions.InferencePerSecond))
