@@ -25,13 +25,7 @@ public sealed class ExactInputsTests(FleetServerFixture server) : IClassFixture<
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
-    private async Task<double> ModelErrors(string model)
-    {
-        var metrics = await server.Http.GetStringAsync("metrics");
-        return metrics.Split('\n')
-            .Where(l => l.StartsWith("fleet_prediction_errors_total{", StringComparison.Ordinal) && l.Contains($"model=\"{model}\"", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private Task<double> ModelErrors(string model) => ServerTestData.MetricSumAsync(server.Http, "fleet_prediction_errors_total", $"model=\"{model}\"");
 
     [Fact]
     public async Task Inputs_whose_batches_differ_are_400_naming_them_and_not_counted_as_the_model_s_error()

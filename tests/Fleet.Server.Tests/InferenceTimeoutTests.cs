@@ -51,12 +51,7 @@ public sealed class InferenceTimeoutTests(InferenceTimeoutTests.ShortTimeout ser
         return new StringContent(body.Append("]}]}").ToString(), Encoding.UTF8, "application/json");
     }
 
-    private async Task<double> TimeoutsOfAsync(string model)
-    {
-        var metrics = await server.Http.GetStringAsync("metrics");
-        var line = metrics.Split('\n').SingleOrDefault(l => l.StartsWith("fleet_inference_timeouts_total{", StringComparison.Ordinal) && l.Contains($"model=\"{model}\"", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-    }
+    private Task<double> TimeoutsOfAsync(string model) => ServerTestData.MetricSumAsync(server.Http, "fleet_inference_timeouts_total", $"model=\"{model}\"");
 
     [Fact]
     public async Task A_run_past_the_timeout_is_a_504_naming_the_limit_and_the_model_then_answers_at_once()

@@ -28,4 +28,13 @@ internal static class ServerTestData
 
         return form;
     }
+
+    /// <summary>The sum of a series' values on the server's <c>/metrics</c>, over its lines whose labels contain <paramref name="label"/> (0 when there are none).</summary>
+    public static async Task<double> MetricSumAsync(HttpClient http, string series, string label)
+    {
+        var metrics = await http.GetStringAsync("metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith(series + "{", StringComparison.Ordinal) && l.Contains(label, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 }
