@@ -13,6 +13,7 @@ using static Fleet.Server.Tests.Grpc.GrpcClients;
 namespace Fleet.Server.Tests;
 
 /// <summary>The server's inference timeout: a run past it is stopped and answered 504 / DEADLINE_EXCEEDED naming the limit; the model goes on serving.</summary>
+[Collection(OwnMetricsGroup.Name)]
 public sealed class InferenceTimeoutTests(InferenceTimeoutTests.ShortTimeout server) : IClassFixture<InferenceTimeoutTests.ShortTimeout>, IDisposable
 {
     private const int Size = 512;

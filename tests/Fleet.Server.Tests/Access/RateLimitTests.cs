@@ -12,6 +12,7 @@ using static Fleet.Server.Tests.ServerTestData;
 namespace Fleet.Server.Tests.Access;
 
 /// <summary>Per-key rate limits: each key its own bucket, a 429 with Retry-After (RESOURCE_EXHAUSTED over gRPC) naming the limit.</summary>
+[Collection(OwnMetricsGroup.Name)]
 public sealed class RateLimitTests(RateLimitTests.Limited server) : IClassFixture<RateLimitTests.Limited>, IDisposable
 {
     /// <summary>One prediction per key every 10 s (a burst of one), three management requests per key a second.</summary>
