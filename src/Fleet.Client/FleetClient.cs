@@ -208,9 +208,20 @@ public sealed class FleetClient : IDisposable
     public Task<VersionInfo> GetVersionAsync(string model, string version, CancellationToken cancellationToken = default) =>
         GetAsync<VersionInfo>($"api/v1/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}", cancellationToken);
 
+    /// <summary>
+    /// Replaces a version's metadata (description, tags, training data, metrics, labels...) and answers the version;
+    /// the change is recorded in the model's history. score_output and score_class stay as pushed.
+    /// </summary>
+    public Task<VersionInfo> SetVersionMetadataAsync(string model, string version, VersionMetadata metadata, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<VersionInfo>(HttpMethod.Put, $"api/v1/models/{Uri.EscapeDataString(model)}/versions/{Uri.EscapeDataString(version)}/metadata", metadata, cancellationToken);
+
     /// <summary>One slice's deployment and traffic.</summary>
     public Task<SliceStatus> GetSliceAsync(string model, string slice, CancellationToken cancellationToken = default) =>
         GetAsync<SliceStatus>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}", cancellationToken);
+
+    /// <summary>The model's latest <paramref name="limit"/> events, oldest first: versions pushed and changed, every slice's deployments and rollout decisions.</summary>
+    public Task<ModelHistory> GetModelHistoryAsync(string model, int limit = 100, CancellationToken cancellationToken = default) =>
+        GetAsync<ModelHistory>($"api/v1/models/{Uri.EscapeDataString(model)}/history?limit={limit}", cancellationToken);
 
     /// <summary>A slice's history after event <paramref name="after"/>, oldest first.</summary>
     public Task<SliceHistory> GetHistoryAsync(string model, string slice, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>

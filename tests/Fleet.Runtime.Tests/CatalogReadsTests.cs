@@ -100,6 +100,10 @@ public sealed class CatalogReadsTests : IAsyncLifetime
 
         public Task<(VersionInfo Version, bool Created)> AddVersionAsync(VersionInfo version) => inner.AddVersionAsync(version);
 
+        public Task ReplaceVersionAsync(VersionInfo version, VersionEvent recorded) => inner.ReplaceVersionAsync(version, recorded);
+
+        public Task<IReadOnlyList<VersionEvent>> ListVersionEventsAsync(string model, CancellationToken cancellationToken = default) => Counted(inner.ListVersionEventsAsync(model, cancellationToken));
+
         public Task<IReadOnlyList<VersionInfo>> FindVersionsAsync(string model, string reference, int limit = 2, CancellationToken cancellationToken = default) =>
             Counted(inner.FindVersionsAsync(model, reference, limit, cancellationToken));
 

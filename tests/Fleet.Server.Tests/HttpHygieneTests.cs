@@ -83,6 +83,34 @@ public sealed class HttpHygieneTests(FleetServerFixture server) : IClassFixture<
     }
 
     [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public async Task Compressed_management_bodies_are_decompressed(string encoding)
+    {
+        var model = await Deployed();
+        var plan = """{"strategy":"canary","steps":[10,100]}"""u8.ToArray();
+        using var response = await server.Http.PutAsync($"api/v1/models/{model}/rollout-defaults", Encoded(Compress(plan, encoding), encoding));
+        var body = await JsonBody(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("canary", body.GetProperty("strategy").GetString());
+        Assert.Equal([10d, 100d], body.GetProperty("steps").EnumerateArray().Select(s => s.GetDouble()));
+    }
+
+    [Fact]
+    public async Task A_management_decompression_bomb_is_413_stating_the_limit()
+    {
+        var model = await Deployed();
+        var limit = server.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Fleet.Server.Hosting.ServerOptions>>().Value.MaxManagementRequestBytes;
+        var padded = Encoding.UTF8.GetBytes("{\"strategy\":\"canary\",\"reason\":\"" + new string('a', (int)limit * 3) + "\"}");
+        var bomb = Compress(padded, "gzip");
+        Assert.True(bomb.Length < limit);
+        using var response = await server.Http.PutAsync($"api/v1/models/{model}/rollout-defaults", Encoded(bomb, "gzip"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains(limit.ToString(System.Globalization.CultureInfo.InvariantCulture), (await JsonBody(response)).GetProperty("error").GetString());
+    }
+
+    [Theory]
     [InlineData("gzip", "not valid gzip data")]
     [InlineData("br", "not valid br data")]
     [InlineData("deflate", "not valid deflate data")]

@@ -4,7 +4,7 @@ namespace Fleet.Cli.Commands;
 
 /// <summary>
 /// <c>fleet history MODEL [--slice KEY] [--after SEQ] [--limit N]</c>: every change of a slice with its actor, reason
-/// and gate numbers; without <c>--slice</c>, the model's latest events across its slices.
+/// and gate numbers; without <c>--slice</c>, the model's latest events: its versions pushed and changed, and every slice's.
 /// </summary>
 internal static class HistoryCommand
 {
@@ -12,7 +12,7 @@ internal static class HistoryCommand
     public static Command Create(CliHost host)
     {
         var model = new Argument<string>("model") { Description = "The model's name" };
-        var slice = new Option<string>("--slice") { Description = "The slice (default: every slice of the model, latest events first merged by time)", HelpName = "KEY" };
+        var slice = new Option<string>("--slice") { Description = "The slice (default: the whole model: versions pushed and changed, every slice's events, by time)", HelpName = "KEY" };
         var after = new Option<long?>("--after") { Description = "Only events after this sequence number (with --slice)", HelpName = "SEQ" };
         var limit = new Option<int?>("--limit") { Description = "Without --slice: how many of the latest events to show (default 50)", HelpName = "N" };
         var command = new Command("history", "Show a slice's or a model's history: who changed what, and why Fleet decided what it decided") { model, slice, after, limit };
@@ -23,31 +23,43 @@ internal static class HistoryCommand
                 result.AddError("--after numbers one slice's events: give --slice too");
             }
 
-            if (result.GetValue(limit) is < 1)
+            if (result.GetValue(limit) is < 1 or > 10_000)
             {
-                result.AddError("--limit must be at least 1");
+                result.AddError("--limit must be between 1 and 10000");
             }
         });
         command.SetAction(host.Action(async (session, parse, cancellationToken) =>
         {
             var name = parse.GetRequiredValue(model);
-            var events = parse.GetValue(slice) is { } key
-                ? (await session.Client.GetHistoryAsync(name, key, parse.GetValue(after) ?? 0, 10_000, cancellationToken)).Events
-                : await ModelHistoryAsync(session, name, parse.GetValue(limit) ?? 50, cancellationToken);
-            if (session.Json)
+            if (parse.GetValue(slice) is { } key)
             {
-                session.WriteJson(new Fleet.Contracts.Management.SliceHistory(name, parse.GetValue(slice) ?? "*", events));
+                var history = await session.Client.GetHistoryAsync(name, key, parse.GetValue(after) ?? 0, 10_000, cancellationToken);
+                if (session.Json)
+                {
+                    session.WriteJson(history);
+                    return ExitCodes.Success;
+                }
+
+                foreach (var e in history.Events)
+                {
+                    await WriteAsync(session.Output, $"#{e.Seq} {Display.Time(e.Time)} {e.Type} by {e.Actor}: {e.Message}", e.Gates);
+                }
+
                 return ExitCodes.Success;
             }
 
-            var showSlice = parse.GetValue(slice) is null;
-            foreach (var e in events)
+            var timeline = await session.Client.GetModelHistoryAsync(name, parse.GetValue(limit) ?? 50, cancellationToken);
+            if (session.Json)
             {
-                await session.Output.WriteLineAsync($"#{e.Seq} {Display.Time(e.Time)} {(showSlice ? e.Slice + " " : "")}{e.Type} by {e.Actor}: {e.Message}");
-                foreach (var gate in e.Gates ?? [])
-                {
-                    await session.Output.WriteLineAsync($"    {gate.Outcome}: {gate.Message}");
-                }
+                session.WriteJson(timeline);
+                return ExitCodes.Success;
+            }
+
+            foreach (var e in timeline.Events)
+            {
+                // A version's own events (its push, its metadata) have no slice and no sequence number.
+                var where = e.Slice is null ? $"- {Display.Time(e.Time)} @{Display.ShortVersion(e.Version)}" : $"#{e.Seq} {Display.Time(e.Time)} {e.Slice}";
+                await WriteAsync(session.Output, $"{where} {e.Type} by {e.Actor}: {e.Message}", e.Gates);
             }
 
             return ExitCodes.Success;
@@ -55,33 +67,12 @@ internal static class HistoryCommand
         return command;
     }
 
-    // The latest events of every slice, merged by time, oldest of them first (as one slice's history reads).
-    private static async Task<IReadOnlyList<Fleet.Contracts.Management.SliceEvent>> ModelHistoryAsync(CommandSession session, string model, int limit, CancellationToken cancellationToken)
+    private static async Task WriteAsync(TextWriter output, string line, IReadOnlyList<Fleet.Contracts.Management.GateResult>? gates)
     {
-        var slices = new List<string>();
-        for (var offset = 0; ; offset += 1000)
+        await output.WriteLineAsync(line);
+        foreach (var gate in gates ?? [])
         {
-            var page = await session.Client.ListSlicesAsync(model, offset, 1000, cancellationToken);
-            slices.AddRange(page.Slices.Select(s => s.Slice));
-            if (page.Slices.Count == 0 || slices.Count >= page.Total)
-            {
-                break;
-            }
+            await output.WriteLineAsync($"    {gate.Outcome}: {gate.Message}");
         }
-
-        if (slices.Count == 0)
-        {
-            throw new Fleet.Client.FleetNotFoundException($"model '{model}' has no slices, so no history");
-        }
-
-        var histories = new System.Collections.Concurrent.ConcurrentBag<Fleet.Contracts.Management.SliceEvent>();
-        await Parallel.ForEachAsync(slices, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (key, ct) =>
-        {
-            foreach (var e in (await session.Client.GetHistoryAsync(model, key, 0, 10_000, ct)).Events.TakeLast(limit))
-            {
-                histories.Add(e);
-            }
-        });
-        return [.. histories.OrderByDescending(e => e.Time).ThenByDescending(e => e.Seq).Take(limit).Reverse()];
     }
 }

@@ -12,7 +12,7 @@ internal static class PushCommand
     {
         var model = new Argument<string>("model") { Description = "The model's name ([a-z0-9._-])" };
         var file = new Argument<string>("file") { Description = "The ONNX file to push", HelpName = "FILE.onnx" };
-        var metadata = new Option<string>("--metadata") { Description = "A JSON file of version metadata (description, training_from, training_to, source_commit, labels)", HelpName = "FILE.json" };
+        var metadata = new Option<string>("--metadata") { Description = "A JSON file of version metadata (description, tags, training_data, training_from, training_to, source_commit, labels, metrics)", HelpName = "FILE.json" };
         var command = new Command("push", "Push an ONNX file as a version of a model; prints the version id (the same bytes always give the same id)")
         {
             model, file, metadata,
@@ -50,7 +50,7 @@ internal static class PushCommand
                 : $"exists: version {Display.ShortVersion(version.Version)} of {version.Model} has these bytes already");
             if (!result.Created && meta is not null && !SameMetadata(meta, version.Metadata))
             {
-                session.Error.WriteLine($"warning: the metadata given differs from version {Display.ShortVersion(version.Version)}'s, which was kept: pushing the same bytes never changes a version's metadata");
+                session.Error.WriteLine($"warning: the metadata given differs from version {Display.ShortVersion(version.Version)}'s, which was kept: pushing the same bytes never changes a version's metadata; to replace it: fleet versions {version.Model} {Display.ShortVersion(version.Version)} --set-metadata FILE.json");
             }
             return ExitCodes.Success;
         }));
@@ -77,7 +77,8 @@ internal static class PushCommand
         return true;
     }
 
-    private static VersionMetadata ReadMetadata(string path)
+    /// <summary>Reads a version metadata file, or throws a <see cref="UsageException"/> naming the file and what is wrong.</summary>
+    internal static VersionMetadata ReadMetadata(string path)
     {
         if (!File.Exists(path))
         {
@@ -92,7 +93,7 @@ internal static class PushCommand
         catch (JsonException e)
         {
             throw new UsageException(
-                $"the metadata file {path} is not valid version metadata (known fields: description, training_from, training_to, source_commit, labels): {e.Message}", e);
+                $"the metadata file {path} is not valid version metadata (known fields: description, tags, training_data, training_from, training_to, source_commit, labels, metrics, score_output, score_class): {e.Message}", e);
         }
     }
 }

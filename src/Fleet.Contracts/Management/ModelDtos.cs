@@ -50,6 +50,15 @@ public sealed record VersionMetadata
     /// <summary>Free-form labels.</summary>
     [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>Free-form tags (e.g. "baseline", "approved"), searchable by eye in the version list.</summary>
+    [JsonPropertyName("tags")] public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>Where the training data lives: a URI, a dataset name and version, a query: whatever finds it again.</summary>
+    [JsonPropertyName("training_data")] public string? TrainingData { get; init; }
+
+    /// <summary>Offline evaluation metrics of the version by name (e.g. "rmse": 41.2).</summary>
+    [JsonPropertyName("metrics")] public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
     /// <summary>The output that carries the prediction, which gates judge; inferred when absent (never an echoed input).</summary>
     [JsonPropertyName("score_output")] public string? ScoreOutput { get; init; }
 
@@ -79,7 +88,43 @@ public sealed record VersionInfo(
     [property: JsonPropertyName("metadata")] VersionMetadata Metadata,
     [property: JsonPropertyName("pushed_at")] DateTimeOffset PushedAt,
     [property: JsonPropertyName("pushed_by")] string PushedBy,
-    [property: JsonPropertyName("score")] VersionScore? Score = null);
+    [property: JsonPropertyName("score")] VersionScore? Score = null)
+{
+    /// <summary>When the metadata was last replaced after the push; null when it is still the push's.</summary>
+    [JsonPropertyName("metadata_updated_at")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? MetadataUpdatedAt { get; init; }
+
+    /// <summary>Who last replaced the metadata after the push; null when it is still the push's.</summary>
+    [JsonPropertyName("metadata_updated_by")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MetadataUpdatedBy { get; init; }
+}
+
+/// <summary>Something that happened to a version itself (not to a slice): its push, a change of its metadata.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Time">When it happened.</param>
+/// <param name="Type">A <see cref="VersionEventTypes"/> name.</param>
+/// <param name="Actor">Who did it.</param>
+/// <param name="Message">What changed, for people.</param>
+public sealed record VersionEvent(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("time")] DateTimeOffset Time,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("actor")] string Actor,
+    [property: JsonPropertyName("message")] string Message);
+
+/// <summary>Event types of a version (beside a slice's <see cref="SliceEventTypes"/>).</summary>
+public static class VersionEventTypes
+{
+    /// <summary>The version was pushed.</summary>
+    public const string Pushed = "fleet.version.pushed";
+
+    /// <summary>The version's metadata was replaced.</summary>
+    public const string MetadataUpdated = "fleet.version.metadata_updated";
+}
 
 /// <summary>The answer to a push: the version, and whether these bytes were new.</summary>
 public sealed record PushResult(

@@ -67,6 +67,51 @@ public sealed record SliceHistory(
     [property: JsonPropertyName("slice")] string Slice,
     [property: JsonPropertyName("events")] IReadOnlyList<SliceEvent> Events);
 
+/// <summary>
+/// One entry of a model's history: a version pushed or its metadata changed (no slice), or an event of one of its
+/// slices (a deployment, a rollout's start, steps and verdict), with the slice and its sequence number.
+/// </summary>
+/// <param name="Time">When it happened.</param>
+/// <param name="Type">A <see cref="VersionEventTypes"/> or <see cref="SliceEventTypes"/> name.</param>
+/// <param name="Actor">Who did it (Fleet itself for its rollout decisions).</param>
+/// <param name="Message">What happened, for people.</param>
+/// <param name="Version">The version the event is about.</param>
+/// <param name="Slice">The slice, or null for an event of the version itself.</param>
+/// <param name="Seq">The event's sequence number in its slice's history, or null for an event of the version itself.</param>
+public sealed record ModelEvent(
+    [property: JsonPropertyName("time")] DateTimeOffset Time,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("actor")] string Actor,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("version")] string? Version,
+    [property: JsonPropertyName("slice")] string? Slice,
+    [property: JsonPropertyName("seq")] long? Seq)
+{
+    /// <summary>The rollout of a slice event, when it has one.</summary>
+    [JsonPropertyName("rollout_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? RolloutId { get; init; }
+
+    /// <summary>The wave of a slice event's rollout, when it has one.</summary>
+    [JsonPropertyName("wave_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? WaveId { get; init; }
+
+    /// <summary>The gate numbers of a rollout decision, when it has them.</summary>
+    [JsonPropertyName("gates")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<GateResult>? Gates { get; init; }
+}
+
+/// <summary>A model's latest history, oldest first: every version pushed and changed, every deployment and rollout of its slices.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Events">The events, oldest first.</param>
+/// <param name="Truncated">True when older events exist beyond the limit asked for.</param>
+public sealed record ModelHistory(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("events")] IReadOnlyList<ModelEvent> Events,
+    [property: JsonPropertyName("truncated")] bool Truncated);
+
 /// <summary>A rollout plan in a deploy request; every field but the strategy has a default.</summary>
 public sealed record RolloutRequest
 {

@@ -9,6 +9,12 @@ public interface IModelCatalog : IStoreHealth
     /// <summary>Records a version; returns the stored version and whether it was new (pushing the same bytes again changes nothing).</summary>
     Task<(VersionInfo Version, bool Created)> AddVersionAsync(VersionInfo version);
 
+    /// <summary>Replaces a recorded version's info (its metadata) and records <paramref name="recorded"/> with it, in one write.</summary>
+    Task ReplaceVersionAsync(VersionInfo version, VersionEvent recorded);
+
+    /// <summary>The events recorded of a model's versions (metadata changes), oldest first.</summary>
+    Task<IReadOnlyList<VersionEvent>> ListVersionEventsAsync(string model, CancellationToken cancellationToken = default);
+
     /// <summary>Finds versions of <paramref name="model"/> whose id starts with <paramref name="reference"/> (at most <paramref name="limit"/>).</summary>
     Task<IReadOnlyList<VersionInfo>> FindVersionsAsync(string model, string reference, int limit = 2, CancellationToken cancellationToken = default);
 

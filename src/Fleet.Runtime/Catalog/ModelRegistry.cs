@@ -102,6 +102,41 @@ public sealed class ModelRegistry
         }
     }
 
+    /// <summary>
+    /// Replaces a version's metadata (the bytes, signature and score stay) and records the change as a version event.
+    /// <c>score_output</c> and <c>score_class</c> decide what gates judge, so they are fixed at push: left out, they
+    /// are kept; given, they must equal the version's, else a <see cref="BadRequestException"/> names them.
+    /// </summary>
+    public async Task<VersionInfo> ReplaceMetadataAsync(string model, string reference, VersionMetadata metadata, string actor, CancellationToken cancellationToken = default)
+    {
+        var current = await ResolveVersionAsync(model, reference, cancellationToken);
+        var kept = current.Metadata;
+        if (metadata.ScoreOutput is { } output && output != kept.ScoreOutput)
+        {
+            throw new BadRequestException(
+                $"score_output is fixed when a version is pushed (it decides what gates judge): version {current.Version[..12]} has {(kept.ScoreOutput is null ? "none given" : $"'{kept.ScoreOutput}'")}; leave score_output out, or push a new version to change it");
+        }
+
+        if (metadata.ScoreClass is { } column && column != kept.ScoreClass)
+        {
+            throw new BadRequestException(
+                $"score_class is fixed when a version is pushed (it decides what gates judge): version {current.Version[..12]} has {(kept.ScoreClass is null ? "none given" : kept.ScoreClass.ToString())}; leave score_class out, or push a new version to change it");
+        }
+
+        var replaced = metadata with { ScoreOutput = kept.ScoreOutput, ScoreClass = kept.ScoreClass };
+        var changed = Core.Catalog.VersionMetadataChanges.Between(kept, replaced);
+        if (changed.Count == 0)
+        {
+            return current;
+        }
+
+        var now = _clock.GetUtcNow();
+        var updated = current with { Metadata = replaced, MetadataUpdatedAt = now, MetadataUpdatedBy = actor };
+        var recorded = new VersionEvent(model, current.Version, now, VersionEventTypes.MetadataUpdated, actor, $"metadata of version {current.Version[..12]} changed: {string.Join(", ", changed)}");
+        await _catalog.ReplaceVersionAsync(updated, recorded);
+        return updated;
+    }
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) => _catalog.ListModelsAsync(cancellationToken);
 

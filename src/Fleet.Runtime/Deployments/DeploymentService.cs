@@ -47,6 +47,20 @@ public sealed partial class DeploymentService
         await _catalog.SetRolloutDefaultsAsync(model, defaults);
     }
 
+    /// <summary>
+    /// The model's latest <paramref name="limit"/> events, oldest first: every version pushed, every change of a
+    /// version's metadata, every event of every slice; 404 for an unknown model.
+    /// </summary>
+    public async Task<ModelHistory> GetModelHistoryAsync(string model, int limit, CancellationToken cancellationToken = default)
+    {
+        await _registry.RequireModelAsync(model, cancellationToken);
+        limit = Math.Clamp(limit, 1, 10_000);
+        var versions = await _catalog.ListVersionsAsync(model, cancellationToken);
+        var versionEvents = await _catalog.ListVersionEventsAsync(model, cancellationToken);
+        var sliceEvents = await _slices.ReadModelHistoryAsync(model, limit + 1, cancellationToken);
+        return Core.Catalog.ModelTimeline.Merge(model, versions, versionEvents, sliceEvents, limit);
+    }
+
     /// <summary>A slice's history after event <paramref name="afterSeq"/>, oldest first; 404 for an unknown model or a slice with no history.</summary>
     public async Task<SliceHistory> GetHistoryAsync(string model, string sliceKey, long afterSeq, int limit, CancellationToken cancellationToken = default)
     {

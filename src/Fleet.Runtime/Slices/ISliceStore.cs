@@ -27,4 +27,7 @@ public interface ISliceStore : IStoreHealth
 
     /// <summary>The slice's events with a sequence number above <paramref name="afterSeq"/>, oldest first.</summary>
     Task<IReadOnlyList<SliceEvent>> ReadHistoryAsync(string sliceId, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest <paramref name="limit"/> events of every slice of <paramref name="model"/>, in the order they were written, oldest first.</summary>
+    Task<IReadOnlyList<SliceEvent>> ReadModelHistoryAsync(string model, int limit, CancellationToken cancellationToken = default);
 }

@@ -19,6 +19,11 @@ public sealed class SqliteModelCatalog : IModelCatalog
             model TEXT NOT NULL,
             slice TEXT NOT NULL,
             PRIMARY KEY (model, slice)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS version_events (
+            position INTEGER PRIMARY KEY AUTOINCREMENT,
+            model TEXT NOT NULL,
+            event TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS version_events_by_model ON version_events (model, position);
         CREATE TABLE IF NOT EXISTS rollout_defaults (
             model TEXT NOT NULL PRIMARY KEY,
             plan TEXT NOT NULL) WITHOUT ROWID;
@@ -45,6 +50,41 @@ public sealed class SqliteModelCatalog : IModelCatalog
             command.ExecuteNonQuery();
             return (version, true);
         });
+
+    /// <inheritdoc />
+    public Task ReplaceVersionAsync(VersionInfo version, VersionEvent recorded) =>
+        _database.WriteAsync(connection =>
+        {
+            // One write runs in one savepoint of the writer's transaction: the info and its event land together or not at all.
+            using (var update = SqliteDatabase.Command(
+                connection, "UPDATE versions SET info = @p2 WHERE model = @p0 AND version = @p1",
+                version.Model, version.Version, JsonSerializer.Serialize(version, StoredJson.Options)))
+            {
+                if (update.ExecuteNonQuery() != 1)
+                {
+                    throw new InvalidOperationException($"version {version.Version} of model '{version.Model}' is not recorded");
+                }
+            }
+
+            using var insert = SqliteDatabase.Command(
+                connection, "INSERT INTO version_events (model, event) VALUES (@p0, @p1)", recorded.Model, JsonSerializer.Serialize(recorded, StoredJson.Options));
+            return insert.ExecuteNonQuery();
+        });
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<VersionEvent>> ListVersionEventsAsync(string model, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<VersionEvent>>(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT event FROM version_events WHERE model = @p0 ORDER BY position", model);
+            using var reader = command.ExecuteReader();
+            var events = new List<VersionEvent>();
+            while (reader.Read())
+            {
+                events.Add(JsonSerializer.Deserialize<VersionEvent>(reader.GetString(0), StoredJson.Options)!);
+            }
+
+            return events;
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<VersionInfo>> FindVersionsAsync(string model, string reference, int limit = 2, CancellationToken cancellationToken = default) =>

@@ -90,6 +90,19 @@ public sealed class SqliteSliceStore : ISliceStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<SliceEvent>> ReadModelHistoryAsync(string model, int limit, CancellationToken cancellationToken = default) =>
+        _database.ReadAsync<IReadOnlyList<SliceEvent>>(connection =>
+        {
+            // Slice ids are "model/key": the model's slices are the ids from "model/" up to (not including) "model0".
+            using var command = SqliteDatabase.Command(
+                connection, "SELECT event, position FROM slice_events WHERE slice_id >= @p0 AND slice_id < @p1 ORDER BY position DESC LIMIT @p2",
+                model + "/", model + "0", limit);
+            var events = ReadEvents(command).Select(e => e.Event).ToList();
+            events.Reverse();
+            return events;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<string?> ProbeAsync(CancellationToken cancellationToken = default) => Task.FromResult(_database.Probe());
 
     /// <summary>Reads rows of (event, position).</summary>

@@ -26,6 +26,10 @@ internal static class ModelsApi
             .WithSummary("Get a model")
             .RequireRole(AccessRoles.Reader)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapGet("/{model}/history", History)
+            .WithSummary("A model's latest history, oldest first: every version pushed and its metadata changed, every deployment and rollout decision of its slices (limit: how many, default 100)")
+            .RequireRole(AccessRoles.Reader)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         models.MapGet("/{model}/versions", ListVersions)
             .WithSummary("List a model's versions, oldest first")
             .RequireRole(AccessRoles.Reader)
@@ -34,6 +38,12 @@ internal static class ModelsApi
             .WithSummary("Get a version by id or unique prefix")
             .RequireRole(AccessRoles.Reader)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapPut("/{model}/versions/{version}/metadata", ReplaceMetadataAsync)
+            .WithSummary("Replace a version's metadata (description, tags, training data, metrics, labels...), recorded as an event; score_output and score_class stay as pushed")
+            .RequireRole(AccessRoles.Deployer)
+            .WithJsonBody<VersionMetadata>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         models.MapPost("/{model}/versions", PushAsync)
             .WithSummary("Push a version: multipart form with an ONNX 'file' and optional JSON 'metadata'. Idempotent.")
             .RequireRole(AccessRoles.Deployer)
@@ -53,9 +63,27 @@ internal static class ModelsApi
 
     private static async Task<Ok<ModelSummary>> GetModel(string model, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.GetModelAsync(model, cancellationToken));
 
+    private static async Task<Ok<ModelHistory>> History(string model, int? limit, Runtime.Deployments.DeploymentService deployments, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 10_000)
+        {
+            throw new BadRequestException($"limit must be between 1 and 10000 (it was {limit})");
+        }
+
+        return TypedResults.Ok(await deployments.GetModelHistoryAsync(model, limit ?? 100, cancellationToken));
+    }
+
     private static async Task<Ok<IReadOnlyList<VersionInfo>>> ListVersions(string model, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ListVersionsAsync(model, cancellationToken));
 
     private static async Task<Ok<VersionInfo>> GetVersion(string model, string version, ModelRegistry registry, CancellationToken cancellationToken) => TypedResults.Ok(await registry.ResolveVersionAsync(model, version, cancellationToken));
+
+    private static async Task<Ok<VersionInfo>> ReplaceMetadataAsync(
+        string model, string version, HttpContext context, ModelRegistry registry, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        var metadata = await RequestBody.ReadJsonAsync<VersionMetadata>(context.Request, "the version metadata", context.RequestAborted)
+            ?? throw new BadRequestException("the version metadata is empty: send a JSON object, e.g. {\"description\": \"...\", \"tags\": [\"approved\"]} ({} clears every field)");
+        return TypedResults.Ok(await registry.ReplaceMetadataAsync(model, version, metadata, Actors.Of(context, actor), context.RequestAborted));
+    }
 
     private static async Task<Results<Created<PushResult>, Ok<PushResult>>> PushAsync(
         string model, HttpContext context, ModelRegistry registry, IArtifactStore artifacts, IOptions<ServerOptions> options, [FromHeader(Name = Actors.Header)] string? actor)

@@ -37,7 +37,7 @@ internal static class RequestBody
     /// Reads a management JSON body as <typeparamref name="T"/> with <see cref="ManagementJson.Options"/>: an empty
     /// body without a content type is null (nothing given); any other body must be sent as JSON, else a 415 says so;
     /// a body that is not valid JSON of <typeparamref name="T"/>, or has a field it does not know, is a 400 naming
-    /// <paramref name="what"/> and the field.
+    /// <paramref name="what"/> and the field. A compressed body is decompressed first, under the management body limit.
     /// </summary>
     public static async Task<T?> ReadJsonAsync<T>(HttpRequest request, string what, CancellationToken cancellationToken)
     {
@@ -55,7 +55,15 @@ internal static class RequestBody
 
         try
         {
-            return await request.ReadFromJsonAsync<T>(ManagementJson.Options, cancellationToken);
+            if (ContentEncoding(request) is null)
+            {
+                return await request.ReadFromJsonAsync<T>(ManagementJson.Options, cancellationToken);
+            }
+
+            // Compressed: the management limit applies to the decompressed body, as it does to a plain one.
+            var limit = request.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.ServerOptions>>().Value.MaxManagementRequestBytes;
+            using var body = await ReadAsync(request, limit, cancellationToken);
+            return JsonSerializer.Deserialize<T>(body.Span, ManagementJson.Options);
         }
         catch (JsonException e)
         {

@@ -42,6 +42,8 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["GET /api/v1/models/{model}"] = ("reader", false),
         ["GET /api/v1/models/{model}/versions"] = ("reader", false),
         ["GET /api/v1/models/{model}/versions/{version}"] = ("reader", false),
+        ["PUT /api/v1/models/{model}/versions/{version}/metadata"] = ("deployer", false),
+        ["GET /api/v1/models/{model}/history"] = ("reader", false),
         ["POST /api/v1/models/{model}/versions"] = ("deployer", false),
         ["POST /api/v1/models/{model}/deployments"] = ("deployer", false),
         ["GET /api/v1/models/{model}/rollout-defaults"] = ("reader", false),
