@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Fleet.Core.Drift;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Drift;
@@ -140,11 +141,141 @@ public sealed class DriftMonitorTests : IDisposable
         Assert.Single(new DriftOptions { SampleRate = 2 }.Validate());
     }
 
+    [Fact]
+    public void A_drifting_slice_raises_one_alarm_for_its_episode_and_one_recovery_after_the_clear_looks()
+    {
+        var monitor = Monitor(new DriftOptions { ReferenceRows = 400, ClearAfter = 2 });
+        var random = new Random(3);
+        for (var i = 0; i < 400; i++)
+        {
+            Profile(monitor, i % 2 == 0 ? "store=1" : "store=2", random.NextDouble(), random.NextDouble());
+        }
+
+        Assert.Empty(monitor.Watch()); // a reference, no window yet
+        var drifting = _clock.GetUtcNow().AddHours(1);
+        _clock.Advance(TimeSpan.FromHours(1));
+        for (var i = 0; i < 400; i++)
+        {
+            var store = i % 2 == 0 ? "store=1" : "store=2";
+            Profile(monitor, store, random.NextDouble() + (store == "store=2" ? 0.6 : 0), random.NextDouble());
+        }
+
+        var raised = monitor.Watch();
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var again = monitor.Watch();
+
+        var slice = Assert.Single(raised, c => c.Slice == "store=2");
+        Assert.Equal(AlarmChange.Raised, slice.Change);
+        Assert.Equal(drifting, slice.Episode.Since);
+        Assert.Equal(["x[0]"], slice.Episode.Features.Select(f => f.Feature));
+        Assert.Contains("inputs drift from the reference in 1 feature(s) since", slice.Describe(), StringComparison.Ordinal);
+        Assert.Contains("x[0]: KS p = ", slice.Describe(), StringComparison.Ordinal);
+        Assert.DoesNotContain(raised, c => c.Slice == "store=1");
+        Assert.Contains(raised, c => c.Slice is null && c.Change == AlarmChange.Raised);
+        Assert.Empty(again); // still drifting: no second event
+        Assert.Equal([null, "store=2"], monitor.Alarms("m").Select(a => a.Slice));
+
+        // Two hours later only undrifted rows are in the span judged: two clear looks close both alarms, once.
+        _clock.Advance(TimeSpan.FromHours(2));
+        for (var i = 0; i < 400; i++)
+        {
+            Profile(monitor, i % 2 == 0 ? "store=1" : "store=2", random.NextDouble(), random.NextDouble());
+        }
+
+        var firstClear = monitor.Watch();
+        var cleared = monitor.Watch();
+        var after = monitor.Watch();
+
+        Assert.Empty(firstClear);
+        Assert.Equal([null, "store=2"], cleared.Select(c => c.Slice).Order());
+        Assert.All(cleared, c => Assert.Equal(AlarmChange.Cleared, c.Change));
+        Assert.Contains("clear again after drifting since", cleared[0].Describe(), StringComparison.Ordinal);
+        Assert.Empty(after);
+        Assert.Empty(monitor.Alarms("m"));
+    }
+
+    [Fact]
+    public void A_version_no_longer_sampled_for_the_span_kept_closes_its_alarms()
+    {
+        var monitor = Monitor(new DriftOptions { ReferenceRows = 100, WindowsKept = 2 });
+        var random = new Random(5);
+        for (var i = 0; i < 100; i++)
+        {
+            Profile(monitor, "default", random.NextDouble(), random.NextDouble());
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            Profile(monitor, "default", random.NextDouble() + 1, random.NextDouble() + 1);
+        }
+
+        Assert.Equal(2, monitor.Watch().Count(c => c.Change == AlarmChange.Raised));
+        _clock.Advance(TimeSpan.FromHours(3));
+        var closed = monitor.Watch();
+
+        Assert.Equal(2, closed.Count);
+        Assert.All(closed, c => Assert.False(c.Served));
+        Assert.Contains("no longer served here", closed[0].Describe(), StringComparison.Ordinal);
+        Assert.Empty(monitor.Alarms("m"));
+    }
+
+    [Fact]
+    public void The_gauges_count_open_alarms_and_drifted_features_and_give_each_features_psi_per_model_version()
+    {
+        var monitor = Monitor(new DriftOptions { ReferenceRows = 100 });
+        var random = new Random(6);
+        for (var i = 0; i < 300; i++)
+        {
+            Profile(monitor, "default", random.NextDouble() + (i < 100 ? 0 : 1), random.NextDouble(), model: "gauged");
+        }
+
+        monitor.Watch();
+        var measured = Gauges();
+
+        Assert.Equal(2, measured[("fleet.drift.alarms", "gauged", null)]); // pooled and the slice
+        Assert.Equal(1, measured[("fleet.drift.features_drifted", "gauged", null)]);
+        Assert.True(measured[("fleet.drift.feature.psi", "gauged", "x[0]")] > 1, "x[0] moved by its whole range");
+        Assert.True(measured[("fleet.drift.feature.psi", "gauged", "x[1]")] < 0.25, "x[1] stayed");
+    }
+
+    private static Dictionary<(string Name, string Model, string? Feature), double> Gauges()
+    {
+        var measured = new Dictionary<(string, string, string?), double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name.StartsWith("fleet.drift.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? model = null, feature = null;
+            foreach (var tag in tags)
+            {
+                model = tag.Key == "model" ? (string?)tag.Value : model;
+                feature = tag.Key == "feature" ? (string?)tag.Value : feature;
+            }
+
+            if (model == "gauged")
+            {
+                measured[(instrument.Name, model, feature)] = value;
+            }
+        }
+
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(instrument, value, tags));
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Add(instrument, value, tags));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return measured;
+    }
+
     private DriftMonitor Monitor(DriftOptions options) =>
         new(Options.Create(options), _clock, new FleetMetrics(_services.GetRequiredService<IMeterFactory>()));
 
-    private void Profile(DriftMonitor monitor, string slice, double a, double b) =>
-        monitor.Profile(DriftSample.Of(new SliceId("m", slice), "v1", _clock.GetUtcNow(),
+    private void Profile(DriftMonitor monitor, string slice, double a, double b, string model = "m") =>
+        monitor.Profile(DriftSample.Of(new SliceId(model, slice), "v1", _clock.GetUtcNow(),
             [new Tensor("x", Datatype.Fp32, [1, 2], new float[] { (float)a, (float)b })], 64));
 
     private sealed class Clock(DateTimeOffset now) : TimeProvider

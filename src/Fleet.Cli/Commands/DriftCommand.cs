@@ -38,6 +38,19 @@ internal static class DriftCommand
                 table.WriteTo(session.Output);
             }
 
+            if (drift.Alarms.Count > 0)
+            {
+                await session.Output.WriteLineAsync($"{drift.Alarms.Count} open drift alarm(s):");
+                var alarms = new TextTable("SLICE", "VERSION", "SINCE", "FEATURES");
+                foreach (var a in drift.Alarms)
+                {
+                    alarms.Add(a.Slice ?? "(pooled)", Display.ShortVersion(a.Version), Display.Time(a.Since),
+                        string.Join(", ", a.Features.Select(f => f.Feature)));
+                }
+
+                alarms.WriteTo(session.Output);
+            }
+
             return ExitCodes.Success;
         }));
         return command;

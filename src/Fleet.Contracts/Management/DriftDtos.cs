@@ -27,7 +27,28 @@ public sealed record DriftStatus(
     [property: JsonPropertyName("window_rows")] long WindowRows,
     [property: JsonPropertyName("drifted")] bool? Drifted,
     [property: JsonPropertyName("message")] string Message,
-    [property: JsonPropertyName("features")] IReadOnlyList<FeatureDriftStatus> Features);
+    [property: JsonPropertyName("features")] IReadOnlyList<FeatureDriftStatus> Features)
+{
+    /// <summary>The model's open drift alarms on this server (of the slice asked, or every one with the pooled first), each an episode since its start.</summary>
+    [JsonPropertyName("alarms")] public IReadOnlyList<DriftAlarmStatus> Alarms { get; init; } = [];
+}
+
+/// <summary>An open drift alarm: one episode of drift of a version's inputs, in a slice or pooled.</summary>
+/// <param name="Slice">The slice, or null for the model's pooled inputs.</param>
+/// <param name="Version">The version whose inputs drift.</param>
+/// <param name="Since">When the episode started (the first look that saw a drifted feature).</param>
+/// <param name="LastDrifted">The last look that saw a drifted feature.</param>
+/// <param name="ClearLooks">Clear looks in a row since then (the alarm clears at Fleet:Drift:ClearAfter).</param>
+/// <param name="Features">Every feature that drifted in the episode, with its latest drifting numbers.</param>
+/// <param name="Message">The alarm in one sentence with its numbers.</param>
+public sealed record DriftAlarmStatus(
+    [property: JsonPropertyName("slice")] string? Slice,
+    [property: JsonPropertyName("version")] string Version,
+    [property: JsonPropertyName("since")] DateTimeOffset Since,
+    [property: JsonPropertyName("last_drifted")] DateTimeOffset LastDrifted,
+    [property: JsonPropertyName("clear_looks")] int ClearLooks,
+    [property: JsonPropertyName("features")] IReadOnlyList<FeatureDriftStatus> Features,
+    [property: JsonPropertyName("message")] string Message);
 
 /// <summary>One feature's drift.</summary>
 /// <param name="Feature">The feature (an input, or <c>input[j]</c> for a column of a wide input).</param>

@@ -59,6 +59,10 @@ public static class SliceEventTypes
     public const string RolloutPromoted = "fleet.rollout.promoted";
     /// <summary>The candidate was rolled back.</summary>
     public const string RolloutRolledBack = "fleet.rollout.rolled_back";
+    /// <summary>A served version's inputs in the slice started to drift from its reference (once per episode).</summary>
+    public const string DriftDetected = "fleet.drift.detected";
+    /// <summary>A drift episode of the slice ended: its inputs stayed clear for the windows asked.</summary>
+    public const string DriftCleared = "fleet.drift.cleared";
 }
 
 /// <summary>A page of a slice's history, oldest first.</summary>

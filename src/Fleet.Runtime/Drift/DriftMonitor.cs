@@ -3,8 +3,11 @@ using System.Threading.Channels;
 using Fleet.Core.Drift;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Slices;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Drift;
@@ -13,23 +16,33 @@ namespace Fleet.Runtime.Drift;
 /// Watches served inputs for drift: a small share of requests (<see cref="DriftOptions.SampleRate"/>) leaves one row on
 /// a bounded queue from the request path (a full queue drops and counts, never waits), and a background reader
 /// profiles them per version: the first rows become the version's reference, later ones fill hourly windows per
-/// slice and pooled, which <see cref="Report"/> judges against it with the field's default statistics.
+/// slice and pooled, which <see cref="Report"/> judges against it with the field's default statistics. Every
+/// <see cref="DriftOptions.AlarmInterval"/> each version's windows are judged for alarms in episodes
+/// (<see cref="DriftEpisodes"/>): a slice's episode adds one <c>fleet.drift.detected</c> event to its history when it
+/// opens and one <c>fleet.drift.cleared</c> when it ends; open alarms are served by <see cref="Alarms"/> and the gauges.
 /// This silo's traffic only; the profiles live in memory.
 /// </summary>
-public sealed class DriftMonitor : BackgroundService
+public sealed partial class DriftMonitor : BackgroundService
 {
     private readonly DriftOptions _options;
     private readonly TimeProvider _clock;
     private readonly FleetMetrics _metrics;
     private readonly Channel<DriftSample> _queue;
     private readonly ConcurrentDictionary<(string Model, string Version), VersionDrift> _versions = new();
+    private readonly ConcurrentDictionary<(string Model, string Version, string? Slice), DriftEpisode> _alarms = new();
+    private readonly ConcurrentDictionary<(string Model, string Version), DriftReport> _pooled = new();
+    private readonly IGrainFactory? _grains;
+    private readonly ILogger _logger;
 
-    /// <summary>Creates the monitor.</summary>
-    public DriftMonitor(IOptions<DriftOptions> options, TimeProvider clock, FleetMetrics metrics)
+    /// <summary>Creates the monitor; without <paramref name="grains"/> alarms are kept and served but not added to slice histories.</summary>
+    public DriftMonitor(IOptions<DriftOptions> options, TimeProvider clock, FleetMetrics metrics, IGrainFactory? grains = null, ILogger<DriftMonitor>? logger = null)
     {
         _options = options.Value;
         _clock = clock;
         _metrics = metrics;
+        _grains = grains;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _metrics.ObserveDrift(Gauges);
         _queue = Channel.CreateBounded<DriftSample>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -70,20 +83,144 @@ public sealed class DriftMonitor : BackgroundService
             judged?.Report, judged?.From, judged?.Rows ?? 0);
     }
 
-    /// <summary>Profiles queued samples until the silo stops.</summary>
+    /// <summary>The open alarms of <paramref name="model"/> on this silo (every version's, pooled first, then by slice).</summary>
+    public IReadOnlyList<DriftAlarmView> Alarms(string model) =>
+        [.. _alarms.Where(p => p.Key.Model == model)
+            .OrderBy(p => p.Key.Version, StringComparer.Ordinal).ThenBy(p => p.Key.Slice is not null).ThenBy(p => p.Key.Slice, StringComparer.Ordinal)
+            .Select(p => new DriftAlarmView(p.Key.Model, p.Key.Slice, p.Key.Version, p.Value))];
+
+    /// <summary>Profiles queued samples and looks for alarms until the silo stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var sample in _queue.Reader.ReadAllAsync(stoppingToken))
-            {
-                Profile(sample);
-            }
+            await Task.WhenAll(ProfileQueuedAsync(stoppingToken), WatchForeverAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
     }
+
+    private async Task ProfileQueuedAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var sample in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            Profile(sample);
+        }
+    }
+
+    private async Task WatchForeverAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.AlarmInterval, _clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            foreach (var change in Watch())
+            {
+                await PublishAsync(change);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Judges every version's pooled and per-slice windows of the last <see cref="DriftOptions.AlarmHours"/> once, steps
+    /// their alarms, and returns what opened or closed. A version not sampled for the whole span kept is no longer
+    /// served here: its open alarms close. The background loop's step; tests call it to skip the timer.
+    /// </summary>
+    internal IReadOnlyList<DriftAlarmChange> Watch()
+    {
+        var now = _clock.GetUtcNow();
+        var changes = new List<DriftAlarmChange>();
+        foreach (var ((model, version), state) in _versions)
+        {
+            var gone = now - state.LastSample > TimeSpan.FromHours(_options.WindowsKept);
+            foreach (var slice in state.Slices.Prepend(null))
+            {
+                var key = (model, version, slice);
+                var open = _alarms.GetValueOrDefault(key);
+                if (gone)
+                {
+                    _pooled.TryRemove((model, version), out _);
+                    if (open is not null && _alarms.TryRemove(key, out _))
+                    {
+                        changes.Add(new DriftAlarmChange(model, version, slice, AlarmChange.Cleared, open, now, Served: false));
+                    }
+
+                    continue;
+                }
+
+                var report = state.Judge(slice, _options.AlarmHours, now, DriftRule.Default)?.Report;
+                if (slice is null && report is not null)
+                {
+                    _pooled[(model, version)] = report;
+                }
+
+                var step = DriftEpisodes.Step(open, report, now, _options.ClearAfter);
+                if (step.Open is { } next)
+                {
+                    _alarms[key] = next;
+                }
+                else
+                {
+                    _alarms.TryRemove(key, out _);
+                }
+
+                if (step.Change != AlarmChange.None)
+                {
+                    changes.Add(new DriftAlarmChange(model, version, slice, step.Change, step.Open ?? step.Closed!, now, Served: true));
+                }
+            }
+        }
+
+        return changes;
+    }
+
+    private async Task PublishAsync(DriftAlarmChange change)
+    {
+        var message = change.Describe();
+        if (change.Change == AlarmChange.Raised)
+        {
+            LogDriftDetected(_logger, change.Model, change.Slice ?? "(pooled)", message);
+        }
+        else
+        {
+            LogDriftCleared(_logger, change.Model, change.Slice ?? "(pooled)", message);
+        }
+
+        if (_grains is null || change.Slice is null)
+        {
+            return; // the pooled alarm is the model's, not a slice's: it is served by the API and the gauges
+        }
+
+        var type = change.Change == AlarmChange.Raised ? Contracts.Management.SliceEventTypes.DriftDetected : Contracts.Management.SliceEventTypes.DriftCleared;
+        try
+        {
+            await _grains.GetGrain<ISliceGrain>(new SliceId(change.Model, change.Slice).ToString())
+                .RecordAlarm(new SliceAlarm(type, change.At, message, change.Version));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogAlarmNotRecorded(_logger, change.Model, change.Slice, e.Message);
+        }
+    }
+
+    private IEnumerable<DriftGauge> Gauges()
+    {
+        foreach (var ((model, version), report) in _pooled)
+        {
+            var alarms = _alarms.Keys.Count(k => k.Model == model && k.Version == version);
+            yield return new DriftGauge(model, version, alarms, report.DriftedFeatures.Count(),
+                [.. report.Features.Where(f => f.Value is not null).Select(f => new KeyValuePair<string, double>(f.Feature, f.PopulationStability))]);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift detected in model {Model} slice {Slice}: {Details}")]
+    private static partial void LogDriftDetected(ILogger logger, string model, string slice, string details);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drift cleared in model {Model} slice {Slice}: {Details}")]
+    private static partial void LogDriftCleared(ILogger logger, string model, string slice, string details);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift alarm of model {Model} slice {Slice} not added to its history: {Reason}")]
+    private static partial void LogAlarmNotRecorded(ILogger logger, string model, string slice, string reason);
 
     /// <summary>Profiles one sample now (the background reader's step; tests call it to skip the queue).</summary>
     internal void Profile(DriftSample sample) =>
@@ -105,3 +242,34 @@ public sealed class DriftMonitor : BackgroundService
 /// <param name="WindowRows">Rows in the span judged.</param>
 public sealed record DriftView(
     string Model, string? Slice, string? Version, DateTimeOffset? ReferenceMadeAt, long ReferenceRows, int PendingRows, DriftReport? Report, DateTimeOffset? From, long WindowRows);
+
+/// <summary>An open drift alarm of a model version, one slice or pooled.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Slice">The slice, or null for the model's pooled inputs.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Episode">The episode: since when, which features with their latest numbers.</param>
+public sealed record DriftAlarmView(string Model, string? Slice, string Version, DriftEpisode Episode);
+
+/// <summary>An alarm that opened or closed at a look.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Slice">The slice, or null for the pooled inputs.</param>
+/// <param name="Change">Raised or cleared.</param>
+/// <param name="Episode">The episode that opened or closed.</param>
+/// <param name="At">When the look was.</param>
+/// <param name="Served">False when the alarm closed because the version is no longer served here.</param>
+internal sealed record DriftAlarmChange(string Model, string Version, string? Slice, AlarmChange Change, DriftEpisode Episode, DateTimeOffset At, bool Served)
+{
+    /// <summary>The event's message, with the numbers.</summary>
+    public string Describe()
+    {
+        var where = Slice is null ? "pooled inputs" : "inputs";
+        var version = VersionId.Short(Version);
+        var features = string.Join(", ", Episode.Features.Select(f => f.Feature));
+        return Change == AlarmChange.Raised
+            ? $"version {version}: {where} drift from the reference in {Episode.Features.Count} feature(s) since {Episode.Since:u}: {Episode.Describe()}"
+            : Served
+                ? $"version {version}: {where} clear again after drifting since {Episode.Since:u} in {features} (last drifting at {Episode.LastDrifted:u})"
+                : $"version {version}: no longer served here; its drift alarm since {Episode.Since:u} in {features} is closed";
+    }
+}

@@ -24,6 +24,15 @@ public sealed class DriftOptions
     /// <summary>Samples waiting to be profiled; when full, new samples are dropped and counted (default 10,000).</summary>
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>How often each version's windows (per slice and pooled) are judged for alarms (default 1 minute).</summary>
+    public TimeSpan AlarmInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The hours of windows an alarm look judges, the current one included (default 1).</summary>
+    public int AlarmHours { get; set; } = 1;
+
+    /// <summary>Clear looks in a row that end a drift episode, so a borderline feature does not raise and clear at every look (default 3).</summary>
+    public int ClearAfter { get; set; } = 3;
+
     /// <summary>Each problem with the settings, naming the key.</summary>
     public IEnumerable<string> Validate()
     {
@@ -40,6 +49,16 @@ public sealed class DriftOptions
         if (WindowsKept < 1 || MaxSlicesPerVersion < 1 || MaxColumnsPerInput < 1 || QueueCapacity < 1)
         {
             yield return "Fleet:Drift:WindowsKept, MaxSlicesPerVersion, MaxColumnsPerInput and QueueCapacity must be at least 1";
+        }
+
+        if (AlarmInterval <= TimeSpan.Zero)
+        {
+            yield return "Fleet:Drift:AlarmInterval must be positive";
+        }
+
+        if (AlarmHours < 1 || AlarmHours > WindowsKept || ClearAfter < 1)
+        {
+            yield return "Fleet:Drift:AlarmHours must be between 1 and Fleet:Drift:WindowsKept, and Fleet:Drift:ClearAfter at least 1";
         }
     }
 }

@@ -38,6 +38,18 @@ internal sealed class VersionDrift(string version, DriftOptions options)
     /// <summary>When this version last had a sample.</summary>
     public DateTimeOffset LastSample { get; private set; }
 
+    /// <summary>The slices with windows of their own.</summary>
+    public IReadOnlyList<string> Slices
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _slices.Keys];
+            }
+        }
+    }
+
     /// <summary>Records one sampled row: into the reference until it has its rows, then into the windows.</summary>
     public void Record(DriftSample sample)
     {

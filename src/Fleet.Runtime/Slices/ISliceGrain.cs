@@ -24,7 +24,18 @@ public interface ISliceGrain : IRolloutTargetGrain, IWaveMemberGrain
 
     /// <summary>Judges the running rollout now (its timer does this every evaluation interval).</summary>
     Task Evaluate();
+
+    /// <summary>Adds an alarm (drift detected or cleared) to the slice's history: an event that changes nothing the slice serves.</summary>
+    Task RecordAlarm(SliceAlarm alarm);
 }
+
+/// <summary>An alarm about what a slice serves, for its history and webhooks.</summary>
+/// <param name="Type">The event type (<c>fleet.drift.detected</c> or <c>fleet.drift.cleared</c>).</param>
+/// <param name="Time">When it was raised.</param>
+/// <param name="Message">What happened, with the numbers.</param>
+/// <param name="Version">The version it is about.</param>
+[GenerateSerializer, Immutable, Alias("fleet.slice-alarm")]
+public sealed record SliceAlarm([property: Id(0)] string Type, [property: Id(1)] DateTimeOffset Time, [property: Id(2)] string Message, [property: Id(3)] string Version);
 
 /// <summary>A manual rollout action.</summary>
 /// <param name="Action">pause, resume, promote or rollback.</param>

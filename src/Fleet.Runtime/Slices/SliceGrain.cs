@@ -155,6 +155,23 @@ internal sealed partial class SliceGrain : Grain, ISliceGrain, IRemindable
             : null);
     }
 
+    public async Task RecordAlarm(SliceAlarm alarm)
+    {
+        // An alarm explains no change of what the slice serves: its generation and route stay.
+        var evt = new SliceEvent(_id.Model, _id.Key, _record.LastEventSeq + 1, alarm.Time, alarm.Type, RolloutEngine.Actor, alarm.Message, alarm.Version, null, null);
+        _record.LastEventSeq++;
+        try
+        {
+            _version = await _store.SaveAsync(_id.ToString(), _record, _version, [evt]);
+        }
+        catch
+        {
+            _unstored = true;
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+
     public Task<SliceSnapshot> GetSnapshot()
     {
         var s = _record;

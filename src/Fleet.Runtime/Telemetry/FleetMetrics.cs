@@ -44,6 +44,7 @@ public sealed class FleetMetrics
     private readonly int _maxVersionsPerModel;
     private Func<long>? _hostBytes;
     private Func<int>? _hostModels;
+    private Func<IEnumerable<DriftGauge>>? _driftGauges;
 
     /// <summary>The version label of versions past <see cref="MetricsOptions.MaxVersionsPerModel"/> in one model.</summary>
     public const string OtherVersions = "other";
@@ -105,6 +106,12 @@ public sealed class FleetMetrics
         {
             _rejections.Add(0, new KeyValuePair<string, object?>("reason", reason));
         }
+        _meter.CreateObservableGauge("fleet.drift.alarms", () => DriftMeasurements(g => g.Alarms), "{alarm}",
+            "Open drift alarms of a model version on this silo: its slices' and its pooled inputs' (1 while the pooled inputs drift, plus one per drifting slice).");
+        _meter.CreateObservableGauge("fleet.drift.features_drifted", () => DriftMeasurements(g => g.DriftedFeatures), "{feature}",
+            "Input features of a model version whose pooled window (the last Fleet:Drift:AlarmHours) drifted at the last look.");
+        _meter.CreateObservableGauge("fleet.drift.feature.psi", () => DriftFeatureMeasurements(), null,
+            "Population stability index of each input feature of a model version, pooled over the last Fleet:Drift:AlarmHours at the last look.");
         _meter.CreateObservableGauge("fleet.model_host.memory", () => _hostBytes?.Invoke() ?? 0, "By", "Memory charged to resident model versions.");
         _meter.CreateObservableGauge("fleet.model_host.resident", () => _hostModels?.Invoke() ?? 0, "{model}", "Model versions resident in the model host.");
     }
@@ -194,6 +201,18 @@ public sealed class FleetMetrics
 
     internal void ModelHostEvicted() => _hostEvictions.Add(1);
 
+    internal void ObserveDrift(Func<IEnumerable<DriftGauge>> gauges) => _driftGauges = gauges;
+
+    private IEnumerable<Measurement<long>> DriftMeasurements(Func<DriftGauge, long> value) =>
+        (_driftGauges?.Invoke() ?? []).Select(g => new Measurement<long>(value(g), ModelVersion(g.Model, g.Version)));
+
+    private IEnumerable<Measurement<double>> DriftFeatureMeasurements() =>
+        (_driftGauges?.Invoke() ?? []).SelectMany(g => g.Psi.Select(p =>
+            new Measurement<double>(p.Value, [.. ModelVersion(g.Model, g.Version), new KeyValuePair<string, object?>("feature", p.Key)])));
+
+    private KeyValuePair<string, object?>[] ModelVersion(string model, string version) =>
+        [new("model", model), new("version", VersionLabel(model, version))];
+
     internal void ObserveModelHost(Func<long> bytes, Func<int> models)
     {
         _hostBytes = bytes;
@@ -236,3 +255,11 @@ public sealed class MetricsOptions
         }
     }
 }
+
+/// <summary>One model version's drift for the gauges: its open alarms, its drifted features and each feature's PSI, pooled.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Alarms">Open alarms (pooled and per slice).</param>
+/// <param name="DriftedFeatures">Features that drifted in the pooled window.</param>
+/// <param name="Psi">Each feature's PSI in the pooled window.</param>
+internal sealed record DriftGauge(string Model, string Version, long Alarms, long DriftedFeatures, IReadOnlyList<KeyValuePair<string, double>> Psi);

@@ -36,8 +36,17 @@ internal static class DriftApi
             throw new BadRequestException(invalid);
         }
 
-        return TypedResults.Ok(ToStatus(drift.Report(model, key, version, span), span));
+        var alarms = drift.Alarms(model).Where(a => key is null || a.Slice == key).Select(ToStatus).ToList();
+        return TypedResults.Ok(ToStatus(drift.Report(model, key, version, span), span) with { Alarms = alarms });
     }
+
+    internal static DriftAlarmStatus ToStatus(DriftAlarmView alarm) => new(
+        alarm.Slice, alarm.Version, alarm.Episode.Since, alarm.Episode.LastDrifted, alarm.Episode.ClearVerdicts,
+        [.. alarm.Episode.Features.Select(ToStatus)],
+        $"{(alarm.Slice is null ? "pooled inputs" : $"slice {alarm.Slice}")} of version {VersionId.Short(alarm.Version)} drifting since {alarm.Episode.Since:u}: {alarm.Episode.Describe()}");
+
+    private static FeatureDriftStatus ToStatus(FeatureDrift f) => new(
+        f.Feature, MethodName(f.Method), f.Value, f.Bound, f.Drifted, f.WindowValues, f.ReferenceValues, f.PopulationStability, f.Describe());
 
     internal static DriftStatus ToStatus(DriftView view, int hours)
     {
@@ -51,8 +60,7 @@ internal static class DriftApi
                 $"({r.DriftedFeatures.Count()} of {r.Features.Count(f => f.Value is not null)} features judged)",
             _ => "no drift",
         };
-        var features = view.Report?.Features.Select(f => new FeatureDriftStatus(
-            f.Feature, MethodName(f.Method), f.Value, f.Bound, f.Drifted, f.WindowValues, f.ReferenceValues, f.PopulationStability, f.Describe())).ToList() ?? [];
+        var features = view.Report?.Features.Select(ToStatus).ToList() ?? [];
         return new DriftStatus(view.Model, view.Slice, view.Version, view.ReferenceMadeAt, view.ReferenceRows, view.PendingRows, view.From, hours,
             view.WindowRows, view.Report?.Drifted, message, features);
     }
