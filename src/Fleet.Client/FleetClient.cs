@@ -196,6 +196,23 @@ public sealed class FleetClient : IDisposable
     public Task<IReadOnlyList<EnsembleInfo>> ListEnsemblesAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<EnsembleInfo>>("api/v1/ensembles", cancellationToken);
 
+    /// <summary>Deploys a saved definition version of the ensemble, immediately or rolled out by the request's plan (canary, shadow, shadow then canary).</summary>
+    public Task<DeployResult> DeployEnsembleAsync(string name, EnsembleDeployRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<DeployResult>(HttpMethod.Post, $"api/v1/ensembles/{Uri.EscapeDataString(name)}/deployments", request, cancellationToken);
+
+    /// <summary>The ensemble's deployment: the definition version it serves, and its running or last rollout.</summary>
+    public Task<SliceStatus> GetEnsembleDeploymentAsync(string name, CancellationToken cancellationToken = default) =>
+        GetAsync<SliceStatus>($"api/v1/ensembles/{Uri.EscapeDataString(name)}/deployment", cancellationToken);
+
+    /// <summary>The ensemble's deployment history after event <paramref name="after"/>, oldest first.</summary>
+    public Task<SliceHistory> GetEnsembleHistoryAsync(string name, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
+        GetAsync<SliceHistory>($"api/v1/ensembles/{Uri.EscapeDataString(name)}/history?after={after}&limit={limit}", cancellationToken);
+
+    /// <summary>Pauses, resumes, promotes or rolls back (<see cref="RolloutActions"/>) the running rollout of the ensemble's definition.</summary>
+    public Task<RolloutActionResult> ActOnEnsembleAsync(string name, string action, string? reason = null, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<RolloutActionResult>(HttpMethod.Post, $"api/v1/ensembles/{Uri.EscapeDataString(name)}/rollouts/{Uri.EscapeDataString(action)}",
+            new RolloutActionRequest { Reason = reason }, cancellationToken);
+
     /// <summary>Every model.</summary>
     public Task<IReadOnlyList<ModelSummary>> ListModelsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<IReadOnlyList<ModelSummary>>("api/v1/models", cancellationToken);

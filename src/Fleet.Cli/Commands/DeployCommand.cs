@@ -104,7 +104,7 @@ internal static class DeployCommand
     private static TimeSpan Seconds(double seconds, string option) =>
         double.IsFinite(seconds) && seconds > 0 && seconds < 1e9 ? TimeSpan.FromSeconds(seconds) : throw new UsageException($"{option} must be a positive number of seconds, not {seconds}");
 
-    private static void Write(TextWriter output, DeployResult result)
+    internal static void Write(TextWriter output, DeployResult result)
     {
         var rollouts = result.RolloutsStarted > 0 ? $", rollouts started {result.RolloutsStarted}" : "";
         output.WriteLine($"deployed {result.Deployed}, unchanged {result.Unchanged}{rollouts}: version {Display.ShortVersion(result.Version)} of {result.Model}");

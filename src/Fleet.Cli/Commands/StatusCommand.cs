@@ -105,7 +105,7 @@ internal static class StatusCommand
         _ => $"{r.Phase.Replace('_', ' ')} {Display.ShortVersion(r.Candidate)}",
     };
 
-    private static void WriteOne(TextWriter output, SliceStatus s)
+    internal static void WriteOne(TextWriter output, SliceStatus s)
     {
         var table = new TextTable("FIELD", "VALUE");
         table.Add("model:", s.Model);

@@ -70,9 +70,33 @@ public sealed record EnsembleMemberRequest
 /// <param name="Definition">The definition with every default filled in.</param>
 /// <param name="Created">True when this save created the version; false when it was already the ensemble's definition.</param>
 /// <param name="SavedAt">When the version was first saved.</param>
+/// <param name="DeployedVersion">The definition version the ensemble serves (its deployment's stable one), or null before its first deployment.</param>
 public sealed record EnsembleInfo(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("version")] string Version,
     [property: JsonPropertyName("definition")] EnsembleRequest Definition,
     [property: JsonPropertyName("created")] bool Created,
-    [property: JsonPropertyName("saved_at")] DateTimeOffset SavedAt);
+    [property: JsonPropertyName("saved_at")] DateTimeOffset SavedAt,
+    [property: JsonPropertyName("deployed_version")] string? DeployedVersion = null);
+
+/// <summary>
+/// A deployment of a saved ensemble definition (<c>POST /api/v1/ensembles/{name}/deployments</c>), rolled out like a
+/// model's version: immediate by default, or canary, shadow or shadow then canary with the plan's gates.
+/// </summary>
+public sealed record EnsembleDeployRequest
+{
+    /// <summary>The definition version (full sha256 or a unique prefix of at least 8 hex digits), as <c>PUT</c> answered it.</summary>
+    [JsonPropertyName("version")] public string? Version { get; init; }
+
+    /// <summary>How to roll the definition out: immediate (default), canary, shadow or shadow_canary, with the plan's settings.</summary>
+    [JsonPropertyName("rollout")] public RolloutRequest? Rollout { get; init; }
+
+    /// <summary>Why this deployment happens (kept in the ensemble's history).</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
+
+    /// <summary>Replace a running rollout of another definition (rolling it back) instead of answering 409.</summary>
+    [JsonPropertyName("supersede")] public bool Supersede { get; init; }
+
+    /// <summary>Accept a definition whose inputs or output differ from the deployed one's.</summary>
+    [JsonPropertyName("accept_signature_change")] public bool AcceptSignatureChange { get; init; }
+}

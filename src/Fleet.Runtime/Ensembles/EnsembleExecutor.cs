@@ -45,6 +45,13 @@ public sealed class EnsembleExecutor
     public async ValueTask<EnsembleAnswer> PredictAsync(string ensemble, string sliceKey, ParsedInferRequest request, CancellationToken cancellationToken = default)
     {
         var stored = await _definitions.FindAsync(ensemble, cancellationToken) ?? throw new NotFoundException($"ensemble '{ensemble}' not found");
+        return await PredictAsync(stored, sliceKey, request, cancellationToken);
+    }
+
+    /// <summary>Predicts with the definition <paramref name="stored"/> (one version of an ensemble) for the caller's <paramref name="sliceKey"/>; fails as <see cref="PredictAsync(string, string, ParsedInferRequest, CancellationToken)"/>.</summary>
+    public async ValueTask<EnsembleAnswer> PredictAsync(StoredEnsemble stored, string sliceKey, ParsedInferRequest request, CancellationToken cancellationToken = default)
+    {
+        var ensemble = stored.Name;
         var rows = RowsOf(request);
         var started = _clock.GetTimestamp();
         var (outcome, combined) = await RunAsync(stored, sliceKey, request, rows, depth: 1, cancellationToken);

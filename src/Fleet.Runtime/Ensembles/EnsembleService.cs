@@ -26,6 +26,7 @@ public sealed class EnsembleService : IEnsembleDefinitions
     private readonly IModelCatalog _catalog;
     private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<string, (StoredEnsemble? Ensemble, long Until)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Name, string Version), StoredEnsemble> _versions = new();
 
     /// <summary>Creates the service over the ensemble store and the model catalog.</summary>
     public EnsembleService(IEnsembleStore store, IModelCatalog catalog, TimeProvider clock)
@@ -103,6 +104,45 @@ public sealed class EnsembleService : IEnsembleDefinitions
         _cache.TryGetValue(name, out var cached) && _clock.GetTimestamp() < cached.Until
             ? new ValueTask<StoredEnsemble?>(cached.Ensemble)
             : ReadAsync(name, cancellationToken);
+
+    /// <summary>
+    /// One saved version of the ensemble, by its full id or a unique prefix of at least 8 hex digits: a 404 naming what
+    /// is missing, a 400 for an ambiguous prefix. Versions never change, so a version once read is answered from memory.
+    /// </summary>
+    public async ValueTask<StoredEnsemble> VersionAsync(string name, string reference, CancellationToken cancellationToken = default)
+    {
+        if (_versions.TryGetValue((name, reference), out var known))
+        {
+            return known;
+        }
+
+        if (VersionId.ValidateReference(reference) is { } invalid)
+        {
+            throw new BadRequestException(invalid);
+        }
+
+        var rows = await _store.VersionsAsync(name, cancellationToken);
+        if (rows.Count == 0)
+        {
+            throw new NotFoundException($"ensemble '{name}' not found");
+        }
+
+        var found = rows.Where(r => r.Version.StartsWith(reference, StringComparison.Ordinal)).ToList();
+        var row = found switch
+        {
+            [var one] => one,
+            [] => throw new NotFoundException($"ensemble '{name}' has no version '{reference}'"),
+            _ => throw new BadRequestException($"version prefix '{reference}' of ensemble '{name}' is ambiguous: give more digits"),
+        };
+        var stored = new StoredEnsemble(name, row.Version, EnsembleDirectory.Parse(row), row.SavedAt);
+        if (_versions.Count >= MaxCached)
+        {
+            _versions.Clear();
+        }
+
+        _versions[(name, row.Version)] = stored;
+        return stored;
+    }
 
     private async ValueTask<StoredEnsemble?> ReadAsync(string name, CancellationToken cancellationToken)
     {

@@ -105,7 +105,12 @@ public static class FleetSiloBuilderExtensions
     {
         services.AddSingleton<Ensembles.EnsembleService>();
         services.AddSingleton<Ensembles.EnsembleMetrics>();
-        services.AddSingleton<Ensembles.IEnsembleDefinitions>(sp => sp.GetRequiredService<Ensembles.EnsembleService>());
+        // What is served is each ensemble's deployed definition; a definition version is a kind of route target.
+        services.AddSingleton<Ensembles.IEnsembleDefinitions>(sp => new Ensembles.ServedEnsembles(sp.GetRequiredService<Ensembles.EnsembleService>(), sp.GetRequiredService<RouteCache>()));
+        services.AddSingleton<IPredictionTarget>(sp => new Ensembles.EnsembleVersionTarget(sp));
+        services.AddSingleton(sp => new Ensembles.EnsembleDeployments(
+            sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Ensembles.EnsembleService>(), sp.GetRequiredService<Slices.ISliceStore>(),
+            sp.GetRequiredService<SliceTrafficCounters>(), sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>()));
         services.AddSingleton(sp => new Ensembles.EnsembleExecutor(
             sp.GetRequiredService<TrafficRouter>(), new Ensembles.CachedMemberRoutes(sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<Ensembles.IEnsembleDefinitions>(), new Ensembles.MemberInputs(sp.GetRequiredService<ModelHost>()), sp.GetRequiredService<ModelHost>(),

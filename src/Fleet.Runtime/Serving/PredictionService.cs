@@ -18,8 +18,9 @@ namespace Fleet.Runtime.Serving;
 /// <param name="Id">The prediction id feedback joins on: the request's, or one Fleet made during a rollout.</param>
 /// <param name="Score">The version's score for the first row, which gates judge (null when not tracked or not a number).</param>
 /// <param name="RowScores">The score of every row of a batch when tracked, which feedback joins per row (null for one row).</param>
+/// <param name="Details">What the answering target said of how it answered (see <see cref="TargetAnswer.Details"/>), or null.</param>
 public sealed record Prediction(SliceId Slice, string Version, VersionRole Role, IReadOnlyList<Tensor> Outputs, string? Id = null, double? Score = null,
-    IReadOnlyList<double>? RowScores = null);
+    IReadOnlyList<double>? RowScores = null, object? Details = null);
 
 /// <summary>
 /// The prediction path of slices: resolve the slice, read its route from the silo-local cache, and let the
@@ -100,18 +101,21 @@ public sealed class PredictionService
         : $"model '{slice.Model}' not found");
 
     // A slice's route names ONNX versions; what is measured on it counts in the rollout's step at the time it was served.
-    internal static PredictionRoute RouteOf(SliceId slice, SliceRoute route)
+    internal static PredictionRoute RouteOf(SliceId slice, SliceRoute route) => RouteOf(slice, route, RouteTarget.OnnxVersion);
+
+    // The route of a slice grain whose versions are targets of another kind (an ensemble's definitions).
+    internal static PredictionRoute RouteOf(SliceId slice, SliceRoute route, Func<string, RouteTarget> targetOf)
     {
         var stable = route.StableVersion!;
         if (route.RolloutId is not { } rolloutId)
         {
-            return new PredictionRoute(RouteTarget.OnnxVersion(stable));
+            return new PredictionRoute(targetOf(stable));
         }
 
         return new PredictionRoute(
-            RouteTarget.OnnxVersion(stable),
+            targetOf(stable),
             new RolloutKey(RolloutTargetId.Slice(slice), rolloutId, route.ObservationStep),
-            route.Candidate is { } candidate ? RouteTarget.OnnxVersion(candidate) : null,
+            route.Candidate is { } candidate ? targetOf(candidate) : null,
             route.CanaryShare,
             route.ShadowShare);
     }

@@ -5,8 +5,9 @@ using Fleet.Runtime.Rollouts;
 namespace Fleet.Runtime.Serving;
 
 /// <summary>
-/// What a route names: something that can predict, by kind and id. An ONNX version today (<see cref="OnnxKind"/>, the
-/// id its version id); an ensemble next. The prediction path finds the <see cref="IPredictionTarget"/> of the kind.
+/// What a route names: something that can predict, by kind and id: an ONNX version (<see cref="OnnxKind"/>, the id its
+/// version id) or an ensemble definition (<see cref="EnsembleKind"/>, the id the definition's version; the ensemble is the
+/// addressed name). The prediction path finds the <see cref="IPredictionTarget"/> of the kind.
 /// </summary>
 /// <param name="Kind">The kind of target, e.g. <see cref="OnnxKind"/>.</param>
 /// <param name="Id">The target's id within its kind (a version id for an ONNX version).</param>
@@ -16,8 +17,14 @@ public readonly record struct RouteTarget([property: Id(0)] string Kind, [proper
     /// <summary>The kind of an ONNX version run by the silo's model host.</summary>
     public const string OnnxKind = "onnx";
 
+    /// <summary>The kind of an ensemble definition version, run by the silo's ensemble executor.</summary>
+    public const string EnsembleKind = "ensemble";
+
     /// <summary>The target of an ONNX version.</summary>
     public static RouteTarget OnnxVersion(string version) => new(OnnxKind, version);
+
+    /// <summary>The target of one version of an ensemble's definition (the ensemble is the name the request addressed).</summary>
+    public static RouteTarget EnsembleVersion(string version) => new(EnsembleKind, version);
 
     /// <inheritdoc/>
     public override string ToString() => $"{Kind}:{Id}";
@@ -27,7 +34,8 @@ public readonly record struct RouteTarget([property: Id(0)] string Kind, [proper
 /// <param name="Outputs">The outputs the caller asked for (all servable outputs when it named none).</param>
 /// <param name="Score">The score of the first row, or null when not tracked or not a number.</param>
 /// <param name="RowScores">The score of every row of a batch when tracked, which feedback joins per row (null for one row).</param>
-public readonly record struct TargetAnswer(IReadOnlyList<Tensor> Outputs, double? Score, IReadOnlyList<double>? RowScores = null);
+/// <param name="Details">What the target tells its caller of how it answered beyond the outputs (an ensemble's members), or null.</param>
+public readonly record struct TargetAnswer(IReadOnlyList<Tensor> Outputs, double? Score, IReadOnlyList<double>? RowScores = null, object? Details = null);
 
 /// <summary>
 /// One kind of thing a route can name, run on this silo: an ONNX version, an ensemble. Canary split, fallback to

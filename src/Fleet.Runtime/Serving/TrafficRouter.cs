@@ -111,7 +111,7 @@ public sealed class TrafficRouter
             _telemetry.RecordCandidate(rollout, elapsed.TotalSeconds, answer.Score, failed: false);
             _metrics.Predicted(slice.Model, candidate.Id, VersionRole.Canary, RowsOf(request), elapsed);
             _traffic.Count(slice, failed: false);
-            return new Prediction(slice, candidate.Id, VersionRole.Canary, answer.Outputs, Score: answer.Score, RowScores: answer.RowScores);
+            return new Prediction(slice, candidate.Id, VersionRole.Canary, answer.Outputs, Score: answer.Score, RowScores: answer.RowScores, Details: answer.Details);
         }
         catch (Exception e) when (e is InferRequestException or ModelExecutionException or ArtifactCorruptException)
         {
@@ -161,7 +161,7 @@ public sealed class TrafficRouter
                 _telemetry.RecordStable(observed, elapsed.TotalSeconds, answer.Score, failed: false);
             }
 
-            return new Prediction(slice, target.Id, role, answer.Outputs, Score: answer.Score, RowScores: answer.RowScores);
+            return new Prediction(slice, target.Id, role, answer.Outputs, Score: answer.Score, RowScores: answer.RowScores, Details: answer.Details);
         }
         catch (ModelExecutionException)
         {

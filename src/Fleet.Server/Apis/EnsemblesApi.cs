@@ -32,22 +32,72 @@ internal static class EnsemblesApi
             .WithSummary("Save an ensemble definition: validated against its members, content-addressed (the same definition again is the same version)")
             .WithJsonBody<EnsembleRequest>()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        ensembles.MapPost("/{name}/deployments", DeployAsync).RequireRole(AccessRoles.Deployer)
+            .WithSummary("Deploy a saved definition version, rolled out like a model's version: immediate, canary, shadow or shadow then canary, judged by gates. Idempotent.")
+            .WithJsonBody<EnsembleDeployRequest>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        ensembles.MapGet("/{name}/deployment", StatusAsync).RequireRole(AccessRoles.Reader)
+            .WithSummary("The ensemble's deployment: the definition version it serves, and its running or last rollout")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        ensembles.MapGet("/{name}/history", HistoryAsync).RequireRole(AccessRoles.Reader)
+            .WithSummary("The ensemble's deployment history: every change with its actor and reason, and every rollout decision with its gate numbers")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        ensembles.MapPost("/{name}/rollouts/{action}", ActAsync).RequireRole(AccessRoles.Operator)
+            .WithSummary("Pause, resume, promote or roll back the running rollout of the ensemble's definition")
+            .WithJsonBody<RolloutActionRequest>(required: false)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return ensembles;
     }
 
-    private static async Task<Ok<IReadOnlyList<EnsembleInfo>>> ListAsync(EnsembleService ensembles, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ensembles.ListAsync(cancellationToken));
+    private static async Task<Ok<IReadOnlyList<EnsembleInfo>>> ListAsync(EnsembleService ensembles, EnsembleDeployments deployments, CancellationToken cancellationToken)
+    {
+        var list = await ensembles.ListAsync(cancellationToken);
+        var deployed = await Task.WhenAll(list.Select(e => deployments.DeployedVersionAsync(e.Name)));
+        return TypedResults.Ok<IReadOnlyList<EnsembleInfo>>([.. list.Select((e, i) => e with { DeployedVersion = deployed[i] })]);
+    }
 
-    private static async Task<Ok<EnsembleInfo>> GetAsync(string name, EnsembleService ensembles, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ensembles.GetAsync(name, cancellationToken));
+    private static async Task<Ok<EnsembleInfo>> GetAsync(string name, EnsembleService ensembles, EnsembleDeployments deployments, CancellationToken cancellationToken)
+    {
+        var info = await ensembles.GetAsync(name, cancellationToken);
+        return TypedResults.Ok(info with { DeployedVersion = await deployments.DeployedVersionAsync(name) });
+    }
 
+    // The first definition saved is deployed at once, so a new ensemble serves; later ones are deployed (rolled out) by POST .../deployments.
     private static async Task<Results<Created<EnsembleInfo>, Ok<EnsembleInfo>>> PutAsync(
-        string name, HttpContext context, EnsembleService ensembles, [FromHeader(Name = Actors.Header)] string? actor)
+        string name, HttpContext context, EnsembleService ensembles, EnsembleDeployments deployments, [FromHeader(Name = Actors.Header)] string? actor)
     {
         var request = await RequestBody.ReadJsonAsync<EnsembleRequest>(context.Request, "the ensemble definition", context.RequestAborted)
             ?? throw new BadRequestException("send the ensemble definition as a JSON body (members, combiner, quorum, on_failure)");
-        var saved = await ensembles.PutAsync(name, request, Actors.Of(context, actor), context.RequestAborted);
+        var who = Actors.Of(context, actor);
+        var saved = await ensembles.PutAsync(name, request, who, context.RequestAborted);
+        saved = saved with { DeployedVersion = await deployments.DeployFirstAsync(name, saved.Version, who) };
         return saved.Created ? TypedResults.Created($"/api/v1/ensembles/{name}", saved) : TypedResults.Ok(saved);
+    }
+
+    private static async Task<Ok<DeployResult>> DeployAsync(string name, HttpContext context, EnsembleDeployments deployments, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        var request = await RequestBody.ReadJsonAsync<EnsembleDeployRequest>(context.Request, "the deploy request", context.RequestAborted)
+            ?? throw new BadRequestException("the deploy request is empty: give at least {\"version\": \"...\"}");
+        return TypedResults.Ok(await deployments.DeployAsync(name, request, Actors.Of(context, actor), context.RequestAborted));
+    }
+
+    private static async Task<Ok<SliceStatus>> StatusAsync(string name, EnsembleDeployments deployments, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await deployments.StatusAsync(name, cancellationToken));
+
+    private static async Task<Ok<SliceHistory>> HistoryAsync(string name, EnsembleDeployments deployments, long? after, int? limit, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await deployments.HistoryAsync(name, after ?? 0, limit ?? 1000, cancellationToken));
+
+    private static async Task<Ok<RolloutActionResult>> ActAsync(
+        string name, string action, HttpContext context, EnsembleDeployments deployments, [FromHeader(Name = Actors.Header)] string? actor)
+    {
+        var request = await RequestBody.ReadJsonAsync<RolloutActionRequest>(context.Request, "the rollout action request", context.RequestAborted);
+        if (request is { Slices.Count: > 0 } or { AllSlices: true } or { Version: not null })
+        {
+            throw new BadRequestException("an ensemble has one deployment: give only a reason, not slices, all_slices or version");
+        }
+
+        return TypedResults.Ok(await deployments.ActAsync(name, action, request?.Reason, Actors.Of(context, actor), context.RequestAborted));
     }
 
     /// <summary>
@@ -67,7 +117,7 @@ internal static class EnsemblesApi
             return false;
         }
 
-        var answer = await services.GetRequiredService<EnsembleExecutor>().PredictAsync(addressed.Model, addressed.Key, request, context.RequestAborted);
+        var answer = await services.GetRequiredService<EnsembleDeployments>().PredictAsync(addressed, request, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         EnsembleResponseWriter.Write(context.Response.BodyWriter, name, answer.Version, request.Id, answer.Slice, answer.Outcome, answer.Outputs);
@@ -79,7 +129,8 @@ internal static class EnsemblesApi
     public static async Task<ModelMetadataResponse?> MetadataAsync(string name, IServiceProvider services, CancellationToken cancellationToken)
     {
         var service = services.GetRequiredService<EnsembleService>();
-        if (!SliceId.TryResolve(name, null, out var addressed, out _) || await service.FindAsync(addressed.Model, cancellationToken) is not { } stored)
+        if (!SliceId.TryResolve(name, null, out var addressed, out _) || await service.FindAsync(addressed.Model, cancellationToken) is null
+            || await services.GetRequiredService<IEnsembleDefinitions>().FindAsync(addressed.Model, cancellationToken) is not { } stored)
         {
             return null;
         }

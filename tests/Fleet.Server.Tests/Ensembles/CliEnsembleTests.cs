@@ -6,7 +6,7 @@ using static Fleet.Server.Tests.ServerTestData;
 
 namespace Fleet.Server.Tests.Ensembles;
 
-/// <summary><c>fleet ensemble put|get|list</c> against a real server.</summary>
+/// <summary><c>fleet ensemble put|get|list|deploy|status|history|rollback</c> against a real server.</summary>
 public sealed class CliEnsembleTests(FleetServerFixture server) : IClassFixture<FleetServerFixture>, IDisposable
 {
     private readonly TempDirectory _files = new("fleet-cli-ensembles");
@@ -50,6 +50,57 @@ public sealed class CliEnsembleTests(FleetServerFixture server) : IClassFixture<
         Assert.Contains(a, get.Output);
         using var json = JsonDocument.Parse(list.Output);
         Assert.Contains(json.RootElement.EnumerateArray(), e => e.GetProperty("name").GetString() == name && e.GetProperty("version").GetString() == saved);
+    }
+
+    [Fact]
+    public async Task Deploy_rolls_a_saved_definition_out_status_shows_it_and_history_tells_the_story()
+    {
+        var a = UniqueModel("cli-a");
+        var b = UniqueModel("cli-b");
+        foreach (var (model, bias) in new[] { (a, 0.1f), (b, 0.5f) })
+        {
+            var v = (await server.Client.PushAsync(model, Model(bias))).Version.Version;
+            await server.Client.DeployAsync(model, new DeployRequest { Version = v });
+        }
+
+        var name = UniqueModel("cli-ens");
+        var one = Path.Combine(_files.Path, "one.json");
+        var two = Path.Combine(_files.Path, "two.json");
+        await File.WriteAllTextAsync(one, $$"""{"members": [{"model": "{{a}}"}]}""");
+        await File.WriteAllTextAsync(two, $$"""{"members": [{"model": "{{a}}"}, {"model": "{{b}}"}]}""");
+        var first = (await RunAsync("ensemble", "put", name, one)).Output.Trim();
+        var second = (await RunAsync("ensemble", "put", name, two)).Output.Trim();
+
+        var deploy = await RunAsync("ensemble", "deploy", name, second[..12], "--strategy", "canary", "--steps", "10,100", "--step-seconds", "600", "--reason", "add b");
+        var status = await RunAsync("ensemble", "status", name);
+        var statusJson = await RunAsync("ensemble", "status", name, "--json");
+        var rollback = await RunAsync("ensemble", "rollback", name, "--reason", "changed my mind");
+        var history = await RunAsync("ensemble", "history", name);
+        var list = await RunAsync("ensemble", "list");
+        var unknown = await RunAsync("ensemble", "deploy", name, "0123456789abcdef");
+
+        Assert.Equal(0, deploy.ExitCode);
+        Assert.Contains($"rollouts started 1: version {second[..12]} of {name}", deploy.Output);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Contains($"version:      {first}", status.Output);
+        Assert.Contains($"candidate:    {second}", status.Output);
+        using (var json = JsonDocument.Parse(statusJson.Output))
+        {
+            Assert.Equal("canary", json.RootElement.GetProperty("rollout").GetProperty("phase").GetString());
+        }
+
+        Assert.Equal(0, rollback.ExitCode);
+        Assert.StartsWith($"{name}: rolled_back: ", rollback.Output);
+        Assert.Contains("changed my mind", rollback.Output);
+        var lines = history.Output.Trim().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("fleet.version.deployed by", lines[0]);
+        Assert.Contains("fleet.rollout.started by", lines[1]);
+        Assert.Contains("add b", lines[1]);
+        Assert.Contains("fleet.rollout.rolled_back by", lines[2]);
+        Assert.Contains(first[..12], list.Output);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("has no version '0123456789abcdef'", unknown.Error);
     }
 
     [Fact]
