@@ -90,12 +90,8 @@ public sealed class ServerProcess : IDisposable
         throw new TimeoutException($"the server did not become ready within 60 s:\n{output}");
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A loopback port free now and not handed out before in this process (the server's own choice of one).</summary>
+    public static int FreePort() => Fleet.Server.Hosting.StartupCheck.FreePort();
 
     /// <summary>Kills the process at once, as kill -9 does.</summary>
     public void Kill()

@@ -127,13 +127,43 @@ public static class StartupCheck
         }
     }
 
-    /// <summary>A TCP port on the loopback address that is free now (the system's choice).</summary>
+    /// <summary>
+    /// A TCP port on the loopback address that is free now and not handed out before by this process, taken below the
+    /// system's ephemeral range (32768 and up on Linux) where it can be.
+    /// </summary>
+    /// <remarks>
+    /// The port is bound later by whoever asked, so until then anything else may take it. The system's own choice of a
+    /// free port comes from the ephemeral range, which every outgoing connection and every listener on port 0 also
+    /// draws from: a port chosen there and bound a moment later was seen taken by another server starting in the
+    /// same process. Below that range only another explicit choice can collide, and this process never repeats one.
+    /// </remarks>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 64; attempt++)
+        {
+            var port = Random.Shared.Next(UnclaimedRangeStart, UnclaimedRangeEnd);
+            if (HandedOut.TryAdd(port, 0) && IsPortFree(port))
+            {
+                return port;
+            }
+        }
+
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            if (HandedOut.TryAdd(port, 0))
+            {
+                return port;
+            }
+        }
     }
+
+    // Registered ports that few services on a developer machine or in a container use, below the ephemeral range.
+    private const int UnclaimedRangeStart = 20_000;
+    private const int UnclaimedRangeEnd = 32_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
 
     /// <summary>Whether <paramref name="port"/> on the loopback address can be listened on now.</summary>
     public static bool IsPortFree(int port)
