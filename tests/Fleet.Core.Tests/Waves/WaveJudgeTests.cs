@@ -41,6 +41,25 @@ public class WaveJudgeTests
         Assert.Contains("waiting for 1000 requests on each side", judgement.Summary);
     }
 
+    [Theory]
+    [InlineData(0L, 0L)]
+    [InlineData(20L, 20L)]
+    public void A_gate_given_without_margins_passes_within_the_metrics_default_pass_margin_as_a_single_slices_gate_does(long candidateErrors, long stableErrors)
+    {
+        // A plan's gate named with only its metric (no margin at all): it fails on any shown degradation and passes
+        // within the metric's default pass margin, as a single slice's gate. Judged on its zero margin both ways, a wave
+        // of 7 slices with 158,000 requests a side and no errors waited "within nothing of stable" until its deadline.
+        var gate = new GateSpec { Metric = GateMetric.ErrorRate, MinSamples = 50, Confidence = 0.995 };
+        var state = Started(7, new WaveSpec { Gates = [gate] });
+        var judgement = WaveJudge.Judge(state, Same(state, Window(22_000, candidateErrors, 22_000, stableErrors)));
+        var verdict = Assert.Single(judgement.Gates);
+        Assert.True(judgement.Outcome == JudgementOutcome.Pass, verdict.Message);
+        Assert.Equal(SequentialComparison.NotWorse, verdict.Comparison);
+        Assert.Contains("no worse than stable by more than 100% + 0.50 points", verdict.Message);
+        Assert.True(WaveEvidence.HasPassMargin(gate));
+        Assert.False(WaveEvidence.HasPassMargin(gate with { RelativeMargin = 0.2 }));
+    }
+
     [Fact]
     public void Neither_shown_worse_nor_within_the_margin_waits_with_the_estimate_and_its_error()
     {

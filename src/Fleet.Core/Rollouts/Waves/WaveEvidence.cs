@@ -40,11 +40,16 @@ public static class WaveEvidence
         };
     }
 
-    /// <summary>Whether the gate passes on its own pass (non-inferiority) margin rather than on its one margin both ways.</summary>
+    /// <summary>
+    /// Whether the gate passes on a pass (non-inferiority) margin of its own rather than on its one margin both ways: one
+    /// it was given, or for a gate given no margin at all the metric's default pass margin, as a single slice's gate does
+    /// (<see cref="GateSpec.PassMargin"/>). Judged on its zero margin both ways, such a gate could never show a candidate
+    /// within nothing of a stable that never fails, and the wave would wait for a verdict until its deadline.
+    /// </summary>
     public static bool HasPassMargin(GateSpec gate)
     {
         ArgumentNullException.ThrowIfNull(gate);
-        return gate.PassRelativeMargin is not null || gate.PassAbsoluteMargin is not null;
+        return gate.PassMargin != gate.FailMargin;
     }
 
     /// <summary>
