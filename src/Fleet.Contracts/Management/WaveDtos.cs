@@ -17,7 +17,7 @@ namespace Fleet.Contracts.Management;
 /// <param name="Message">Why it is where it is, with the numbers.</param>
 /// <param name="Slices">How many slices the wave has.</param>
 /// <param name="SlicesByPhase">Slices per rollout phase at the last look (canary, paused, promoted, rolled_back).</param>
-/// <param name="Gates">Each pooled gate at the last look.</param>
+/// <param name="Gates">Each pooled gate at the last look (for a finished wave, the look that decided it, or the last before a person did).</param>
 /// <param name="RolledBackAlone">Slices rolled back on their own evidence, with the reason.</param>
 /// <param name="Batch">The batch of slices taking steps now (0-based).</param>
 /// <param name="Batches">The batches as cumulative percentages of the wave's slices (one batch: [100]).</param>

@@ -31,7 +31,7 @@ public static class WaveStatuses
         ArgumentNullException.ThrowIfNull(record);
         var s = record.State;
         return new WaveStatus(s.Id.Value, record.Model, record.Candidate, Name(s.Phase), s.Step, s.StepPercent, s.Spec.Steps, s.StartedAt, s.StepStartedAt, s.EndedAt,
-            record.StartedBy, s.IsFinished ? s.Reason : record.LastLook ?? s.Reason, s.Slices.Count, record.SlicesByPhase, s.IsFinished ? [] : record.Gates,
+            record.StartedBy, s.IsFinished ? s.Reason : record.LastLook ?? s.Reason, s.Slices.Count, record.SlicesByPhase, record.Gates,
             [.. s.RolledBackSlices.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => new WaveSliceRollback(p.Key[(p.Key.IndexOf('/') + 1)..], p.Value))],
             s.Batch, [.. s.Spec.Batches.Select(b => Math.Round(b * 100, 6))], s.IsFinished ? 0 : record.StepRequests, s.Phase == WavePhase.Running ? record.SecondsToVerdict : null);
     }
