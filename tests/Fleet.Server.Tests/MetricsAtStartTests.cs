@@ -15,6 +15,8 @@ public sealed class MetricsAtStartTests(ServerProcessFixture server) : IClassFix
     {
         "fleet_canary_fallbacks_total",
         "fleet_shadow_dropped_total",
+        "fleet_drift_samples_dropped_total",
+        "fleet_inference_timeouts_total",
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"rolled_back\"}",
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"promoted\"}",
         "fleet_rollout_stalls_total",
@@ -24,6 +26,7 @@ public sealed class MetricsAtStartTests(ServerProcessFixture server) : IClassFix
         "fleet_inference_rejections_total{otel_scope_name=\"Fleet\",reason=\"bad_request\"}",
         "fleet_inference_rejections_total{otel_scope_name=\"Fleet\",reason=\"not_found\"}",
         "fleet_inference_rejections_total{otel_scope_name=\"Fleet\",reason=\"too_large\"}",
+        "fleet_inference_rejections_total{otel_scope_name=\"Fleet\",reason=\"rate_limited\"}",
         "fleet_feedback_joined_total",
         "fleet_feedback_evicted_total",
         "fleet_model_host_evictions_total",

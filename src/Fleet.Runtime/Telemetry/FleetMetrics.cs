@@ -92,6 +92,7 @@ public sealed class FleetMetrics
         _rows.Add(0);
         _errors.Add(0);
         _shadowDropped.Add(0);
+        _driftDropped.Add(0);
         _timeouts.Add(0);
         _fallbacks.Add(0);
         _rolloutStalls.Add(0);

@@ -109,6 +109,26 @@ public sealed class StartupTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_data_folder_the_server_uses_fleet_data_under_its_working_directory_says_so_and_logs_by_its_own_settings()
+    {
+        var port = ServerProcess.FreePort();
+        using var run = ServerRun.Start(_elsewhere.Path, "--urls", $"http://127.0.0.1:{port}", "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", $"--{TestKeys.BootstrapSetting}={TestKeys.Admin}");
+        await run.WaitForAsync("Fleet listening on");
+        var data = Path.Combine(_elsewhere.Path, "fleet-data");
+        Assert.Contains($"Fleet data in {data}", run.Lines);
+        Assert.True(Directory.Exists(data), $"{data} was not created");
+
+        // appsettings.json (in the server's own folder) keeps ASP.NET Core at Warning: a request logs nothing. Without it
+        // every request would log its start and end at Information.
+        using var http = new HttpClient();
+        using var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/v2/health/live"));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.DoesNotContain("Request starting", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Microsoft.AspNetCore", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_healthy_start_prints_no_watchdog_warning()
     {
         using var run = Start($"--{TestKeys.BootstrapSetting}={TestKeys.Admin}");
