@@ -4,6 +4,8 @@ using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
+using Fleet.Runtime.Ensembles;
+using Fleet.Core.Ensembles;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
 using Fleet.Server.Access;
@@ -21,11 +23,14 @@ namespace Fleet.Server.Grpc;
 /// The Open Inference Protocol's gRPC service (<c>inference.GRPCInferenceService</c>) on the same prediction path,
 /// registry and slice routes as the REST API: a slice is addressed as <c>model@slice</c> or by
 /// <c>parameters["slice"]</c>, a version by <c>model_version</c>. Outputs come back as <c>raw_output_contents</c>
-/// (as Triton answers) unless the request sets <c>parameters["typed_output_contents"]</c> to true.
+/// (as Triton answers) unless the request sets <c>parameters["typed_output_contents"]</c> to true. An ensemble's name
+/// (or <c>ensemble@slice</c>) is served as in REST: its metadata and readiness, and its answer with the definition
+/// version and the members that contributed and were dropped in <c>parameters</c>.
 /// </summary>
 internal sealed class InferenceGrpcService(
     PredictionService predictions, ModelRegistry registry, DeploymentService deployments, Readiness readiness, IOptions<InferRequestLimits> limits,
-    IOptions<ServerOptions> server, FleetMetrics metrics)
+    IOptions<ServerOptions> server, FleetMetrics metrics, EnsembleService ensembles, EnsembleDeployments ensembleDeployments, IEnsembleDefinitions definitions,
+    EnsembleExecutor executor)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <inheritdoc/>
@@ -44,6 +49,17 @@ internal sealed class InferenceGrpcService(
     public override async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var slice = Resolve(request.Name, context);
+        if (request.Version.Length == 0 && await ensembles.FindAsync(slice.Model, context.CancellationToken) is not null
+            && await definitions.FindAsync(slice.Model, context.CancellationToken) is { } stored)
+        {
+            var signature = await ensembles.SignatureAsync(stored, context.CancellationToken);
+            var metadata = new ModelMetadataResponse { Name = request.Name, Platform = Apis.EnsemblesApi.Platform };
+            metadata.Versions.Add(stored.Version);
+            metadata.Inputs.AddRange(signature.Inputs.Select(Spec));
+            metadata.Outputs.AddRange(signature.Outputs.Select(Spec));
+            return metadata;
+        }
+
         if (request.Version.Length > 0)
         {
             var info = await registry.ResolveVersionAsync(slice.Model, request.Version, context.CancellationToken);
@@ -61,6 +77,13 @@ internal sealed class InferenceGrpcService(
     public override async Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         var slice = Resolve(request.Name, context);
+        if (request.Version.Length == 0 && await ensembles.FindAsync(slice.Model, context.CancellationToken) is not null)
+        {
+            return await executor.ReadyAsync(slice.Model, slice.Key, context.CancellationToken)
+                ? new ModelReadyResponse { Ready = true }
+                : throw new NotFoundException($"ensemble '{slice.Model}' has fewer members than its quorum deployed for slice '{slice.Key}'");
+        }
+
         if (request.Version.Length > 0)
         {
             await registry.ResolveVersionAsync(slice.Model, request.Version, context.CancellationToken);
@@ -77,15 +100,25 @@ internal sealed class InferenceGrpcService(
         GrpcAccess.RequireModel(context, ModelOf(request.ModelName));
         var parsed = GrpcInferRequestReader.Read(request, limits.Value, out var typedOutputs);
         var version = request.ModelVersion.Length > 0 ? request.ModelVersion : null;
+        if (version is null && SliceId.TryResolve(request.ModelName, parsed.Slice, out var addressed, out _)
+            && await ensembles.FindAsync(addressed.Model, context.CancellationToken) is not null)
+        {
+            var answer = await ensembleDeployments.PredictAsync(addressed, parsed, context.CancellationToken);
+            var combined = Response(request.ModelName, answer.Version, answer.Slice, answer.Outputs, parsed.Id, typedOutputs);
+            combined.Parameters[EnsembleResponseWriter.Contributed] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeContributed(answer.Outcome) };
+            combined.Parameters[EnsembleResponseWriter.Dropped] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeDropped(answer.Outcome) };
+            return combined;
+        }
+
         var prediction = await InferenceDeadline.PredictAsync(predictions, metrics, request.ModelName, version, parsed, server.Value.InferenceTimeout, context.CancellationToken);
-        return Response(request.ModelName, prediction, prediction.Id ?? parsed.Id, typedOutputs);
+        return Response(request.ModelName, prediction.Version, prediction.Slice.Key, prediction.Outputs, prediction.Id ?? parsed.Id, typedOutputs);
     }
 
-    private static ModelInferResponse Response(string modelName, Prediction prediction, string? id, bool typedOutputs)
+    private static ModelInferResponse Response(string modelName, string version, string slice, IReadOnlyList<Tensor> outputs, string? id, bool typedOutputs)
     {
-        var response = new ModelInferResponse { ModelName = modelName, ModelVersion = prediction.Version, Id = id ?? "" };
-        response.Parameters[Contracts.Inference.InferParameters.Slice] = new InferParameter { StringParam = prediction.Slice.Key };
-        foreach (var tensor in prediction.Outputs)
+        var response = new ModelInferResponse { ModelName = modelName, ModelVersion = version, Id = id ?? "" };
+        response.Parameters[Contracts.Inference.InferParameters.Slice] = new InferParameter { StringParam = slice };
+        foreach (var tensor in outputs)
         {
             var output = new ModelInferResponse.Types.InferOutputTensor { Name = tensor.Name, Datatype = tensor.DataType };
             output.Shape.AddRange(tensor.Shape);
