@@ -210,6 +210,33 @@ public sealed class HttpHygieneTests(FleetServerFixture server) : IClassFixture<
         Assert.Contains("classification extension, which Fleet does not implement", (await JsonBody(response)).GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("\"sequence_id\":42", "sequence_id")]
+    [InlineData("\"sequence_id\":\"user-7\"", "sequence_id")]
+    [InlineData("\"sequence_start\":true", "sequence_start")]
+    [InlineData("\"sequence_end\":true", "sequence_end")]
+    public async Task Sequence_batching_parameters_are_400_saying_Fleet_does_not_implement_them(string parameter, string name)
+    {
+        var model = await Deployed();
+        using var response = await server.Http.PostAsync($"v2/models/{model}@weekday=6/infer", new StringContent(
+            $$"""{"parameters":{{{parameter}}},"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await JsonBody(response)).GetProperty("error").GetString()!;
+        Assert.Contains($"parameters.{name} asks for Triton's sequence batching", error);
+        Assert.Contains("which Fleet does not implement", error);
+    }
+
+    [Theory]
+    [InlineData("\"sequence_id\":0,\"sequence_start\":false,\"sequence_end\":false")]
+    [InlineData("\"sequence_id\":\"\",\"priority\":0")]
+    public async Task The_sequence_parameters_default_values_pass_as_clients_send_them_without_a_sequence(string parameters)
+    {
+        var model = await Deployed();
+        using var response = await server.Http.PostAsync($"v2/models/{model}@weekday=6/infer", new StringContent(
+            $$"""{"parameters":{{{parameters}}},"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}""", Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task A_management_body_over_its_limit_is_413_stating_the_limit()
     {

@@ -39,6 +39,24 @@ public static partial class InferRequestParser
                 reader.Read();
                 binaryDataOutput = ReadBoolean(ref reader, $"parameters.{BinaryTensorExtension.BinaryDataOutput}");
             }
+            else if (reader.ValueTextEquals("sequence_id"u8) || reader.ValueTextEquals("sequence_start"u8) || reader.ValueTextEquals("sequence_end"u8))
+            {
+                var name = reader.GetString()!;
+                reader.Read();
+                var isDefault = reader.TokenType switch
+                {
+                    JsonTokenType.Number => reader.TryGetInt64(out var n) && n == 0,
+                    JsonTokenType.String => reader.ValueTextEquals(""u8) || reader.ValueTextEquals("0"u8),
+                    JsonTokenType.False or JsonTokenType.Null => true,
+                    _ => false,
+                };
+                if (TritonExtensions.RefuseRequestParameter(name, isDefault) is { } refusal)
+                {
+                    throw new InferRequestException(refusal);
+                }
+
+                reader.Skip();
+            }
             else
             {
                 reader.Read();
@@ -136,15 +154,9 @@ public static partial class InferRequestParser
                 reader.Read();
                 binary = ReadBoolean(ref reader, $"{label}: parameters.{BinaryTensorExtension.BinaryData}");
             }
-            else if (reader.ValueTextEquals("classification"u8))
+            else if (TritonExtensions.RefuseOutputParameter(label, reader.GetString() ?? "") is { } refusal)
             {
-                throw new InferRequestException(
-                    $"{label} asks for parameters.classification, Triton's classification extension, which Fleet does not implement: ask for the output itself and take the top classes from its values");
-            }
-            else if (reader.ValueTextEquals("shared_memory_region"u8))
-            {
-                throw new InferRequestException(
-                    $"{label} asks for parameters.shared_memory_region, Triton's shared-memory extension, which Fleet does not implement: leave it out to get the output in the response");
+                throw new InferRequestException(refusal);
             }
             else
             {

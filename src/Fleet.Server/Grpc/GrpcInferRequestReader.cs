@@ -32,6 +32,21 @@ internal static class GrpcInferRequestReader
                         ? value.BoolParam
                         : throw new InferRequestException($"parameters.{TypedOutputParameter} must be a bool_param");
                     break;
+                default:
+                    var isDefault = value.ParameterChoiceCase switch
+                    {
+                        InferParameter.ParameterChoiceOneofCase.Int64Param => value.Int64Param == 0,
+                        InferParameter.ParameterChoiceOneofCase.Uint64Param => value.Uint64Param == 0,
+                        InferParameter.ParameterChoiceOneofCase.StringParam => value.StringParam is "" or "0",
+                        InferParameter.ParameterChoiceOneofCase.BoolParam => !value.BoolParam,
+                        _ => true,
+                    };
+                    if (TritonExtensions.RefuseRequestParameter(name, isDefault) is { } refusal)
+                    {
+                        throw new InferRequestException(refusal);
+                    }
+
+                    break;
             }
         }
 
@@ -155,6 +170,14 @@ internal static class GrpcInferRequestReader
             if (!seen.Add(output.Name))
             {
                 throw new InferRequestException($"output '{Truncate(output.Name)}' is requested twice");
+            }
+
+            foreach (var parameter in output.Parameters.Keys)
+            {
+                if (TritonExtensions.RefuseOutputParameter($"output '{Truncate(output.Name)}'", parameter) is { } refusal)
+                {
+                    throw new InferRequestException(refusal);
+                }
             }
 
             names.Add(output.Name);

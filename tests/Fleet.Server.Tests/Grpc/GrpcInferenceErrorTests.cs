@@ -29,6 +29,33 @@ public sealed partial class GrpcInferenceTests
     }
 
     [Fact]
+    public async Task Triton_extensions_Fleet_does_not_implement_are_INVALID_ARGUMENT_with_the_REST_message_and_defaults_pass()
+    {
+        var (model, _) = await Deployed("gtriton");
+        var classification = TwoRows(model);
+        var wanted = new ModelInferRequest.Types.InferRequestedOutputTensor { Name = "probability" };
+        wanted.Parameters["classification"] = new InferParameter { Int64Param = 2 };
+        classification.Outputs.Add(wanted);
+        var e = await Refused(classification, StatusCode.InvalidArgument);
+        Assert.Equal(
+            await RestInferErrorAsync($"v2/models/{model}@weekday=6/infer", """{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[1,2,3]}],"outputs":[{"name":"probability","parameters":{"classification":2}}]}"""),
+            e.Status.Detail);
+
+        var sequence = TwoRows(model);
+        sequence.Parameters["sequence_id"] = new InferParameter { Uint64Param = 42 };
+        e = await Refused(sequence, StatusCode.InvalidArgument);
+        Assert.Contains("parameters.sequence_id asks for Triton's sequence batching", e.Status.Detail, StringComparison.Ordinal);
+
+        // What a client sends when it uses no sequence: sequence_id 0, start and end false.
+        var defaults = TwoRows(model);
+        defaults.Parameters["sequence_id"] = new InferParameter { Int64Param = 0 };
+        defaults.Parameters["sequence_start"] = new InferParameter { BoolParam = false };
+        defaults.Parameters["sequence_end"] = new InferParameter { BoolParam = false };
+        defaults.Parameters["priority"] = new InferParameter { Uint64Param = 0 };
+        Assert.Single((await _grpc.Inference.ModelInferAsync(defaults, Key())).Outputs);
+    }
+
+    [Fact]
     public async Task Raw_contents_of_the_wrong_size_are_INVALID_ARGUMENT_naming_the_input_and_the_sizes()
     {
         var (model, _) = await Deployed("gsize");
