@@ -51,7 +51,7 @@ internal static class Program
             "grpc" => ["grpc"],
             "density" => ["density"],
             "binary" => ["binary"],
-            _ => ["inprocess", "http", "grpc", "density"],
+            _ => ["inprocess", "http", "grpc", "binary", "density"],
         };
 
         var crashed = false;

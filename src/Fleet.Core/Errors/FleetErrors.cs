@@ -38,6 +38,25 @@ public sealed class NotFoundException : Exception
     }
 }
 
+/// <summary>The caller's key may not do what it asked, for a reason only the service can see (a 403; PERMISSION_DENIED over gRPC).</summary>
+public sealed class ForbiddenException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ForbiddenException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ForbiddenException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public ForbiddenException() : base("forbidden")
+    {
+    }
+}
+
 /// <summary>The request conflicts with the current state (a 409); <see cref="Details"/> lists what conflicts.</summary>
 public sealed class ConflictException : Exception
 {

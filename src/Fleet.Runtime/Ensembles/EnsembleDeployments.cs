@@ -1,4 +1,5 @@
 using Fleet.Contracts.Management;
+using Fleet.Core.Ensembles;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
@@ -131,6 +132,55 @@ public sealed class EnsembleDeployments
         var result = await _grains.GetGrain<ISliceGrain>(DeploymentOf(ensemble).ToString()).Act(new RolloutCommand(action, actor, reason));
         var changed = result.Outcome == DeployOutcomes.Unchanged ? 0 : 1;
         return new RolloutActionResult(ensemble, action, changed, 1 - changed, [result]);
+    }
+
+    /// <summary>
+    /// The models ensemble <paramref name="name"/> reaches now: through the definitions its route may serve (the stable
+    /// one and, during a rollout, the candidate; the current one when never deployed) and, the same way, every nested
+    /// ensemble's. What a scoped key must cover to call it.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> ReachAsync(string name, CancellationToken cancellationToken = default) =>
+        await ReachAsync(await ServingAsync(name, cancellationToken), cancellationToken);
+
+    /// <summary>The models <paramref name="definitions"/> reach, nested ensembles read as <see cref="ReachAsync(string, CancellationToken)"/> does.</summary>
+    public async ValueTask<IReadOnlyList<string>> ReachAsync(IReadOnlyList<EnsembleDefinition> definitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        var nested = new Dictionary<string, IReadOnlyList<EnsembleDefinition>>(StringComparer.Ordinal);
+        var pending = new Queue<EnsembleDefinition>(definitions);
+        while (pending.TryDequeue(out var definition))
+        {
+            foreach (var member in definition.Members.Where(m => m.Kind == MemberKind.Ensemble && !nested.ContainsKey(m.Target)))
+            {
+                var served = await ServingAsync(member.Target, cancellationToken);
+                nested[member.Target] = served;
+                foreach (var inner in served)
+                {
+                    pending.Enqueue(inner);
+                }
+            }
+        }
+
+        return EnsembleReach.Models(definitions, target => nested.GetValueOrDefault(target, []));
+    }
+
+    // The definitions an ensemble's route may serve: stable and candidate, or the current one when never deployed.
+    private async ValueTask<IReadOnlyList<EnsembleDefinition>> ServingAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await _ensembles.FindAsync(name, cancellationToken) is not { } current)
+        {
+            return [];
+        }
+
+        var route = await _routes.GetAsync(DeploymentOf(name));
+        var versions = new[] { route.StableVersion ?? current.Version, route.HasRollout ? route.Candidate : null }.OfType<string>().Distinct(StringComparer.Ordinal);
+        var definitions = new List<EnsembleDefinition>();
+        foreach (var version in versions)
+        {
+            definitions.Add(version == current.Version ? current.Definition : (await _ensembles.VersionAsync(name, version, cancellationToken)).Definition);
+        }
+
+        return definitions;
     }
 
     /// <summary>

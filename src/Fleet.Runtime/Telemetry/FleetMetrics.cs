@@ -140,7 +140,7 @@ public sealed class FleetMetrics
     }
 
     /// <summary>The reasons <see cref="Rejected"/> is called with, exported at zero from the start.</summary>
-    public static IReadOnlyList<string> RejectionReasons { get; } = ["bad_request", "not_found", "too_large", "rate_limited"];
+    public static IReadOnlyList<string> RejectionReasons { get; } = ["bad_request", "forbidden", "not_found", "too_large", "rate_limited"];
 
     /// <summary>Records a request refused before any model ran (bad_request, not_found, too_large, rate_limited).</summary>
     public void Rejected(string reason) => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));

@@ -70,6 +70,12 @@ internal static class EnsemblesApi
         var request = await RequestBody.ReadJsonAsync<EnsembleRequest>(context.Request, "the ensemble definition", context.RequestAborted)
             ?? throw new BadRequestException("send the ensemble definition as a JSON body (members, combiner, quorum, on_failure)");
         var who = Actors.Of(context, actor);
+        // A scoped key may save only what it could call: a definition whose every model is in its scope.
+        if (EnsembleParser.Parse(request).Definition is { } parsed)
+        {
+            await EnsembleAccess.RequireReachAsync(context.User, name, () => deployments.ReachAsync([parsed], context.RequestAborted));
+        }
+
         var saved = await ensembles.PutAsync(name, request, who, context.RequestAborted);
         saved = saved with { DeployedVersion = await deployments.DeployFirstAsync(name, saved.Version, who) };
         return saved.Created ? TypedResults.Created($"/api/v1/ensembles/{name}", saved) : TypedResults.Ok(saved);
@@ -117,7 +123,9 @@ internal static class EnsemblesApi
             return false;
         }
 
-        var answer = await services.GetRequiredService<EnsembleDeployments>().PredictAsync(addressed, request, context.RequestAborted);
+        var deployments = services.GetRequiredService<EnsembleDeployments>();
+        await EnsembleAccess.RequireReachAsync(context.User, addressed.Model, () => deployments.ReachAsync(addressed.Model, context.RequestAborted));
+        var answer = await deployments.PredictAsync(addressed, request, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         EnsembleResponseWriter.Write(context.Response.BodyWriter, name, answer.Version, request.Id, answer.Slice, answer.Outcome, answer.Outputs);

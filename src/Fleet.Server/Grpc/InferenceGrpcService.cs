@@ -103,6 +103,7 @@ internal sealed class InferenceGrpcService(
         if (version is null && SliceId.TryResolve(request.ModelName, parsed.Slice, out var addressed, out _)
             && await ensembles.FindAsync(addressed.Model, context.CancellationToken) is not null)
         {
+            await EnsembleAccess.RequireReachAsync(context.GetHttpContext().User, addressed.Model, () => ensembleDeployments.ReachAsync(addressed.Model, context.CancellationToken));
             var answer = await ensembleDeployments.PredictAsync(addressed, parsed, context.CancellationToken);
             var combined = Response(request.ModelName, answer.Version, answer.Slice, answer.Outputs, parsed.Id, typedOutputs);
             combined.Parameters[EnsembleResponseWriter.Contributed] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeContributed(answer.Outcome) };

@@ -91,6 +91,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
         {
             metrics.Rejected(status switch
             {
+                403 => "forbidden",
                 404 => "not_found",
                 413 => "too_large",
                 _ => "bad_request",
@@ -102,6 +103,7 @@ internal sealed partial class FleetExceptionHandler(IProblemDetailsService probl
     {
         BadRequestException => 400,
         NotFoundException => 404,
+        ForbiddenException => 403,
         ConflictException => 409,
         BadHttpRequestException b => b.StatusCode,
         JsonException => 400,
