@@ -95,6 +95,30 @@ public sealed class InferenceTimeoutTests(InferenceTimeoutTests.ShortTimeout ser
     }
 
     [Fact]
+    public async Task An_ensemble_request_is_bounded_by_the_same_timeout_over_REST_and_gRPC_whatever_its_members_timeouts()
+    {
+        var model = await SlowModelAsync();
+        var ensemble = ServerTestData.UniqueModel("slow-ens");
+        // The member may take a minute; the server's 300 ms bound the request all the same.
+        await server.Client.PutEnsembleAsync(ensemble, new EnsembleRequest { Members = [new EnsembleMemberRequest { Model = model, TimeoutMs = 60_000 }] });
+        Assert.Equal(HttpStatusCode.OK, (await server.Http.PostAsync($"v2/models/{ensemble}/infer", Json(1))).StatusCode);
+
+        var late = await server.Http.PostAsync($"v2/models/{ensemble}/infer", Json(Size));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, late.StatusCode);
+        using var error = JsonDocument.Parse(await late.Content.ReadAsStringAsync());
+        var message = $"the prediction of '{ensemble}' ran longer than the server's inference timeout of 300 ms (Fleet:InferenceTimeout) and was stopped";
+        Assert.Equal(message, error.RootElement.GetProperty("error").GetString());
+        Assert.Equal(1, await TimeoutsOfAsync(ensemble));
+
+        var data = new float[Size * Size];
+        var request = Request(ensemble, Input("x", "FP32", [Size, Size]));
+        request.RawInputContents.Add(Raw(data));
+        var grpc = await Assert.ThrowsAsync<RpcException>(async () => await _grpc.Inference.ModelInferAsync(request, Key()));
+        Assert.Equal((StatusCode.DeadlineExceeded, message), (grpc.StatusCode, grpc.Status.Detail));
+        Assert.Equal(2, await TimeoutsOfAsync(ensemble));
+    }
+
+    [Fact]
     public async Task The_counter_is_exported_at_zero_from_the_start()
     {
         Assert.Contains("fleet_inference_timeouts_total ", await server.Http.GetStringAsync("metrics"), StringComparison.Ordinal);

@@ -6,7 +6,10 @@ using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Access;
 using Fleet.Runtime.Ensembles;
+using Fleet.Runtime.Telemetry;
 using Fleet.Server.Access;
+using Fleet.Server.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -125,7 +128,9 @@ internal static class EnsemblesApi
 
         var deployments = services.GetRequiredService<EnsembleDeployments>();
         await EnsembleAccess.RequireReachAsync(context.User, addressed.Model, () => deployments.ReachAsync(addressed.Model, context.RequestAborted));
-        var answer = await deployments.PredictAsync(addressed, request, context.RequestAborted);
+        var answer = await InferenceDeadline.RunAsync(
+            token => deployments.PredictAsync(addressed, request, token), services.GetRequiredService<FleetMetrics>(), name, request,
+            services.GetRequiredService<IOptions<ServerOptions>>().Value.InferenceTimeout, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         EnsembleResponseWriter.Write(context.Response.BodyWriter, name, answer.Version, request.Id, answer.Slice, answer.Outcome, answer.Outputs);

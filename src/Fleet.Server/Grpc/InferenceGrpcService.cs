@@ -104,7 +104,8 @@ internal sealed class InferenceGrpcService(
             && await ensembles.FindAsync(addressed.Model, context.CancellationToken) is not null)
         {
             await EnsembleAccess.RequireReachAsync(context.GetHttpContext().User, addressed.Model, () => ensembleDeployments.ReachAsync(addressed.Model, context.CancellationToken));
-            var answer = await ensembleDeployments.PredictAsync(addressed, parsed, context.CancellationToken);
+            var answer = await InferenceDeadline.RunAsync(
+                token => ensembleDeployments.PredictAsync(addressed, parsed, token), metrics, request.ModelName, parsed, server.Value.InferenceTimeout, context.CancellationToken);
             var combined = Response(request.ModelName, answer.Version, answer.Slice, answer.Outputs, parsed.Id, typedOutputs);
             combined.Parameters[EnsembleResponseWriter.Contributed] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeContributed(answer.Outcome) };
             combined.Parameters[EnsembleResponseWriter.Dropped] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeDropped(answer.Outcome) };

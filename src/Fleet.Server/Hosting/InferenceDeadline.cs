@@ -14,14 +14,20 @@ namespace Fleet.Server.Hosting;
 internal static class InferenceDeadline
 {
     /// <summary>Predicts as <see cref="PredictionService.PredictAsync"/> does, within <paramref name="timeout"/>.</summary>
-    public static async ValueTask<Prediction> PredictAsync(
-        PredictionService predictions, FleetMetrics metrics, string name, string? version, ParsedInferRequest request, TimeSpan timeout, CancellationToken callerGone)
+    public static ValueTask<Prediction> PredictAsync(
+        PredictionService predictions, FleetMetrics metrics, string name, string? version, ParsedInferRequest request, TimeSpan timeout, CancellationToken callerGone) =>
+        RunAsync(token => predictions.PredictAsync(name, version, request, token), metrics, name, request, timeout, callerGone);
+
+    /// <summary>Runs one prediction of <paramref name="name"/> (a model's or an ensemble's) within <paramref name="timeout"/>.</summary>
+    public static async ValueTask<T> RunAsync<T>(
+        Func<CancellationToken, ValueTask<T>> predict, FleetMetrics metrics, string name, ParsedInferRequest request, TimeSpan timeout, CancellationToken callerGone)
     {
+        ArgumentNullException.ThrowIfNull(predict);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(callerGone);
         deadline.CancelAfter(timeout);
         try
         {
-            return await predictions.PredictAsync(name, version, request, deadline.Token);
+            return await predict(deadline.Token);
         }
         catch (OperationCanceledException e) when (!callerGone.IsCancellationRequested && deadline.IsCancellationRequested)
         {
