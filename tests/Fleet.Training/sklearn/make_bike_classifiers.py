@@ -32,6 +32,8 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 
+from make_classifiers import tree_ensemble_attributes
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 FEATURES = ["season", "mnth", "hr", "holiday", "weekday", "workingday", "weathersit", "temp", "atemp", "hum", "windspeed"]
 BUSY = 200
@@ -81,29 +83,7 @@ def forest(name, clf):
     # RandomForestClassifier: every leaf weighted by its class fractions / n_estimators, for both classes. ONNX
     # Runtime (1.2x) computes these probabilities exactly but labels every row 1 in this two-class layout (and with only
     # the positive class's weights it leaves P(class 0) at 0), so the label is the ArgMax of the probabilities.
-    attrs = {k: [] for k in ["nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes",
-                             "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true", "nodes_hitrates",
-                             "class_treeids", "class_nodeids", "class_ids", "class_weights"]}
-    for t, estimator in enumerate(clf.estimators_):
-        tree = estimator.tree_
-        for node in range(tree.node_count):
-            leaf = tree.children_left[node] == -1
-            attrs["nodes_treeids"].append(t)
-            attrs["nodes_nodeids"].append(node)
-            attrs["nodes_featureids"].append(0 if leaf else int(tree.feature[node]))
-            attrs["nodes_values"].append(0.0 if leaf else float(np.float32(tree.threshold[node])))
-            attrs["nodes_modes"].append("LEAF" if leaf else "BRANCH_LEQ")
-            attrs["nodes_truenodeids"].append(0 if leaf else int(tree.children_left[node]))
-            attrs["nodes_falsenodeids"].append(0 if leaf else int(tree.children_right[node]))
-            attrs["nodes_missing_value_tracks_true"].append(0)
-            attrs["nodes_hitrates"].append(1.0)
-            if leaf:
-                counts = tree.value[node][0]
-                for c, count in enumerate(counts):
-                    attrs["class_treeids"].append(t)
-                    attrs["class_nodeids"].append(node)
-                    attrs["class_ids"].append(c)
-                    attrs["class_weights"].append(float(count / counts.sum() / len(clf.estimators_)))
+    attrs = tree_ensemble_attributes(clf)
     nodes = [
         helper.make_node("TreeEnsembleClassifier", ["float_input"], ["tree_label", "probabilities"], domain="ai.onnx.ml",
                          classlabels_int64s=[0, 1], post_transform="NONE", name="TreeEnsembleClassifier", **attrs),

@@ -75,9 +75,9 @@ def linear(clf, n_features):
     return model_of("iris-logreg-zipmap", nodes, n_features, TensorProto.INT64, TensorProto.INT64)
 
 
-def forest(clf, n_features):
-    # RandomForestClassifier: one tree per estimator, each leaf weighted by its class fractions / n_estimators.
-    classes = [str(c) for c in clf.classes_]
+def tree_ensemble_attributes(clf):
+    """The TreeEnsembleClassifier attributes of a fitted RandomForestClassifier: one tree per estimator, each leaf
+    weighted by its class fractions / n_estimators, for every class."""
     attrs = {k: [] for k in ["nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values", "nodes_modes",
                              "nodes_truenodeids", "nodes_falsenodeids", "nodes_missing_value_tracks_true", "nodes_hitrates",
                              "class_treeids", "class_nodeids", "class_ids", "class_weights"]}
@@ -101,6 +101,13 @@ def forest(clf, n_features):
                     attrs["class_nodeids"].append(node)
                     attrs["class_ids"].append(c)
                     attrs["class_weights"].append(float(count / counts.sum() / len(clf.estimators_)))
+    return attrs
+
+
+def forest(clf, n_features):
+    # RandomForestClassifier: one tree per estimator, each leaf weighted by its class fractions / n_estimators.
+    classes = [str(c) for c in clf.classes_]
+    attrs = tree_ensemble_attributes(clf)
     nodes = [
         helper.make_node("TreeEnsembleClassifier", ["float_input"], ["label", "probabilities"], domain="ai.onnx.ml",
                          classlabels_strings=classes, post_transform="NONE", name="TreeEnsembleClassifier", **attrs),
