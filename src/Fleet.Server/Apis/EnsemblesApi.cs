@@ -115,27 +115,40 @@ internal static class EnsemblesApi
     /// </summary>
     public static async Task<bool> TryInferAsync(HttpContext context, string name, ParsedInferRequest request)
     {
-        if (!SliceId.TryResolve(name, request.Slice, out var addressed, out _))
+        if (await TryPredictAsync(context, name, request, context.RequestAborted) is not { } answer)
         {
             return false;
         }
 
-        var services = context.RequestServices;
-        if (await services.GetRequiredService<EnsembleService>().FindAsync(addressed.Model, context.RequestAborted) is null)
-        {
-            return false;
-        }
-
-        var deployments = services.GetRequiredService<EnsembleDeployments>();
-        await EnsembleAccess.RequireReachAsync(context.User, addressed.Model, () => deployments.ReachAsync(addressed.Model, context.RequestAborted));
-        var answer = await InferenceDeadline.RunAsync(
-            token => deployments.PredictAsync(addressed, request, token), services.GetRequiredService<FleetMetrics>(), name, request,
-            services.GetRequiredService<IOptions<ServerOptions>>().Value.InferenceTimeout, context.RequestAborted);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json";
         EnsembleResponseWriter.Write(context.Response.BodyWriter, name, answer.Version, request.Id, answer.Slice, answer.Outcome, answer.Outputs);
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         return true;
+    }
+
+    /// <summary>
+    /// Predicts with <paramref name="name"/> when it is an ensemble, for REST and gRPC alike: the caller's key must cover
+    /// every model it reaches, and the server's inference timeout bounds it; null when it is no ensemble.
+    /// </summary>
+    public static async ValueTask<EnsembleAnswer?> TryPredictAsync(HttpContext context, string name, ParsedInferRequest request, CancellationToken cancellationToken)
+    {
+        if (!SliceId.TryResolve(name, request.Slice, out var addressed, out _))
+        {
+            return null;
+        }
+
+        var services = context.RequestServices;
+        if (await services.GetRequiredService<EnsembleService>().FindAsync(addressed.Model, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        var deployments = services.GetRequiredService<EnsembleDeployments>();
+        await EnsembleAccess.RequireReachAsync(context.User, addressed.Model, () => deployments.ReachAsync(addressed.Model, cancellationToken));
+        return await InferenceDeadline.RunAsync(
+            token => deployments.PredictAsync(addressed, request, token), services.GetRequiredService<FleetMetrics>(), name, request,
+            services.GetRequiredService<IOptions<ServerOptions>>().Value.InferenceTimeout, cancellationToken);
     }
 
     /// <summary>The OIP metadata of <paramref name="name"/> when it is an ensemble (its versions, inputs and output), else null.</summary>

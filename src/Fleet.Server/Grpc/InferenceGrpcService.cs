@@ -4,7 +4,6 @@ using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
-using Fleet.Runtime.Ensembles;
 using Fleet.Core.Ensembles;
 using Fleet.Runtime.Serving;
 using Fleet.Runtime.Slices;
@@ -29,8 +28,7 @@ namespace Fleet.Server.Grpc;
 /// </summary>
 internal sealed class InferenceGrpcService(
     PredictionService predictions, ModelRegistry registry, DeploymentService deployments, Readiness readiness, IOptions<InferRequestLimits> limits,
-    IOptions<ServerOptions> server, FleetMetrics metrics, EnsembleService ensembles, EnsembleDeployments ensembleDeployments, IEnsembleDefinitions definitions,
-    EnsembleExecutor executor)
+    IOptions<ServerOptions> server, FleetMetrics metrics)
     : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <inheritdoc/>
@@ -49,14 +47,12 @@ internal sealed class InferenceGrpcService(
     public override async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
         var slice = Resolve(request.Name, context);
-        if (request.Version.Length == 0 && await ensembles.FindAsync(slice.Model, context.CancellationToken) is not null
-            && await definitions.FindAsync(slice.Model, context.CancellationToken) is { } stored)
+        if (request.Version.Length == 0 && await Apis.EnsemblesApi.MetadataAsync(request.Name, context.GetHttpContext().RequestServices, context.CancellationToken) is { } ensemble)
         {
-            var signature = await ensembles.SignatureAsync(stored, context.CancellationToken);
-            var metadata = new ModelMetadataResponse { Name = request.Name, Platform = Apis.EnsemblesApi.Platform };
-            metadata.Versions.Add(stored.Version);
-            metadata.Inputs.AddRange(signature.Inputs.Select(Spec));
-            metadata.Outputs.AddRange(signature.Outputs.Select(Spec));
+            var metadata = new ModelMetadataResponse { Name = ensemble.Name, Platform = ensemble.Platform };
+            metadata.Versions.AddRange(ensemble.Versions);
+            metadata.Inputs.AddRange(ensemble.Inputs.Select(Spec));
+            metadata.Outputs.AddRange(ensemble.Outputs.Select(Spec));
             return metadata;
         }
 
@@ -77,11 +73,9 @@ internal sealed class InferenceGrpcService(
     public override async Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context)
     {
         var slice = Resolve(request.Name, context);
-        if (request.Version.Length == 0 && await ensembles.FindAsync(slice.Model, context.CancellationToken) is not null)
+        if (request.Version.Length == 0 && await Apis.EnsemblesApi.ReadyAsync(request.Name, context.GetHttpContext().RequestServices, context.CancellationToken) is not null)
         {
-            return await executor.ReadyAsync(slice.Model, slice.Key, context.CancellationToken)
-                ? new ModelReadyResponse { Ready = true }
-                : throw new NotFoundException($"ensemble '{slice.Model}' has fewer members than its quorum deployed for slice '{slice.Key}'");
+            return new ModelReadyResponse { Ready = true };
         }
 
         if (request.Version.Length > 0)
@@ -100,12 +94,8 @@ internal sealed class InferenceGrpcService(
         GrpcAccess.RequireModel(context, ModelOf(request.ModelName));
         var parsed = GrpcInferRequestReader.Read(request, limits.Value, out var typedOutputs);
         var version = request.ModelVersion.Length > 0 ? request.ModelVersion : null;
-        if (version is null && SliceId.TryResolve(request.ModelName, parsed.Slice, out var addressed, out _)
-            && await ensembles.FindAsync(addressed.Model, context.CancellationToken) is not null)
+        if (version is null && await Apis.EnsemblesApi.TryPredictAsync(context.GetHttpContext(), request.ModelName, parsed, context.CancellationToken) is { } answer)
         {
-            await EnsembleAccess.RequireReachAsync(context.GetHttpContext().User, addressed.Model, () => ensembleDeployments.ReachAsync(addressed.Model, context.CancellationToken));
-            var answer = await InferenceDeadline.RunAsync(
-                token => ensembleDeployments.PredictAsync(addressed, parsed, token), metrics, request.ModelName, parsed, server.Value.InferenceTimeout, context.CancellationToken);
             var combined = Response(request.ModelName, answer.Version, answer.Slice, answer.Outputs, parsed.Id, typedOutputs);
             combined.Parameters[EnsembleResponseWriter.Contributed] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeContributed(answer.Outcome) };
             combined.Parameters[EnsembleResponseWriter.Dropped] = new InferParameter { StringParam = EnsembleResponseWriter.DescribeDropped(answer.Outcome) };
