@@ -34,6 +34,8 @@ switch ($Target) {
     'test' {
         # The metrics test checks /metrics with promtool, from Debian's prometheus package.
         Install-Tool 'promtool' 'prometheus'
+        # The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+        Install-Tool 'chromium' 'chromium'
         # The azure-blob artifact tests start Azurite, the Azure Storage emulator, pinned by tests/servers/package-lock.json.
         if (-not (Test-Path (Join-Path $PSScriptRoot 'tests/servers/node_modules/.bin/azurite'))) {
             Invoke-Checked 'npm' @('ci', '--prefix', (Join-Path $PSScriptRoot 'tests/servers'), '--no-audit', '--no-fund', '--loglevel=error')

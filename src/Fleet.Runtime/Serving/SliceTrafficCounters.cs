@@ -58,6 +58,19 @@ public sealed class SliceTrafficCounters
     public SliceTraffic Get(SliceId slice) =>
         _counters.TryGetValue(slice, out var c) ? new SliceTraffic(Interlocked.Read(ref c.Requests), Interlocked.Read(ref c.Errors)) : new SliceTraffic(0, 0);
 
+    /// <summary>Every model's counts on this silo, summed over its slices.</summary>
+    public IReadOnlyDictionary<string, SliceTraffic> ByModel()
+    {
+        var totals = new Dictionary<string, (long Requests, long Errors)>(StringComparer.Ordinal);
+        foreach (var (slice, c) in _counters)
+        {
+            var (requests, errors) = totals.GetValueOrDefault(slice.Model);
+            totals[slice.Model] = (requests + Interlocked.Read(ref c.Requests), errors + Interlocked.Read(ref c.Errors));
+        }
+
+        return totals.ToDictionary(p => p.Key, p => new SliceTraffic(p.Value.Requests, p.Value.Errors), StringComparer.Ordinal);
+    }
+
     private sealed class Counter
     {
         public long Requests;

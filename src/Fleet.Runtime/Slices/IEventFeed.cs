@@ -19,6 +19,9 @@ public interface IEventFeed : IStoreHealth
     /// <summary>At most <paramref name="limit"/> events after <paramref name="position"/> (0 for the start), oldest first.</summary>
     Task<IReadOnlyList<FeedEntry>> ReadAfterAsync(long position, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>The position of the newest event, or 0 when the feed is empty: where a reader that wants only what comes next starts.</summary>
+    Task<long> HeadAsync(CancellationToken cancellationToken = default);
+
     /// <summary>The position a reader saved last, or 0 when it never saved one.</summary>
     Task<long> ReadPositionAsync(string reader, CancellationToken cancellationToken = default);
 

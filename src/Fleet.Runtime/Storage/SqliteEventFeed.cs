@@ -30,6 +30,14 @@ public sealed class SqliteEventFeed : IEventFeed
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<long> HeadAsync(CancellationToken cancellationToken = default) =>
+        _database.ReadAsync(connection =>
+        {
+            using var command = SqliteDatabase.Command(connection, "SELECT COALESCE(MAX(position), 0) FROM slice_events");
+            return command.ExecuteScalar() is long position ? position : 0;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<long> ReadPositionAsync(string reader, CancellationToken cancellationToken = default) =>
         _database.ReadAsync(connection =>
         {

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Authentication;
 namespace Fleet.Server.Access;
 
 /// <summary>
-/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> against the stored keys.
+/// Authenticates <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> against the stored keys (and, for
+/// the dashboard's pages only, the key its sign-in keeps in a cookie).
 /// </summary>
 /// <remarks>
 /// It implements <see cref="IAuthenticationHandler"/> directly rather than deriving from
@@ -80,7 +81,8 @@ internal sealed class ApiKeyAuthenticationHandler(ApiKeyDirectory keys) : IAuthe
         var apiKey = headers[KeyHeader];
         if (authorization.Count == 0 && apiKey.Count == 0)
         {
-            return AuthenticateResult.NoResult();
+            // The dashboard's session cookie, which only pages under /ui are sent and accept.
+            return Dashboard.DashboardSession.KeyOf(_context.Request) is { } session ? await AuthenticateAsync(session) : AuthenticateResult.NoResult();
         }
 
         if (authorization.Count + apiKey.Count > 1)
@@ -104,6 +106,11 @@ internal sealed class ApiKeyAuthenticationHandler(ApiKeyDirectory keys) : IAuthe
             text = value[7..].Trim();
         }
 
+        return await AuthenticateAsync(text);
+    }
+
+    private async ValueTask<AuthenticateResult> AuthenticateAsync(string? text)
+    {
         if (ApiKeySecret.TryParse(text, out var problem) is not { } secret)
         {
             return AuthenticateResult.Fail(problem!);

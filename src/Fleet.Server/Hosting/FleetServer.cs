@@ -95,6 +95,10 @@ public static class FleetServer
         builder.Services.AddSingleton<Readiness>();
         builder.Services.AddFleetAccess();
         builder.Services.AddFleetRateLimits();
+        builder.Services.AddSingleton<Dashboard.DashboardTraffic>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardTraffic>());
+        builder.Services.AddSingleton<Dashboard.DashboardWaves>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Dashboard.DashboardWaves>());
         var app = builder.Build();
         app.UseFleetResponseCompression();
         app.UseFleetErrors();
@@ -112,6 +116,7 @@ public static class FleetServer
         app.MapDriftApi();
         app.MapFeedbackApi();
         app.MapKeysApi();
+        Dashboard.DashboardApi.MapDashboard(app);
         var metrics = app.MapPrometheusScrapingEndpoint("/metrics");
         if (builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() is { AnonymousMetrics: true })
         {
@@ -134,7 +139,7 @@ public static class FleetServer
             options.Telemetry = false;
             options.HideClientButton = true;
         }).AllowAnonymous();
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription().AllowAnonymous();
+        app.MapGet("/", () => Results.Redirect(Dashboard.DashboardSession.Root)).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 
