@@ -66,6 +66,24 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_token_of_the_identity_provider_signs_in_as_its_subject_and_an_expired_one_is_refused()
+    {
+        var context = await server.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/ui/sign-in");
+        var expired = server.Issuer.Token("carol", ["reader"], notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddHours(-1));
+        await page.GetByLabel("API key").FillAsync(expired);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("the token expired at");
+
+        await page.GetByLabel("API key").FillAsync(server.Issuer.Token("carol", ["reader", "operator"]));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/ui");
+        await Assertions.Expect(page.Locator(".viewer")).ToContainTextAsync("jwt:carol, reader, operator");
+        await context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_overview_shows_what_needs_attention_first_then_models_by_state_and_waves()
     {
         var (model, _, candidate) = await SetupAsync("overview", OnnxModels.LogisticRegression(Weights, 0.2f), "store=1", "store=2", "store=3");

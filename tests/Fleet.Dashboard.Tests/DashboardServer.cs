@@ -32,7 +32,20 @@ public sealed class DashboardServer : FleetServerFixture
     /// <summary>Where the tests keep the screenshots of the pages they saw.</summary>
     public static string Screenshots { get; } = Path.Combine(RepositoryPaths.Root, "TestResults", "dashboard");
 
-    public DashboardServer() => Settings["Fleet:Rollouts:ReportInterval"] = "00:00:00.050";
+    private readonly TempDirectory _keys = new("dashboard-jwt");
+
+    /// <summary>The identity provider whose tokens the server takes beside keys.</summary>
+    public TestIssuer Issuer { get; } = new();
+
+    public DashboardServer()
+    {
+        Settings["Fleet:Rollouts:ReportInterval"] = "00:00:00.050";
+        var pem = Path.Combine(_keys.Path, "issuer.pem");
+        File.WriteAllText(pem, Issuer.PublicPem);
+        Settings["Fleet:Auth:Jwt:Issuer"] = TestIssuer.Name;
+        Settings["Fleet:Auth:Jwt:Audience"] = TestIssuer.Audience;
+        Settings["Fleet:Auth:Jwt:SigningKeysFile"] = pem;
+    }
 
     public override async Task InitializeAsync()
     {
@@ -65,6 +78,8 @@ public sealed class DashboardServer : FleetServerFixture
 
         _playwright?.Dispose();
         await base.DisposeAsync();
+        Issuer.Dispose();
+        _keys.Dispose();
     }
 
     /// <summary>A new browser session signed in with <paramref name="key"/> through the sign-in form, on the overview.</summary>

@@ -14,6 +14,9 @@ internal static class AccessServices
             .Validate(o => string.IsNullOrEmpty(o.BootstrapKey) || ApiKeySecret.TryParse(o.BootstrapKey, out _) is not null,
                 $"{AuthOptions.Section}:BootstrapKey must be a Fleet key (fk_<12 hex digits>_<secret>), or empty to generate one")
             .ValidateOnStart();
+        services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section)
+            .Validate(o => !o.Validate().Any(), "JWT bearer settings are invalid").ValidateOnStart();
+        services.AddSingleton<JwtTokens>();
         services.AddSingleton<ApiKeyDirectory>();
         services.AddHostedService<ApiKeyBootstrap>();
         services.AddSingleton<IAuthorizationHandler, FleetAccessHandler>();

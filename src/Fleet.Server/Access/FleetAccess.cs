@@ -48,7 +48,7 @@ internal sealed class FleetAccessHandler : AuthorizationHandler<FleetAccessRequi
         {
             var roles = context.User.FindAll(FleetClaims.Role).Select(c => c.Value);
             context.Fail(new AuthorizationFailureReason(this,
-                $"this needs the '{requirement.Role}' role (or admin); key {id} has {string.Join(", ", roles)}"));
+                $"this needs the '{requirement.Role}' role (or admin); {(id.StartsWith(JwtTokens.ActorPrefix, StringComparison.Ordinal) ? "token" : "key")} {id} has {(roles.Any() ? string.Join(", ", roles) : "no Fleet role")}"));
             return Task.CompletedTask;
         }
 

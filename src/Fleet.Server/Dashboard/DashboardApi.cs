@@ -45,7 +45,7 @@ internal static class DashboardApi
         ui.MapGet("/assets/{name}", Asset);
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, ApiKeyDirectory keys)
+    private static async Task<IResult> SignInAsync(HttpContext context, ApiKeyDirectory keys, JwtTokens tokens)
     {
         if (await FormAsync(context) is not { } form)
         {
@@ -54,6 +54,25 @@ internal static class DashboardApi
 
         var returnTo = SafeReturn(form["return"]);
         var text = form["key"].ToString().Trim();
+        if (JwtTokens.LooksLikeToken(text))
+        {
+            // A token of the identity provider signs in as its subject, with its roles, until it expires.
+            var (identity, refusal) = await tokens.ValidateAsync(text, "dashboard");
+            if (identity is null)
+            {
+                return Html(DashboardPages.SignIn(refusal, returnTo), StatusCodes.Status401Unauthorized);
+            }
+
+            var roles = identity.FindAll(FleetClaims.Role).Select(c => c.Value).ToList();
+            if (!roles.Any(r => AccessRoles.Grants(r, AccessRoles.Reader) || AccessRoles.Grants(r, AccessRoles.Operator)))
+            {
+                return Html(DashboardPages.SignIn($"the token of {identity.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value} has {(roles.Count > 0 ? string.Join(", ", roles) : "no Fleet role")}; the dashboard needs the reader role (or operator, or admin)", returnTo), StatusCodes.Status403Forbidden);
+            }
+
+            DashboardSession.SignIn(context, text);
+            return Results.Redirect(returnTo);
+        }
+
         if (ApiKeySecret.TryParse(text, out var problem) is not { } secret)
         {
             return Html(DashboardPages.SignIn(problem, returnTo), StatusCodes.Status401Unauthorized);

@@ -50,7 +50,7 @@ internal static class DashboardPages
         {(problem is null ? "" : $"<p class=\"problem\" role=\"alert\">{H(problem)}</p>")}
         <form method="post" action="{DashboardSession.Root}/sign-in" class="stack">
           <input type="hidden" name="return" value="{H(returnTo)}">
-          <label for="key">API key</label>
+          <label for="key">API key or identity provider token</label>
           <input id="key" name="key" type="password" autocomplete="off" spellcheck="false" required placeholder="fk_…">
           <p class="hint">A key with the reader role shows everything; the operator role can also pause, resume, promote and roll back. The key is kept in a cookie that no script can read and that only these pages receive.</p>
           <button type="submit">Sign in</button>

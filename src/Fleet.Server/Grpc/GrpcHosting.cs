@@ -29,7 +29,10 @@ internal static partial class GrpcHosting
         // The start-up check has already refused a port that is not an integer in range (GrpcOptions in the settings catalog).
         var port = builder.Configuration.GetSection("Fleet:Grpc").Get<GrpcOptions>()?.Port ?? 0;
         var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } given ? given : "http://localhost:5000";
-        var host = HostOf(urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0]);
+        var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var host = HostOf(first);
+        // The gRPC port speaks TLS when the REST API does (with Kestrel's certificate), cleartext HTTP/2 otherwise.
+        var scheme = first.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "https" : "http";
         var reachable = host is "*" or "+" or "0.0.0.0" or "[::]" ? "127.0.0.1" : host;
 
         // A chosen port is checked here, once, naming its setting; 0 picks one that is free.
@@ -42,7 +45,7 @@ internal static partial class GrpcHosting
             port = StartupCheck.FreePort();
         }
 
-        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{urls};http://{host}:{port}");
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, $"{urls};{scheme}://{host}:{port}");
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
         {
             if (endpoint.IPEndPoint?.Port == port)
@@ -50,7 +53,7 @@ internal static partial class GrpcHosting
                 endpoint.Protocols = HttpProtocols.Http2;
             }
         }));
-        builder.Services.AddSingleton(new GrpcEndpoint(new Uri($"http://{reachable}:{port}")));
+        builder.Services.AddSingleton(new GrpcEndpoint(new Uri($"{scheme}://{reachable}:{port}")));
 
         builder.Services.AddSingleton<IStartupFilter>(new GrpcBodyLimit(server.MaxInferenceRequestBytes));
 

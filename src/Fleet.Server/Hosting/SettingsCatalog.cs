@@ -74,6 +74,7 @@ public static class SettingsCatalog
         new("Fleet:Drift", typeof(DriftOptions), o => ((DriftOptions)o).Validate()),
         new("Fleet:Grpc", typeof(Grpc.GrpcOptions), o => ((Grpc.GrpcOptions)o).Validate()),
         new(AuthOptions.Section, typeof(AuthOptions)),
+        new(JwtOptions.Section, typeof(JwtOptions), o => ((JwtOptions)o).Validate()),
         new(RateLimitOptions.Section, typeof(RateLimitOptions), o => ((RateLimitOptions)o).Validate()),
     ];
 
