@@ -32,11 +32,12 @@ public sealed class InferenceTimeoutTests(InferenceTimeoutTests.ShortTimeout ser
 
     public void Dispose() => _grpc.Dispose();
 
-    // 400 products of 512 x 512 matrices: on 512 rows, seconds of work; on 1 row, about a millisecond.
+    // 2,000 products of 512 x 512 matrices: on 512 rows, over a second of work even on a fast machine (400 finished
+    // within 300 ms on some); on 1 row, a few milliseconds.
     private async Task<string> SlowModelAsync()
     {
         var model = ServerTestData.UniqueModel("slow");
-        var pushed = await server.Client.PushAsync(model, OnnxModels.MatMulChain(Size, 400));
+        var pushed = await server.Client.PushAsync(model, OnnxModels.MatMulChain(Size, 2000));
         await server.Client.DeployAsync(model, new DeployRequest { Version = pushed.Version.Version, Slices = ["default"] });
         return model;
     }
