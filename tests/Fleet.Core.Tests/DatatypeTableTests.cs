@@ -58,7 +58,8 @@ public sealed class DatatypeTableTests
     {
         var row = Datatypes.Of(type);
         var element = Array.CreateInstance(row.ElementType!, 1);
-        Assert.Equal(type == Datatype.Bytes ? 0 : Buffer.ByteLength(element), row.ElementSize);
+        // Half is not a primitive type, which Buffer.ByteLength measures.
+        Assert.Equal(type == Datatype.Bytes ? 0 : type == Datatype.Fp16 ? System.Runtime.CompilerServices.Unsafe.SizeOf<Half>() : Buffer.ByteLength(element), row.ElementSize);
     }
 
     [Fact]
@@ -70,10 +71,11 @@ public sealed class DatatypeTableTests
     }
 
     [Fact]
-    public void Only_fp16_is_not_served()
+    public void Every_datatype_is_served()
     {
-        Assert.Equal([Datatype.Fp16], Datatypes.All.Where(d => !d.Served).Select(d => d.Type));
-        Assert.Equal(Datatypes.All.Where(d => d.Served).Select(d => d.Name), Datatypes.Served);
+        Assert.All(Datatypes.All, d => Assert.True(d.Served, d.Name));
+        Assert.Equal(Datatypes.All.Select(d => d.Name), Datatypes.Served);
+        Assert.Equal(typeof(Half), Datatypes.Of(Datatype.Fp16).ElementType);
     }
 
     [Theory]
@@ -97,11 +99,33 @@ public sealed class DatatypeTableTests
     }
 
     [Fact]
-    public void Parser_refuses_fp16_naming_every_served_datatype()
+    public void Parser_refuses_an_unknown_datatype_naming_every_served_one()
     {
         var e = Assert.Throws<InferRequestException>(() => InferRequestParser.Parse(Encoding.UTF8.GetBytes(
-            """{"inputs":[{"name":"x","shape":[1],"datatype":"FP16","data":[1]}]}""")));
-        Assert.Contains("datatype 'FP16', which Fleet does not accept; use one of " + string.Join(", ", Datatypes.Served), e.Message);
+            """{"inputs":[{"name":"x","shape":[1],"datatype":"BF16","data":[1]}]}""")));
+        Assert.Contains("datatype 'BF16', which Fleet does not accept; use one of " + string.Join(", ", Datatypes.Served), e.Message);
+    }
+
+    [Fact]
+    public void Fp16_values_round_to_the_nearest_half_and_read_back_exactly_with_the_special_values()
+    {
+        var request = InferRequestParser.Parse(Encoding.UTF8.GetBytes(
+            """{"inputs":[{"name":"h","shape":[7],"datatype":"FP16","data":[0.1,-2.5,65504,6e-8,"NaN","Infinity","-Infinity"]}]}"""));
+        var values = (Half[])Assert.Single(request.Inputs).Data;
+        Assert.Equal([(Half)0.1, (Half)(-2.5), Half.MaxValue, Half.Epsilon], values[..4]);
+        Assert.True(Half.IsNaN(values[4]) && Half.IsPositiveInfinity(values[5]) && Half.IsNegativeInfinity(values[6]));
+
+        using var buffer = new MemoryStream();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            InferResponseWriter.WriteData(json, Datatype.Fp16, values);
+        }
+
+        var written = Encoding.UTF8.GetString(buffer.ToArray());
+        Assert.Equal("[0.099975586,-2.5,65504,5.9604645E-08,\"NaN\",\"Infinity\",\"-Infinity\"]", written);
+        var again = (Half[])Assert.Single(InferRequestParser.Parse(Encoding.UTF8.GetBytes(
+            $$"""{"inputs":[{"name":"h","shape":[7],"datatype":"FP16","data":{{written}}}]}""")).Inputs).Data;
+        Assert.Equal(values.Select(BitConverter.HalfToInt16Bits), again.Select(BitConverter.HalfToInt16Bits));
     }
 
     [Theory]

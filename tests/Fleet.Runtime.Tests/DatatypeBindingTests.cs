@@ -21,6 +21,7 @@ public sealed class DatatypeBindingTests
     {
         Datatype.Bool => new[] { true, false },
         Datatype.Bytes => new[] { "a", "" },
+        Datatype.Fp16 => new[] { (Half)1, (Half)0 },
         _ => ToArray(row.ElementType!, [1, 0]),
     };
 
@@ -74,13 +75,16 @@ public sealed class DatatypeBindingTests
     }
 
     [Fact]
-    public void An_fp16_output_is_known_by_name_but_not_served()
+    public void An_fp16_model_is_served_bit_for_bit_through_onnx_runtimes_float16()
     {
         using var model = Load(OnnxModels.Echo(("h", (OnnxType)Datatypes.Of(Datatype.Fp16).OnnxElementType)));
         Assert.Equal(Datatype.Fp16, Assert.Single(model.Inputs).Type);
         var output = Assert.Single(model.Outputs);
         Assert.Equal("FP16", output.DataType);
-        Assert.False(output.Servable);
-        Assert.Empty(model.DefaultOutputs);
+        Assert.True(output.Servable);
+        Assert.Single(model.DefaultOutputs);
+        Half[] values = [(Half)0.1, Half.MaxValue, Half.MinValue, Half.Epsilon, Half.NaN, Half.PositiveInfinity, Half.NegativeZero];
+        var echoed = (Half[])Assert.Single(InferenceEngine.Run(model, [new Tensor("h", Datatype.Fp16, [7, 1], values)], null)).Data;
+        Assert.Equal(values.Select(BitConverter.HalfToInt16Bits), echoed.Select(BitConverter.HalfToInt16Bits));
     }
 }

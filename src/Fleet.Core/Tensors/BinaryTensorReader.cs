@@ -33,6 +33,7 @@ internal static class BinaryTensorReader
         {
             Datatype.Fp32 => Copy<float>(data, count),
             Datatype.Fp64 => Copy<double>(data, count),
+            Datatype.Fp16 => Copy<Half>(data, count),
             Datatype.Int64 => Copy<long>(data, count),
             Datatype.Int32 => Copy<int>(data, count),
             Datatype.Int16 => Copy<short>(data, count),

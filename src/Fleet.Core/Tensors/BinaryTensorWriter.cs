@@ -37,6 +37,7 @@ public static class BinaryTensorWriter
         {
             case Datatype.Fp32: output.Write(MemoryMarshal.AsBytes(((float[])tensor.Data).AsSpan())); break;
             case Datatype.Fp64: output.Write(MemoryMarshal.AsBytes(((double[])tensor.Data).AsSpan())); break;
+            case Datatype.Fp16: output.Write(MemoryMarshal.AsBytes(((Half[])tensor.Data).AsSpan())); break;
             case Datatype.Int64: output.Write(MemoryMarshal.AsBytes(((long[])tensor.Data).AsSpan())); break;
             case Datatype.Int32: output.Write(MemoryMarshal.AsBytes(((int[])tensor.Data).AsSpan())); break;
             case Datatype.Int16: output.Write(MemoryMarshal.AsBytes(((short[])tensor.Data).AsSpan())); break;

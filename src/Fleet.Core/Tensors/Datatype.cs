@@ -54,7 +54,7 @@ public enum Datatype
 /// The ONNX element type of the same values (<c>TensorProto.DataType</c>: FLOAT = 1, UINT8 = 2, ...; ONNX Runtime's
 /// <c>TensorElementType</c> has the same numbers).
 /// </param>
-/// <param name="ElementType">The .NET element type Fleet holds its data in (string for BYTES), or null when Fleet holds none (FP16).</param>
+/// <param name="ElementType">The .NET element type Fleet holds its data in (string for BYTES, <see cref="Half"/> for FP16), or null when Fleet holds none.</param>
 /// <param name="ElementSize">Bytes per element on the wire (0 for BYTES, whose elements have their own lengths).</param>
 /// <param name="Numeric">Whether its elements are numbers (BOOL as 0 or 1), so one of them can be a score.</param>
 public sealed record DatatypeInfo(Datatype Type, string Name, int OnnxElementType, Type? ElementType, int ElementSize, bool Numeric)
@@ -80,7 +80,7 @@ public static class Datatypes
         new(Datatype.Int16, DataTypes.Int16, 5, typeof(short), 2, Numeric: true),
         new(Datatype.Int32, DataTypes.Int32, 6, typeof(int), 4, Numeric: true),
         new(Datatype.Int64, DataTypes.Int64, 7, typeof(long), 8, Numeric: true),
-        new(Datatype.Fp16, DataTypes.Fp16, 10, null, 2, Numeric: true),
+        new(Datatype.Fp16, DataTypes.Fp16, 10, typeof(Half), 2, Numeric: true),
         new(Datatype.Fp32, DataTypes.Fp32, 1, typeof(float), 4, Numeric: true),
         new(Datatype.Fp64, DataTypes.Fp64, 11, typeof(double), 8, Numeric: true),
         new(Datatype.Bytes, DataTypes.Bytes, 8, typeof(string), 0, Numeric: false),

@@ -110,6 +110,21 @@ public static class InferResponseWriter
                 }
 
                 break;
+            case Datatype.Fp16:
+                foreach (var v in (Half[])data)
+                {
+                    // A half-precision value is exactly a single-precision one: its shortest single form reads back to it.
+                    if (Half.IsFinite(v))
+                    {
+                        json.WriteNumberValue((float)v);
+                    }
+                    else
+                    {
+                        json.WriteStringValue(((float)v).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+
+                break;
             case Datatype.Int64: foreach (var v in (long[])data) { json.WriteNumberValue(v); } break;
             case Datatype.Int32: foreach (var v in (int[])data) { json.WriteNumberValue(v); } break;
             case Datatype.Int16: foreach (var v in (short[])data) { json.WriteNumberValue(v); } break;

@@ -36,13 +36,14 @@ public sealed class Tensor
 
     /// <summary>
     /// Element <paramref name="index"/> as a number (BOOL as 0 or 1), or null when the datatype's elements are not
-    /// numbers Fleet holds (BYTES, FP16).
+    /// numbers (BYTES).
     /// </summary>
     public double? NumberAt(int index) => Type switch
     {
         // Switch on the datatype, not the array's type: the CLR lets a byte[] pass as sbyte[] (and uint[] as int[], ...).
         Datatype.Fp32 => ((float[])Data)[index],
         Datatype.Fp64 => ((double[])Data)[index],
+        Datatype.Fp16 => (double)((Half[])Data)[index],
         Datatype.Int64 => ((long[])Data)[index],
         Datatype.Int32 => ((int[])Data)[index],
         Datatype.Int16 => ((short[])Data)[index],
@@ -52,7 +53,7 @@ public sealed class Tensor
         Datatype.UInt16 => ((ushort[])Data)[index],
         Datatype.UInt8 => ((byte[])Data)[index],
         Datatype.Bool => ((bool[])Data)[index] ? 1 : 0,
-        Datatype.Fp16 or Datatype.Bytes => null,
+        Datatype.Bytes => null,
         _ => null,
     };
 

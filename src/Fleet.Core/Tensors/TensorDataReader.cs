@@ -6,7 +6,7 @@ namespace Fleet.Core.Tensors;
 /// <summary>
 /// Reads one tensor's <c>data</c> (flat, nested, or a single scalar) into the typed array its datatype calls for,
 /// checking every element and the count against the shape; nesting is bounded by the request limits. Nested data
-/// must match the shape at every level (rows of 8 and 6 under <c>[2,7]</c> are refused, not re-split), and FP32 / FP64
+/// must match the shape at every level (rows of 8 and 6 under <c>[2,7]</c> are refused, not re-split), and FP16 / FP32 / FP64
 /// elements may be the strings <c>"NaN"</c>, <c>"Infinity"</c> and <c>"-Infinity"</c>, the forms Fleet writes.
 /// </summary>
 internal static class TensorDataReader
@@ -31,6 +31,19 @@ internal static class TensorDataReader
                 return r.TryGetSingle(out v) && float.IsFinite(v);
             }),
             Datatype.Fp64 => Fill(ref reader, new double[count], ref layout, dataType, static (ref Utf8JsonReader r, out double v) => TryGetSpecial(ref r, out v) || (r.TryGetDouble(out v) && double.IsFinite(v))),
+            // A number rounds to the nearest half-precision value; one beyond FP16's range (about ±65504) is refused, not made infinite.
+            Datatype.Fp16 => Fill(ref reader, new Half[count], ref layout, dataType, static (ref Utf8JsonReader r, out Half v) =>
+            {
+                if (TryGetSpecial(ref r, out var special))
+                {
+                    v = (Half)special;
+                    return true;
+                }
+
+                var read = r.TryGetDouble(out var number);
+                v = (Half)number;
+                return read && Half.IsFinite(v);
+            }),
             Datatype.Int64 => Fill(ref reader, new long[count], ref layout, dataType, static (ref Utf8JsonReader r, out long v) => r.TryGetInt64(out v)),
             Datatype.Int32 => Fill(ref reader, new int[count], ref layout, dataType, static (ref Utf8JsonReader r, out int v) => r.TryGetInt32(out v)),
             Datatype.Int16 => Fill(ref reader, new short[count], ref layout, dataType, static (ref Utf8JsonReader r, out short v) => r.TryGetInt16(out v)),

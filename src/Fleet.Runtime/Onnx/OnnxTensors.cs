@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -24,6 +25,7 @@ internal static class OnnxTensors
         Datatype.UInt8 => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
         Datatype.Bool => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
         Datatype.Bytes => StringTensor((string[])tensor.Data, tensor.Shape),
+        Datatype.Fp16 => HalfTensor((Half[])tensor.Data, tensor.Shape),
         _ => throw new InferRequestException($"input '{tensor.Name}' has datatype {tensor.DataType}, which Fleet cannot pass to ONNX Runtime"),
     };
 
@@ -53,9 +55,19 @@ internal static class OnnxTensors
             Datatype.UInt8 => value.GetTensorDataAsSpan<byte>().ToArray(),
             Datatype.Bool => value.GetTensorDataAsSpan<bool>().ToArray(),
             Datatype.Bytes => value.GetStringTensorAsArray(),
+            // ONNX Runtime's Float16 and .NET's Half are both IEEE 754 binary16: the bytes are the values.
+            Datatype.Fp16 => MemoryMarshal.Cast<Float16, Half>(value.GetTensorDataAsSpan<Float16>()).ToArray(),
             _ => throw new ModelExecutionException($"output '{name}' has element type {info.ElementDataType}, which Fleet cannot serve"),
         };
         return new Tensor(name, type, info.Shape, data);
+    }
+
+    private static OrtValue HalfTensor(Half[] data, long[] shape)
+    {
+        // No OrtValue maps .NET's Half directly; ONNX Runtime's own Float16 has the same bits.
+        var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, TensorElementType.Float16, shape);
+        MemoryMarshal.AsBytes(data.AsSpan()).CopyTo(value.GetTensorMutableRawData());
+        return value;
     }
 
     private static OrtValue StringTensor(string[] data, long[] shape)

@@ -47,6 +47,7 @@ internal static class RawTensorCodec
                 return flags;
             case Datatype.Fp32: return Copy<float>(raw, count);
             case Datatype.Fp64: return Copy<double>(raw, count);
+            case Datatype.Fp16: return Copy<Half>(raw, count);
             case Datatype.Int64: return Copy<long>(raw, count);
             case Datatype.Int32: return Copy<int>(raw, count);
             case Datatype.Int16: return Copy<short>(raw, count);

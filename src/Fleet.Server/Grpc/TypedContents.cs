@@ -93,6 +93,7 @@ internal static class TypedContents
             case Datatype.Fp32: contents.Fp32Contents.AddRange((float[])data); break;
             case Datatype.Fp64: contents.Fp64Contents.AddRange((double[])data); break;
             case Datatype.Bytes: contents.BytesContents.AddRange(((string[])data).Select(ByteString.CopyFromUtf8)); break;
+            case Datatype.Fp16: throw new InferRequestException("an FP16 output has no typed contents in the protocol: leave parameters.typed_output_contents unset to get every output as raw_output_contents");
             default: throw new ArgumentException($"Fleet holds no data of datatype {type.Name()}", nameof(type));
         }
 

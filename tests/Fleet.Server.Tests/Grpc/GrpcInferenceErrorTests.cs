@@ -92,8 +92,8 @@ public sealed partial class GrpcInferenceTests
         e = await Refused(Request(model + "@weekday=6", Input("x", "INT8", [1], narrow)), StatusCode.InvalidArgument);
         Assert.Contains("input 'x': element 0 (300) is out of range", e.Status.Detail, StringComparison.Ordinal);
 
-        e = await Refused(Request(model + "@weekday=6", Input("x", "FP16", [1])), StatusCode.InvalidArgument);
-        Assert.Contains("datatype 'FP16', which Fleet does not accept", e.Status.Detail, StringComparison.Ordinal);
+        e = await Refused(Request(model + "@weekday=6", Input("x", "BF16", [1])), StatusCode.InvalidArgument);
+        Assert.Contains("datatype 'BF16', which Fleet does not accept", e.Status.Detail, StringComparison.Ordinal);
 
         e = await Refused(Request(model + "@weekday=6"), StatusCode.InvalidArgument);
         Assert.Contains("no inputs", e.Status.Detail, StringComparison.Ordinal);
