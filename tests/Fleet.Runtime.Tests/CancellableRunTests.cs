@@ -63,6 +63,24 @@ public sealed class CancellableRunTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_model_that_never_answers_runs_until_its_run_is_cancelled_and_then_stops_at_once()
+    {
+        using var model = Load(OnnxModels.NeverAnswers([0.5f, -1f], 0.1f));
+        using var cancellation = new CancellationTokenSource();
+        var input = new Tensor("x", Datatype.Fp32, [1, 2], new float[] { 1, 2 });
+        var run = Task.Factory.StartNew(() => InferenceEngine.RunAsync(model, [input], null, cancellation.Token).AsTask(),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        await Task.Delay(500);
+        Assert.False(run.IsCompleted, "the spinning model answered on its own");
+        var stopping = Stopwatch.StartNew();
+        await cancellation.CancelAsync();
+        var e = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.IsType<OnnxRuntimeException>(e.InnerException);
+        output.WriteLine($"stopped {stopping.Elapsed.TotalMilliseconds:F1} ms after the cancellation");
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(2), $"the loop took {stopping.Elapsed.TotalMilliseconds:F0} ms to stop");
+    }
+
+    [Fact]
     public async Task A_token_cancelled_before_the_run_stops_it_before_it_starts()
     {
         using var model = Load(OnnxModels.MatMulChain(Size, Nodes));

@@ -128,6 +128,39 @@ public static class OnnxModels
         return Model(graph);
     }
 
+    /// <summary>
+    /// A model that never answers on its own: the signature of <see cref="LogisticRegression"/>, but its input first goes
+    /// through a Loop of 10^15 iterations (each an Identity), so a run lasts until ONNX Runtime's terminate flag stops it.
+    /// It stands in for a member that hangs (a stuck dependency, a pathological input).
+    /// </summary>
+    public static byte[] NeverAnswers(float[] weights, float bias, string input = "x", string output = "probability")
+    {
+        var body = new ProtoWriter()
+            .Message(1, Node("Identity", ["cond_in"], ["cond_out"]))
+            .Message(1, Node("Identity", ["v_in"], ["v_out"]))
+            .String(2, "spin")
+            .Message(11, ValueInfo("i", OnnxType.Int64, []))
+            .Message(11, ValueInfo("cond_in", OnnxType.Bool, []))
+            .Message(11, ValueInfo("v_in", OnnxType.Float, ["N", weights.Length]))
+            .Message(12, ValueInfo("cond_out", OnnxType.Bool, []))
+            .Message(12, ValueInfo("v_out", OnnxType.Float, ["N", weights.Length]));
+        // AttributeProto: name = 1, g = 6, type = 20 (GRAPH = 5); NodeProto.attribute = 5.
+        var loop = Node("Loop", ["trips", "keep_going", input], ["spun"]).Message(5, new ProtoWriter().String(1, "body").Message(6, body).Varint(20, 5));
+        var graph = new ProtoWriter()
+            .Message(1, loop)
+            .Message(1, Node("MatMul", ["spun", "w"], ["z0"]))
+            .Message(1, Node("Add", ["z0", "b"], ["z1"]))
+            .Message(1, Node("Sigmoid", ["z1"], [output]))
+            .String(2, "never_answers")
+            .Message(5, Int64Tensor("trips", [], [1_000_000_000_000_000]))
+            .Message(5, new ProtoWriter().Varint(2, (int)OnnxType.Bool).String(8, "keep_going").Bytes(9, [1]))
+            .Message(5, FloatTensor("w", [weights.Length, 1], weights))
+            .Message(5, FloatTensor("b", [1], [bias]))
+            .Message(11, ValueInfo(input, OnnxType.Float, ["N", weights.Length]))
+            .Message(12, ValueInfo(output, OnnxType.Float, ["N", 1]));
+        return Model(graph);
+    }
+
     /// <summary>A logistic regression whose weights live in an external file: Fleet must refuse it.</summary>
     public static byte[] WithExternalData(string location = "weights.bin")
     {

@@ -116,9 +116,7 @@ public sealed class EnsembleExecutor
         for (var i = members.Count - 1; i >= 0; i--)
         {
             var member = members[i];
-            tasks[i] = i == 0
-                ? RunMemberAsync(member, sliceKey, request, rows, depth, labels, requestCts.Token)
-                : Task.Run(() => RunMemberAsync(member, sliceKey, request, rows, depth, labels, requestCts.Token), CancellationToken.None);
+            tasks[i] = RunMemberAsync(member, sliceKey, request, rows, depth, labels, onPool: i != 0, requestCts.Token);
         }
 
         var pending = new List<Task<MemberRun>>(tasks);
@@ -179,15 +177,22 @@ public sealed class EnsembleExecutor
     }
 
     // One member within its timeout. A member that ignores cancellation still counts as timed out at its deadline:
-    // the answer never waits for it; its work is told to stop and left to end on its own.
+    // the answer never waits for it; its work is told to stop and left to end on its own. A model run blocks the thread
+    // that starts it, so a member on the pool is started there and its timeout watched from here, at once; the member
+    // run on the caller's thread gets a timer that cancels its token at the deadline instead, which stops its run
+    // (ONNX Runtime's terminate flag): without either, a run that never ends would hold the request until the server's
+    // inference timeout.
     private async Task<MemberRun> RunMemberAsync(
-        EnsembleMember member, string sliceKey, ParsedInferRequest request, int rows, int depth, bool labels, CancellationToken requestToken)
+        EnsembleMember member, string sliceKey, ParsedInferRequest request, int rows, int depth, bool labels, bool onPool, CancellationToken requestToken)
     {
         var memberCts = CancellationTokenSource.CreateLinkedTokenSource(requestToken);
+        using var deadline = onPool ? null : _clock.CreateTimer(static cts => Cancel((CancellationTokenSource)cts!), memberCts, member.Timeout, Timeout.InfiniteTimeSpan);
         Task<MemberRun>? work = null;
         try
         {
-            work = PredictMemberAsync(member, sliceKey, request, rows, depth, labels, memberCts.Token);
+            work = onPool
+                ? Task.Run(() => PredictMemberAsync(member, sliceKey, request, rows, depth, labels, memberCts.Token), CancellationToken.None)
+                : PredictMemberAsync(member, sliceKey, request, rows, depth, labels, memberCts.Token);
             return await work.WaitAsync(member.Timeout, _clock, requestToken);
         }
         catch (TimeoutException)
@@ -211,6 +216,18 @@ public sealed class EnsembleExecutor
                 _ = work.ContinueWith(static (_, cts) => ((CancellationTokenSource)cts!).Dispose(), memberCts, CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
+        }
+    }
+
+    private static void Cancel(CancellationTokenSource cts)
+    {
+        try
+        {
+            cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The member ended, and its source was disposed, as the timer fired.
         }
     }
 
