@@ -9,6 +9,9 @@ public static class BinaryTensorExtension
     /// <summary>The extension's name in server metadata.</summary>
     public const string Name = "binary_tensor_data";
 
+    /// <summary>The protocol extensions the server metadata lists, over REST and gRPC alike.</summary>
+    public static readonly IReadOnlyList<string> ServerExtensions = [Name];
+
     /// <summary>The HTTP header giving the length of the JSON header at the start of the body, in bytes.</summary>
     public const string HeaderLength = "Inference-Header-Content-Length";
 

@@ -27,7 +27,7 @@ internal static class InferenceApi
         v2.MapGet("/health/live", () => TypedResults.Ok(new { live = true })).WithSummary("Liveness").AllowAnonymous();
         v2.MapGet("/health/ready", ReadyAsync).WithSummary("Readiness: the silo answers a grain call and the state store is readable")
             .Produces<ReadinessAnswer>(StatusCodes.Status503ServiceUnavailable).AllowAnonymous();
-        v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", [BinaryTensorExtension.Name])))
+        v2.MapGet("", () => TypedResults.Ok(new ServerMetadataResponse("fleet", typeof(InferenceApi).Assembly.GetName().Version?.ToString(3) ?? "0", BinaryTensorExtension.ServerExtensions)))
             .WithSummary("Server metadata").RequireRole(AccessRoles.Reader).ModelFree();
         v2.MapGet("/models/{name}", ModelMetadataAsync).WithSummary("Model metadata of a slice's stable version (404 when the slice has no deployment)").RequireRole(AccessRoles.Reader);
         v2.MapGet("/models/{name}/versions/{version}", VersionMetadata).WithSummary("Model metadata of one version").RequireRole(AccessRoles.Reader);

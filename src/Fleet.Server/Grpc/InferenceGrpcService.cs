@@ -41,7 +41,12 @@ internal sealed class InferenceGrpcService(
 
     /// <inheritdoc/>
     public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) =>
-        Task.FromResult(new ServerMetadataResponse { Name = "fleet", Version = typeof(InferenceGrpcService).Assembly.GetName().Version?.ToString(3) ?? "0" });
+        Task.FromResult(new ServerMetadataResponse
+        {
+            Name = "fleet",
+            Version = typeof(InferenceGrpcService).Assembly.GetName().Version?.ToString(3) ?? "0",
+            Extensions = { BinaryTensorExtension.ServerExtensions },
+        });
 
     /// <inheritdoc/>
     public override async Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)

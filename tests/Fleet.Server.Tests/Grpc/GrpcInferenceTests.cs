@@ -61,6 +61,8 @@ public sealed partial class GrpcInferenceTests(FleetServerFixture server) : ICla
         Assert.Equal("fleet", metadata.Name);
         var rest = await server.Http.GetFromJsonAsync<JsonElement>("v2");
         Assert.Equal(rest.GetProperty("version").GetString(), metadata.Version);
+        Assert.Equal(rest.GetProperty("extensions").EnumerateArray().Select(e => e.GetString()!), metadata.Extensions);
+        Assert.Contains("binary_tensor_data", metadata.Extensions);
     }
 
     [Fact]
