@@ -119,4 +119,14 @@ public class OnnxTests
         var e = Assert.Throws<ModelExecutionException>(() => InferenceEngine.Run(model, [F32("x", [1, 2], 1, 2)], null));
         Assert.Contains("failed in ONNX Runtime", e.Message);
     }
+
+    [Theory]
+    [InlineData("sequence")]
+    [InlineData("map")]
+    public void A_model_whose_input_is_not_a_tensor_is_refused_naming_the_input_and_what_it_is(string kind)
+    {
+        var onnx = kind == "sequence" ? OnnxModels.SequenceInput() : OnnxModels.MapInput();
+        var e = Assert.Throws<InvalidModelException>(() => ModelInspector.Inspect(onnx));
+        Assert.Equal($"input 'x' is a {kind}, not a tensor, so no inference client can send it; export the model with tensor inputs only", e.Message);
+    }
 }

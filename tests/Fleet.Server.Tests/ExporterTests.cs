@@ -127,4 +127,15 @@ public sealed class ExporterTests(FleetServerFixture server) : IClassFixture<Fle
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("output 'rows'", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
     }
+
+    [Fact]
+    public async Task A_model_with_a_sequence_or_map_input_is_refused_at_push_naming_the_input()
+    {
+        foreach (var (kind, onnx) in new[] { ("sequence", OnnxModels.SequenceInput()), ("map", OnnxModels.MapInput()) })
+        {
+            var refused = await Assert.ThrowsAsync<FleetBadRequestException>(() => server.Client.PushAsync(UniqueModel(kind), onnx));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains($"input 'x' is a {kind}, not a tensor, so no inference client can send it", refused.Message);
+        }
+    }
 }

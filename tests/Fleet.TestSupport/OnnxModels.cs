@@ -161,6 +161,44 @@ public static class OnnxModels
         return Model(graph);
     }
 
+    /// <summary>A model whose input <paramref name="input"/> is a sequence of FP32 tensors (its output: the first of them), as some exporters write.</summary>
+    public static byte[] SequenceInput(string input = "x", string output = "y")
+    {
+        var tensor = new ProtoWriter().Message(1, new ProtoWriter().Varint(1, (int)OnnxType.Float).Message(2, new ProtoWriter().Message(1, new ProtoWriter().String(2, "N"))));
+        // TypeProto.sequence_type = 4, its elem_type = 1.
+        var sequence = new ProtoWriter().Message(4, new ProtoWriter().Message(1, tensor));
+        var graph = new ProtoWriter()
+            .Message(1, Node("SequenceAt", [input, "zero"], [output]))
+            .String(2, "sequence_input")
+            .Message(5, Int64Tensor("zero", [], [0]))
+            .Message(11, new ProtoWriter().String(1, input).Message(2, sequence))
+            .Message(12, ValueInfo(output, OnnxType.Float, ["N"]));
+        return Model(graph);
+    }
+
+    /// <summary>A model whose input <paramref name="input"/> is a map from INT64 to FP32 (ai.onnx.ml DictVectorizer), as scikit-learn's DictVectorizer exports.</summary>
+    public static byte[] MapInput(string input = "x", string output = "y")
+    {
+        var floatTensor = new ProtoWriter().Message(1, new ProtoWriter().Varint(1, (int)OnnxType.Float));
+        // TypeProto.map_type = 5: key_type = 1 (INT64), value_type = 2.
+        var map = new ProtoWriter().Message(5, new ProtoWriter().Varint(1, (int)OnnxType.Int64).Message(2, floatTensor));
+        // AttributeProto: name = 1, ints = 8, type = 20 (INTS = 7).
+        var vectorizer = Node("DictVectorizer", [input], [output]).String(7, "ai.onnx.ml")
+            .Message(5, new ProtoWriter().String(1, "int64_vocabulary").PackedInt64(8, [1, 2, 3]).Varint(20, 7));
+        var graph = new ProtoWriter()
+            .Message(1, vectorizer)
+            .String(2, "map_input")
+            .Message(11, new ProtoWriter().String(1, input).Message(2, map))
+            .Message(12, ValueInfo(output, OnnxType.Float, [1, 3]));
+        return new ProtoWriter()
+            .Varint(1, 8)
+            .String(2, "fleet-tests")
+            .Message(7, graph)
+            .Message(8, new ProtoWriter().String(1, "").Varint(2, 13))
+            .Message(8, new ProtoWriter().String(1, "ai.onnx.ml").Varint(2, 3))
+            .ToArray();
+    }
+
     /// <summary>A logistic regression whose weights live in an external file: Fleet must refuse it.</summary>
     public static byte[] WithExternalData(string location = "weights.bin")
     {
