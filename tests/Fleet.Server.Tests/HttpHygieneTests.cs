@@ -147,6 +147,33 @@ public sealed class HttpHygieneTests(FleetServerFixture server) : IClassFixture<
         }
     }
 
+    [Fact]
+    public async Task Management_answers_are_compressed_when_asked_but_never_the_keys_api_which_carries_secrets()
+    {
+        var model = await Deployed();
+        async Task<(string[] Encodings, JsonElement Body)> GetAsync(HttpMethod method, string path, HttpContent? content = null)
+        {
+            using var message = new HttpRequestMessage(method, path) { Content = content };
+            message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("gzip"));
+            using var response = await server.Http.SendAsync(message);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var encodings = response.Content.Headers.ContentEncoding.ToArray();
+            var stream = encodings.Contains("gzip") ? new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress) : (Stream)new MemoryStream(bytes);
+            return (encodings, (await JsonDocument.ParseAsync(stream)).RootElement.Clone());
+        }
+
+        var (encodings, slices) = await GetAsync(HttpMethod.Get, $"api/v1/models/{model}/slices");
+        Assert.Equal(["gzip"], encodings);
+        Assert.Equal("weekday=6", slices.GetProperty("slices")[0].GetProperty("slice").GetString());
+        (encodings, _) = await GetAsync(HttpMethod.Get, "api/v1/models/no-such-model");
+        Assert.Equal(["gzip"], encodings);
+
+        var (keyEncodings, created) = await GetAsync(HttpMethod.Post, "api/v1/keys",
+            new StringContent("""{"name":"compression probe","roles":["reader"]}""", Encoding.UTF8, "application/json"));
+        Assert.Empty(keyEncodings);
+        Assert.StartsWith("fk_", created.GetProperty("key").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("GET", "v2/nothing-here", HttpStatusCode.NotFound)]
     [InlineData("GET", "v2/models/m/infer", HttpStatusCode.MethodNotAllowed)]
