@@ -16,6 +16,7 @@ public sealed class MetricsAtStartTests(ServerProcessFixture server) : IClassFix
         "fleet_canary_fallbacks_total",
         "fleet_shadow_dropped_total",
         "fleet_drift_samples_dropped_total",
+        "fleet_prediction_log_dropped_total",
         "fleet_inference_timeouts_total",
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"rolled_back\"}",
         "fleet_rollouts_total{otel_scope_name=\"Fleet\",outcome=\"promoted\"}",

@@ -83,10 +83,14 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<IValidateOptions<DriftOptions>>(new NamedProblems<DriftOptions>(o => o.Validate()));
         services.AddSingleton<DriftMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
+        services.AddOptions<PredictionLogs.PredictionLogOptions>().BindConfiguration(PredictionLogs.PredictionLogOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PredictionLogs.PredictionLogOptions>>(new NamedProblems<PredictionLogs.PredictionLogOptions>(o => o.Validate()));
+        services.AddSingleton<PredictionLogs.PredictionLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<PredictionLogs.PredictionLog>());
         services.AddSingleton(sp => new TrafficRouter(
             sp.GetRequiredService<PredictionTargets>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<SliceTrafficCounters>(),
             sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<ShadowRunner>(), sp.GetRequiredService<PredictionJournal>(),
-            sp.GetRequiredService<RolloutReporter>().Nudge, sp.GetRequiredService<DriftMonitor>()));
+            sp.GetRequiredService<RolloutReporter>().Nudge, sp.GetRequiredService<DriftMonitor>(), sp.GetRequiredService<PredictionLogs.PredictionLog>()));
         services.AddSingleton<PredictionService>(sp => new PredictionService(
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
         services.AddSingleton<ModelRegistry>();

@@ -29,12 +29,14 @@ public sealed class TrafficRouter
     private readonly PredictionJournal _journal;
     private readonly Action _reportUrgently;
     private readonly DriftMonitor? _drift;
+    private readonly PredictionLogs.PredictionLog? _log;
 
     internal TrafficRouter(
         PredictionTargets targets, FleetMetrics metrics, SliceTrafficCounters traffic, RolloutTelemetry telemetry, ShadowRunner shadow,
-        PredictionJournal journal, Action reportUrgently, DriftMonitor? drift = null)
+        PredictionJournal journal, Action reportUrgently, DriftMonitor? drift = null, PredictionLogs.PredictionLog? log = null)
     {
         _drift = drift;
+        _log = log;
         _targets = targets;
         _metrics = metrics;
         _traffic = traffic;
@@ -55,6 +57,7 @@ public sealed class TrafficRouter
         _drift?.Offer(slice, prediction.Version, request.Inputs);
         if (request.Id is null && !route.HasRollout)
         {
+            _log?.Offer(slice, prediction, request, duringRollout: false);
             return prediction;
         }
 
@@ -69,7 +72,9 @@ public sealed class TrafficRouter
             _journal.Record(id, slice, prediction.Version, prediction.Role, route.Rollout, output, callerId: request.Id is not null);
         }
 
-        return prediction with { Id = id };
+        prediction = prediction with { Id = id };
+        _log?.Offer(slice, prediction, request, route.HasRollout);
+        return prediction;
     }
 
     /// <summary>Predicts with the pinned <paramref name="target"/>, outside any split.</summary>

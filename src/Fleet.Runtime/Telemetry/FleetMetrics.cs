@@ -23,6 +23,8 @@ public sealed class FleetMetrics
     private readonly Counter<long> _shadowDropped;
     private readonly Counter<long> _timeouts;
     private readonly Counter<long> _driftDropped;
+    private readonly Counter<long> _logDropped;
+    private readonly Counter<long> _logRows;
     private readonly Counter<long> _fallbacks;
     private readonly Counter<long> _rolloutOutcomes;
     private readonly Counter<long> _rolloutStalls;
@@ -67,6 +69,8 @@ public sealed class FleetMetrics
         _timeouts = _meter.CreateCounter<long>("fleet.inference.timeouts", "{request}", "Inference requests stopped at the server's inference timeout (answered 504 / DEADLINE_EXCEEDED).");
         _shadowDropped = _meter.CreateCounter<long>("fleet.shadow.dropped", "{request}", "Shadow copies dropped because the shadow queue was full.");
         _driftDropped = _meter.CreateCounter<long>("fleet.drift.samples_dropped", "{request}", "Drift samples dropped because the drift queue was full.");
+        _logDropped = _meter.CreateCounter<long>("fleet.prediction_log.dropped", "{request}", "Sampled predictions the prediction log dropped: its buffer was full, or its file could not be written.");
+        _logRows = _meter.CreateCounter<long>("fleet.prediction_log.rows", "{row}", "Rows the prediction log wrote to its files.");
         _fallbacks = _meter.CreateCounter<long>("fleet.canary.fallbacks", "{request}", "Canary requests the candidate failed and the stable version answered instead.");
         _rolloutOutcomes = _meter.CreateCounter<long>("fleet.rollouts", "{rollout}", "Rollouts that ended, by outcome (promoted, rolled_back).");
         _rolloutStalls = _meter.CreateCounter<long>("fleet.rollout.stalls", "{rollout}", "Rollouts paused because a step reached its deadline without a verdict.");
@@ -93,6 +97,8 @@ public sealed class FleetMetrics
         _errors.Add(0);
         _shadowDropped.Add(0);
         _driftDropped.Add(0);
+        _logDropped.Add(0);
+        _logRows.Add(0);
         _timeouts.Add(0);
         _fallbacks.Add(0);
         _rolloutStalls.Add(0);
@@ -153,6 +159,12 @@ public sealed class FleetMetrics
 
     /// <summary>Records a drift sample dropped for lack of room.</summary>
     public void DriftSampleDropped(string model) => _driftDropped.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records a sampled prediction the prediction log could not keep.</summary>
+    public void PredictionLogDropped(string model) => _logDropped.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Records rows the prediction log wrote.</summary>
+    public void PredictionLogWritten(string model, long rows) => _logRows.Add(rows, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Records a canary request answered by stable after the candidate failed.</summary>
     public void CanaryFellBack(string model) => _fallbacks.Add(1, new KeyValuePair<string, object?>("model", model));
