@@ -11,7 +11,7 @@ namespace Fleet.Benchmarks;
 internal static class Program
 {
     private const string Usage = """
-        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|http|grpc|density|binary|oip|ensemble|all>
+        usage: Fleet.Benchmarks [--quick] [--report FILE] <inprocess|predictionlog|http|grpc|density|binary|oip|ensemble|all>
                Fleet.Benchmarks baseline-server --urls URL --model FILE   (internal: the bare endpoint of the http benchmark)
 
           --quick        small counts and short runs, for a smoke run (about a minute for 'all')
@@ -53,7 +53,8 @@ internal static class Program
             "binary" => ["binary"],
             "oip" => ["oip"],
             "ensemble" => ["ensemble"],
-            _ => ["inprocess", "http", "grpc", "binary", "oip", "ensemble", "density"],
+            "predictionlog" => ["predictionlog"],
+            _ => ["inprocess", "predictionlog", "http", "grpc", "binary", "oip", "ensemble", "density"],
         };
 
         var crashed = false;
@@ -75,6 +76,7 @@ internal static class Program
                     "binary" => await BinaryRestBenchmark.RunAsync(options.Quick),
                     "oip" => await OipMatrixBenchmark.RunAsync(options.Quick),
                     "ensemble" => await EnsembleBenchmark.RunAsync(options.Quick),
+                    "predictionlog" => await PredictionLogBenchmark.RunAsync(options.Quick),
                     _ => await DensityBenchmark.RunAsync(options.Quick),
                 };
             }
@@ -109,6 +111,7 @@ internal static class SectionTitles
         "http" => "HTTP: Fleet against a bare ASP.NET Core endpoint",
         "grpc" => "gRPC: the OIP gRPC service against JSON REST on the same server",
         "binary" => "REST: JSON against binary tensors, 1 row and 100 rows",
+        "predictionlog" => "Prediction log: its cost on the in-process prediction path, off, at 1% and on every request",
         "ensemble" => "Ensembles: a 5-member mean against its members, in process and over HTTP, and a member that never answers",
         "oip" => "OIP matrix: bare JSON, Fleet JSON REST, binary REST and gRPC, 1 row and 100 rows, one load generator",
         _ => "Density: 10,000 slices on one server",
@@ -138,7 +141,7 @@ internal sealed record BenchOptions(string Mode, bool Quick, string ReportPath, 
                 case "--model":
                     model = Value(args, ref i);
                     break;
-                case "inprocess" or "http" or "grpc" or "density" or "binary" or "oip" or "ensemble" or "all" or "baseline-server" when mode is null:
+                case "inprocess" or "http" or "grpc" or "density" or "binary" or "oip" or "ensemble" or "predictionlog" or "all" or "baseline-server" when mode is null:
                     mode = args[i];
                     break;
                 default:

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using Fleet.Contracts.Management;
+using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
+using Fleet.Runtime.Serving;
+using Fleet.Server.Hosting;
+using Fleet.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fleet.Benchmarks;
+
+/// <summary>
+/// The prediction log's cost on the prediction path, in process: three servers in this process, the log off, at 1% and
+/// on every request, the same model and row, measured in alternating rounds.
+/// </summary>
+internal static class PredictionLogBenchmark
+{
+    private const string Addressed = "bench@weekday=6";
+    private const double OnePercentTargetUs = 0.5;
+    private const double EveryRequestTargetUs = 3;
+
+    public static async Task<Section> RunAsync(bool quick)
+    {
+        var perRound = quick ? 2_000 : 20_000;
+        var rounds = quick ? 2 : 8;
+        var section = new Section(SectionTitles.Of("predictionlog"));
+        var variants = new (string Name, string[] Settings)[]
+        {
+            ("log off", ["--Fleet:PredictionLog:Enabled=false"]),
+            ("log at 1%", ["--Fleet:PredictionLog:SampleRate=0.01"]),
+            ("log every request", ["--Fleet:PredictionLog:SampleRate=1"]),
+        };
+        var folders = new List<TempDirectory>();
+        var apps = new List<WebApplication>();
+        try
+        {
+            var request = InferRequestParser.Parse(BenchModel.RequestBytes());
+            var calls = new List<Func<ValueTask>>();
+            foreach (var (_, settings) in variants)
+            {
+                var data = new TempDirectory("fleet-bench-plog");
+                folders.Add(data);
+                var app = FleetServer.Build(
+                    ["--urls", "http://127.0.0.1:0", "--data", data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", "--Fleet:GatewayPort=0", "--Logging:LogLevel:Default=Warning", .. settings]);
+                apps.Add(app);
+                await app.StartAsync();
+                var registry = app.Services.GetRequiredService<ModelRegistry>();
+                var pushed = await registry.PushAsync("bench", BenchModel.Onnx(), null, "benchmark");
+                await app.Services.GetRequiredService<DeploymentService>().DeployAsync("bench", new DeployRequest { Version = pushed.Version.Version, Slices = ["weekday=6"] }, "benchmark");
+                var predictions = app.Services.GetRequiredService<PredictionService>();
+                calls.Add(async () => await predictions.PredictAsync(Addressed, null, request));
+            }
+
+            var samples = variants.Select(_ => new List<long>()).ToArray();
+            for (var round = -1; round < rounds; round++)
+            {
+                for (var v = 0; v < calls.Count; v++)
+                {
+                    for (var i = 0; i < perRound; i++)
+                    {
+                        var t0 = Stopwatch.GetTimestamp();
+                        await calls[v]();
+                        if (round >= 0)
+                        {
+                            samples[v].Add(Stopwatch.GetTimestamp() - t0);
+                        }
+                    }
+                }
+            }
+
+            double Us(List<long> s, double q)
+            {
+                var sorted = s.Order().ToArray();
+                return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] * 1e6 / Stopwatch.Frequency;
+            }
+
+            section.Setting("servers", $"three Fleet servers in this process, the benchmark model deployed to weekday=6 on each; Fleet:PredictionLog off, SampleRate 0.01, SampleRate 1 (default flush every 30 s, off the request path)");
+            section.Setting("calls", $"PredictionService.PredictAsync(\"{Addressed}\") with the request parsed once; a discarded warm-up round, then {rounds} rounds of {perRound:N0} sequential calls per server, the servers alternating");
+            section.Results.Add(Markdown.Table(["variant", "p50", "p90", "p99", "calls"],
+                variants.Select((v, i) => new[] { v.Name, Fmt.Us(Us(samples[i], 0.5)), Fmt.Us(Us(samples[i], 0.9)), Fmt.Us(Us(samples[i], 0.99)), Fmt.Count(samples[i].Count) })));
+            var off = Us(samples[0], 0.5);
+            section.Targets.Add(Target.AtMost("log at 1%: added p50", $"<= {OnePercentTargetUs:F1} us", Us(samples[1], 0.5) - off, OnePercentTargetUs, Fmt.Us));
+            section.Targets.Add(Target.AtMost("log every request: added p50", $"<= {EveryRequestTargetUs:F0} us", Us(samples[2], 0.5) - off, EveryRequestTargetUs, Fmt.Us));
+        }
+        finally
+        {
+            foreach (var app in apps)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+
+            // Each log writes what it holds when its server stops.
+            var written = new List<string>();
+            for (var i = 0; i < folders.Count; i++)
+            {
+                var rows = await RowsInAsync(folders[i].Path);
+                written.Add(string.Create(CultureInfo.InvariantCulture, $"{variants[i].Name} {rows:N0}"));
+            }
+
+            section.Notes.Add($"Rows each log wrote (read back from its Parquet files after its server stopped): {string.Join(", ", written)}.");
+
+            foreach (var folder in folders)
+            {
+                folder.Dispose();
+            }
+        }
+
+        return section;
+    }
+
+    private static async Task<long> RowsInAsync(string folder)
+    {
+        long rows = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "*.parquet", SearchOption.AllDirectories))
+        {
+            await using var stream = File.OpenRead(file);
+            await using var reader = await Parquet.ParquetReader.CreateAsync(stream);
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                rows += group.RowCount;
+            }
+        }
+
+        return rows;
+    }
+}
