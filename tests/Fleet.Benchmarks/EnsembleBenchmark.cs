@@ -72,13 +72,10 @@ internal static class EnsembleBenchmark
         var perRound = quick ? 1_000 : 10_000;
         var rounds = quick ? 2 : 6;
         using var data = new TempDirectory("fleet-bench-ensemble");
-        await using var app = FleetServer.Build(
-            ["--urls", "http://127.0.0.1:0", "--data", data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", "--Logging:LogLevel:Default=Warning"]);
+        await using var app = InProcessFleet.Build(data.Path);
         await app.StartAsync();
         try
         {
-            var registry = app.Services.GetRequiredService<ModelRegistry>();
-            var deployments = app.Services.GetRequiredService<DeploymentService>();
             var predictions = app.Services.GetRequiredService<PredictionService>();
             var ensembles = app.Services.GetRequiredService<EnsembleService>();
             var served = app.Services.GetRequiredService<EnsembleDeployments>();
@@ -86,8 +83,7 @@ internal static class EnsembleBenchmark
             for (var i = 0; i < Members; i++)
             {
                 var name = $"member{i}";
-                var pushed = await registry.PushAsync(name, BenchModel.Variant(i, out _, out _), null, "benchmark");
-                await deployments.DeployAsync(name, new DeployRequest { Version = pushed.Version.Version, Slices = [SliceKey] }, "benchmark");
+                await InProcessFleet.DeployAsync(app, name, BenchModel.Variant(i, out _, out _), SliceKey);
                 names.Add(name);
             }
 
@@ -129,18 +125,12 @@ internal static class EnsembleBenchmark
                 }
             }
 
-            double Us(List<long> s, double q)
-            {
-                var sorted = s.Order().ToArray();
-                return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] * 1e6 / Stopwatch.Frequency;
-            }
-
             section.Setting("in process", $"one Fleet server in the benchmark process; {Members} logistic regressions (the density benchmark's variants 0-4) deployed to {SliceKey}; ensemble mean5 = mean of the 5; {rounds} rounds of {perRound:N0} sequential calls per load, loads alternating; member: PredictionService.PredictAsync(\"memberN@{SliceKey}\"), ensemble: EnsembleDeployments.PredictAsync(mean5@{SliceKey}), request parsed once");
             section.Results.Add(Markdown.Table(["in process", "p50", "p90", "p99", "calls"],
-                loads.Select((l, i) => new[] { l.Name, Fmt.Us(Us(samples[i], 0.5)), Fmt.Us(Us(samples[i], 0.9)), Fmt.Us(Us(samples[i], 0.99)), Fmt.Count(samples[i].Count) })));
-            var slowest = Enumerable.Range(0, Members).Max(i => Us(samples[i], 0.5));
-            var ensembleP50 = Us(samples[Members], 0.5);
-            section.Results.Add($"In process: the ensemble's p50 is {Fmt.Us(ensembleP50)}, the slowest member's {Fmt.Us(slowest)} (+{Fmt.Us(ensembleP50 - slowest)}); the sum of the members' p50s is {Fmt.Us(Enumerable.Range(0, Members).Sum(i => Us(samples[i], 0.5)))}.");
+                loads.Select((l, i) => new[] { l.Name, Fmt.Us(TickSamples.Us(samples[i], 0.5)), Fmt.Us(TickSamples.Us(samples[i], 0.9)), Fmt.Us(TickSamples.Us(samples[i], 0.99)), Fmt.Count(samples[i].Count) })));
+            var slowest = Enumerable.Range(0, Members).Max(i => TickSamples.Us(samples[i], 0.5));
+            var ensembleP50 = TickSamples.Us(samples[Members], 0.5);
+            section.Results.Add($"In process: the ensemble's p50 is {Fmt.Us(ensembleP50)}, the slowest member's {Fmt.Us(slowest)} (+{Fmt.Us(ensembleP50 - slowest)}); the sum of the members' p50s is {Fmt.Us(Enumerable.Range(0, Members).Sum(i => TickSamples.Us(samples[i], 0.5)))}.");
             section.Targets.Add(Target.AtMost("in process: ensemble p50 - slowest member p50", $"<= {P50MarginUs:F0} us", ensembleP50 - slowest, P50MarginUs, Fmt.Us));
         }
         finally

@@ -59,8 +59,7 @@ internal static class InProcessBenchmark
 
         // Fleet in this process: the full server (silo, HTTP, metrics), with the model pushed and deployed to a slice.
         using var data = new TempDirectory("fleet-bench-inprocess");
-        await using var app = FleetServer.Build(
-            ["--urls", "http://127.0.0.1:0", "--data", data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", "--Logging:LogLevel:Default=Warning"]);
+        await using var app = InProcessFleet.Build(data.Path);
         await app.StartAsync();
         try
         {

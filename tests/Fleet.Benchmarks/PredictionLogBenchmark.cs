@@ -43,13 +43,10 @@ internal static class PredictionLogBenchmark
             {
                 var data = new TempDirectory("fleet-bench-plog");
                 folders.Add(data);
-                var app = FleetServer.Build(
-                    ["--urls", "http://127.0.0.1:0", "--data", data.Path, "--Fleet:SiloPort=0", "--Fleet:Grpc:Port=0", "--Fleet:GatewayPort=0", "--Logging:LogLevel:Default=Warning", .. settings]);
+                var app = InProcessFleet.Build(data.Path, settings);
                 apps.Add(app);
                 await app.StartAsync();
-                var registry = app.Services.GetRequiredService<ModelRegistry>();
-                var pushed = await registry.PushAsync("bench", BenchModel.Onnx(), null, "benchmark");
-                await app.Services.GetRequiredService<DeploymentService>().DeployAsync("bench", new DeployRequest { Version = pushed.Version.Version, Slices = ["weekday=6"] }, "benchmark");
+                await InProcessFleet.DeployAsync(app, "bench", BenchModel.Onnx(), "weekday=6");
                 var predictions = app.Services.GetRequiredService<PredictionService>();
                 calls.Add(async () => await predictions.PredictAsync(Addressed, null, request));
             }
@@ -71,19 +68,13 @@ internal static class PredictionLogBenchmark
                 }
             }
 
-            double Us(List<long> s, double q)
-            {
-                var sorted = s.Order().ToArray();
-                return sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))] * 1e6 / Stopwatch.Frequency;
-            }
-
             section.Setting("servers", $"three Fleet servers in this process, the benchmark model deployed to weekday=6 on each; Fleet:PredictionLog off, SampleRate 0.01, SampleRate 1 (default flush every 30 s, off the request path)");
             section.Setting("calls", $"PredictionService.PredictAsync(\"{Addressed}\") with the request parsed once; a discarded warm-up round, then {rounds} rounds of {perRound:N0} sequential calls per server, the servers alternating");
             section.Results.Add(Markdown.Table(["variant", "p50", "p90", "p99", "calls"],
-                variants.Select((v, i) => new[] { v.Name, Fmt.Us(Us(samples[i], 0.5)), Fmt.Us(Us(samples[i], 0.9)), Fmt.Us(Us(samples[i], 0.99)), Fmt.Count(samples[i].Count) })));
-            var off = Us(samples[0], 0.5);
-            section.Targets.Add(Target.AtMost("log at 1%: added p50", $"<= {OnePercentTargetUs:F1} us", Us(samples[1], 0.5) - off, OnePercentTargetUs, Fmt.Us));
-            section.Targets.Add(Target.AtMost("log every request: added p50", $"<= {EveryRequestTargetUs:F0} us", Us(samples[2], 0.5) - off, EveryRequestTargetUs, Fmt.Us));
+                variants.Select((v, i) => new[] { v.Name, Fmt.Us(TickSamples.Us(samples[i], 0.5)), Fmt.Us(TickSamples.Us(samples[i], 0.9)), Fmt.Us(TickSamples.Us(samples[i], 0.99)), Fmt.Count(samples[i].Count) })));
+            var off = TickSamples.Us(samples[0], 0.5);
+            section.Targets.Add(Target.AtMost("log at 1%: added p50", $"<= {OnePercentTargetUs:F1} us", TickSamples.Us(samples[1], 0.5) - off, OnePercentTargetUs, Fmt.Us));
+            section.Targets.Add(Target.AtMost("log every request: added p50", $"<= {EveryRequestTargetUs:F0} us", TickSamples.Us(samples[2], 0.5) - off, EveryRequestTargetUs, Fmt.Us));
         }
         finally
         {

@@ -207,6 +207,32 @@ public sealed partial class DeploymentService
         return new SliceList(model, keys.Count, [.. page.Select((key, i) => ToStatus(new SliceId(model, key), snapshots[i]))]);
     }
 
+    /// <summary>Every slice of a model with its status, read a page (of at most 10,000) at a time.</summary>
+    public async Task<IReadOnlyList<SliceStatus>> ListAllSlicesAsync(string model, CancellationToken cancellationToken = default)
+    {
+        const int Page = 10_000;
+        var first = await ListSlicesAsync(model, 0, Page, cancellationToken);
+        if (first.Total <= Page)
+        {
+            return first.Slices;
+        }
+
+        var all = new List<SliceStatus>(first.Total);
+        all.AddRange(first.Slices);
+        while (all.Count < first.Total)
+        {
+            var next = await ListSlicesAsync(model, all.Count, Page, cancellationToken);
+            if (next.Slices.Count == 0)
+            {
+                break;
+            }
+
+            all.AddRange(next.Slices);
+        }
+
+        return all;
+    }
+
     private SliceStatus ToStatus(SliceId slice, SliceSnapshot s) =>
         new(slice.Model, slice.Key, s.StableVersion, s.DeployedAt, s.DeployedBy, s.Reason, s.Generation, _traffic.Get(slice), s.Rollout);
 

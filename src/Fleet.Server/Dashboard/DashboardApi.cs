@@ -122,7 +122,7 @@ internal static class DashboardApi
         var running = new List<WaveStatus>();
         foreach (var model in (await registry.ListModelsAsync(context.RequestAborted)).Where(m => viewer.MaySee(m.Name)).OrderBy(m => m.Name, StringComparer.Ordinal))
         {
-            var slices = await AllSlicesAsync(deployments, model.Name, context.RequestAborted);
+            var slices = await deployments.ListAllSlicesAsync(model.Name, context.RequestAborted);
             rows.Add(new ModelRow(model, Count(slices, now), traffic.History.LastHour(model.Name, now, totals)));
             var modelWaves = (await waves.ListAsync(model.Name, 100, context.RequestAborted)).Waves;
             attention.AddRange(ModelAttention(slices, modelWaves, drift.Alarms(model.Name), model.Name, now));
@@ -146,7 +146,7 @@ internal static class DashboardApi
         {
             var now = DateTimeOffset.UtcNow;
             var summary = await registry.GetModelAsync(model, context.RequestAborted);
-            var slices = await AllSlicesAsync(deployments, model, context.RequestAborted);
+            var slices = await deployments.ListAllSlicesAsync(model, context.RequestAborted);
             var versions = await registry.ListVersionsAsync(model, context.RequestAborted);
             var modelWaves = (await waves.ListAsync(model, 100, context.RequestAborted)).Waves;
             var row = new ModelRow(summary, Count(slices, now), traffic.History.LastHour(model, now, traffic.Totals()));
@@ -252,7 +252,7 @@ internal static class DashboardApi
                 {
                     "slice" => 1,
                     "wave" => Active(await waves.GetAsync(model, target, context.RequestAborted)),
-                    _ => (await AllSlicesAsync(deployments, model, context.RequestAborted)).Count(s => SliceStates.IsActive(s.Rollout) && s.Rollout!.Candidate == target),
+                    _ => (await deployments.ListAllSlicesAsync(model, context.RequestAborted)).Count(s => SliceStates.IsActive(s.Rollout) && s.Rollout!.Candidate == target),
                 };
                 return Html(DashboardPages.Confirm(viewer, new PendingAction(model, kind, target, action, reason, count, returnTo)));
             }
@@ -397,31 +397,6 @@ internal static class DashboardApi
     }
 
     private static int Active(WaveStatus wave) => wave.SlicesByPhase.Where(p => p.Key is not (RolloutPhases.Promoted or RolloutPhases.RolledBack)).Sum(p => p.Value);
-
-    private static async Task<IReadOnlyList<SliceStatus>> AllSlicesAsync(DeploymentService deployments, string model, CancellationToken cancellationToken)
-    {
-        const int Page = 10_000;
-        var first = await deployments.ListSlicesAsync(model, 0, Page, cancellationToken);
-        if (first.Total <= Page)
-        {
-            return first.Slices;
-        }
-
-        var all = new List<SliceStatus>(first.Total);
-        all.AddRange(first.Slices);
-        while (all.Count < first.Total)
-        {
-            var next = await deployments.ListSlicesAsync(model, all.Count, Page, cancellationToken);
-            if (next.Slices.Count == 0)
-            {
-                break;
-            }
-
-            all.AddRange(next.Slices);
-        }
-
-        return all;
-    }
 
     // The posted form, or null when the body is not one (the pages' forms always are).
     private static async Task<IFormCollection?> FormAsync(HttpContext context)
