@@ -382,7 +382,7 @@ internal static class DashboardPages
             return "";
         }
 
-        var id = $"reason-{kind}-{Math.Abs(StringComparer.Ordinal.GetHashCode(target)) % 1_000_000}";
+        var id = $"reason-{kind}-{(uint)StringComparer.Ordinal.GetHashCode(target) % 1_000_000}";
         var form = new StringBuilder();
         form.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{DashboardSession.Root}/act\" class=\"actions\" aria-label=\"{H($"Act on {what}")}\">{TokenInput(viewer)}{Hidden("model", model)}{Hidden("kind", kind)}{Hidden("target", target)}{Hidden("return", returnTo)}");
         form.Append(CultureInfo.InvariantCulture, $"<label for=\"{id}\">Reason</label><input id=\"{id}\" name=\"reason\" maxlength=\"500\" placeholder=\"why (kept in the history)\">");

@@ -50,9 +50,18 @@
     timer = setTimeout(refresh, delay);
   };
 
-  const source = new EventSource(main.dataset.live);
-  source.addEventListener('open', () => say('live'));
-  source.addEventListener('error', () => say('reconnecting…'));
-  source.addEventListener('fleet', () => schedule(200));
-  source.addEventListener('tick', () => schedule(0));
+  // The stream opens once the page has loaded: a stream opened while it loads can hold the page's load event back.
+  const connect = () => {
+    const source = new EventSource(main.dataset.live);
+    source.addEventListener('open', () => say('live'));
+    source.addEventListener('error', () => say('reconnecting…'));
+    source.addEventListener('fleet', () => schedule(200));
+    source.addEventListener('tick', () => schedule(0));
+  };
+
+  if (document.readyState === 'complete') {
+    connect();
+  } else {
+    window.addEventListener('load', connect, { once: true });
+  }
 })();
