@@ -51,7 +51,7 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
 
         await page.GetByLabel("API key").FillAsync(server.ReaderKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/ui/models/anything");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/ui/models/anything$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("model 'anything' not found");
 
         var cookie = Assert.Single(await context.CookiesAsync());
@@ -78,7 +78,7 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
 
         await page.GetByLabel("API key").FillAsync(server.Issuer.Token("carol", ["reader", "operator"]));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/ui");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/ui$"));
         await Assertions.Expect(page.Locator(".viewer")).ToContainTextAsync("jwt:carol, reader, operator");
         await context.CloseAsync();
     }

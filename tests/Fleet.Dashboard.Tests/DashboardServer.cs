@@ -91,7 +91,7 @@ public sealed class DashboardServer : FleetServerFixture
         Assert.EndsWith("/ui/sign-in?return=%2Fui", page.Url, StringComparison.Ordinal);
         await page.GetByLabel("API key").FillAsync(key);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/ui");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/ui$"));
         return page;
     }
 
