@@ -221,7 +221,8 @@ public sealed class EnsembleExecutorTests : IAsyncLifetime
         using var caller = new CancellationTokenSource();
 
         var prediction = _bed.Executor.PredictAsync("demand", "default", EnsembleTestBed.Request(Row), caller.Token).AsTask();
-        await _bed.Scripted.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // The held member itself must be running: any member's start (member a's, on the caller's thread) is too early.
+        await _bed.Scripted.HoldStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await caller.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => prediction);

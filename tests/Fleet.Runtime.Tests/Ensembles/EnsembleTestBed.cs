@@ -136,6 +136,9 @@ internal sealed class ScriptedMembers : IPredictionTarget
 
     public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Set when a held member (<see cref="Hold"/>) is running and waiting for its cancellation.</summary>
+    public TaskCompletionSource HoldStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public static RouteTarget Value(double value) => new(KindName, "value:" + value.ToString(CultureInfo.InvariantCulture));
 
     public static RouteTarget Label(long label) => new(KindName, "label:" + label.ToString(CultureInfo.InvariantCulture));
@@ -156,6 +159,7 @@ internal sealed class ScriptedMembers : IPredictionTarget
             case ["hold"]:
                 try
                 {
+                    HoldStarted.TrySetResult();
                     await Task.Delay(Timeout.Infinite, cancellationToken);
                 }
                 catch (OperationCanceledException)
