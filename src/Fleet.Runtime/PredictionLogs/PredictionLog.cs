@@ -77,8 +77,8 @@ public sealed partial class PredictionLog : BackgroundService
             }
         }
 
-        var rows = Math.Min(LoggedColumns.RowsOf(request.Inputs), _options.MaxRowsPerPrediction);
         var all = LoggedColumns.RowsOf(request.Inputs);
+        var rows = Math.Min(all, _options.MaxRowsPerPrediction);
         var columns = new List<LoggedColumn>();
         columns.AddRange(Cut(LoggedColumns.Of(request.Inputs, all, "in.", _options.MaxColumnsPerTensor), rows));
         columns.AddRange(Cut(LoggedColumns.Of(prediction.Outputs, all, "out.", _options.MaxColumnsPerTensor), rows));
