@@ -1,14 +1,7 @@
-using System.Text;
-using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
-using Fleet.Core.Identity;
 using Fleet.Runtime.Access;
-using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
-using Fleet.Runtime.Drift;
-using Fleet.Runtime.Serving;
-using Fleet.Runtime.Slices;
 using Fleet.Runtime.Waves;
 using Fleet.Server.Access;
 using Fleet.Server.Apis;
