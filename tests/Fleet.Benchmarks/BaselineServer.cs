@@ -14,6 +14,30 @@ namespace Fleet.Benchmarks;
 /// </summary>
 internal static class BaselineServer
 {
+    /// <summary>
+    /// Starts this executable in baseline-server mode as a child process on a free port, serving <paramref name="modelPath"/>
+    /// with the Fleet server's GC setting, and waits until it is ready; returns the process and its base address.
+    /// </summary>
+    public static async Task<(ChildProcess Process, Uri Url)> StartChildAsync(string modelPath)
+    {
+        var port = Ports.Free();
+        var url = new Uri($"http://127.0.0.1:{port}/");
+        var process = ChildProcess.Start(
+            ChildProcess.DotnetHost,
+            [Path.Combine(AppContext.BaseDirectory, "Fleet.Benchmarks.dll"), "baseline-server", "--urls", $"http://127.0.0.1:{port}", "--model", modelPath],
+            new Dictionary<string, string> { ["DOTNET_gcServer"] = FleetServerProcess.UsesServerGc() ? "1" : "0" });
+        try
+        {
+            await process.WaitReadyAsync(new Uri(url, "v2/health/ready"), TimeSpan.FromSeconds(60));
+            return (process, url);
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
     public static async Task<int> RunAsync(string urls, string modelPath)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });

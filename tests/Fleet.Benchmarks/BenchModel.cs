@@ -42,6 +42,22 @@ internal static class BenchModel
 
     public static byte[] RequestBytes() => Encoding.UTF8.GetBytes(RequestJson());
 
+    /// <summary><paramref name="rows"/> rows of features: the row, each next one shifted by 0.01.</summary>
+    public static float[] Rows(int rows) =>
+        [.. Enumerable.Range(0, rows).SelectMany(r => Row.Select(v => v + r * 0.01f))];
+
+    /// <summary>The OIP V2 JSON request of a batch: input x FP32 [rows, features] as one flat data array.</summary>
+    public static string BatchJson(float[] values, int rows) =>
+        $$"""{"inputs":[{"name":"x","shape":[{{rows}},{{Features}}],"datatype":"FP32","data":[{{string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}}]}]}""";
+
+    /// <summary>The binary tensor extension's request of a batch: its JSON header (outputs asked as binary too) and the raw little-endian features.</summary>
+    public static (byte[] Header, byte[] Tail) BatchBinary(float[] values, int rows)
+    {
+        var tail = System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        var header = $$"""{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[{{rows}},{{Features}}],"datatype":"FP32","parameters":{"binary_data_size":{{tail.Length}}""" + "}}]}";
+        return (Encoding.UTF8.GetBytes(header), tail);
+    }
+
     /// <summary>
     /// ONNX Runtime session options with the threading of Fleet's model host (ModelHost): one intra-op and one
     /// inter-op thread, sequential, all graph optimizations. <paramref name="arena"/> false turns the CPU memory arena

@@ -35,9 +35,9 @@ internal static class BinaryRestBenchmark
         var runs = new List<Run>();
         foreach (var rows in new[] { 1, 100 })
         {
-            var values = Rows(rows);
-            var json = Encoding.UTF8.GetBytes(JsonRequest(values, rows));
-            var (header, tail) = BinaryRequest(values, rows);
+            var values = BenchModel.Rows(rows);
+            var json = Encoding.UTF8.GetBytes(BenchModel.BatchJson(values, rows));
+            var (header, tail) = BenchModel.BatchBinary(values, rows);
             var jsonScript = Path.Combine(temp.Path, $"json-{rows}.lua");
             var binaryScript = Path.Combine(temp.Path, $"binary-{rows}.lua");
             await File.WriteAllTextAsync(jsonScript, Wrk.Script(Encoding.UTF8.GetString(json)));
@@ -79,19 +79,6 @@ internal static class BinaryRestBenchmark
 
         section.Notes.Add("Before the runs, each request was sent once and its scores checked: the binary answers' bytes decode to exactly the JSON answers' numbers.");
         return section;
-    }
-
-    private static float[] Rows(int rows) =>
-        [.. Enumerable.Range(0, rows).SelectMany(r => BenchModel.Row.Select(v => v + r * 0.01f))];
-
-    private static string JsonRequest(float[] values, int rows) =>
-        $$"""{"inputs":[{"name":"x","shape":[{{rows}},{{BenchModel.Features}}],"datatype":"FP32","data":[{{string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}}]}]}""";
-
-    private static (byte[] Header, byte[] Tail) BinaryRequest(float[] values, int rows)
-    {
-        var tail = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-        var header = $$"""{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[{{rows}},{{BenchModel.Features}}],"datatype":"FP32","parameters":{"binary_data_size":{{tail.Length}}""" + "}}]}";
-        return (Encoding.UTF8.GetBytes(header), tail);
     }
 
     // wrk's Lua takes any bytes in a string through decimal escapes.

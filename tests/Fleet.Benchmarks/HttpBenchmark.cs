@@ -37,13 +37,8 @@ internal static class HttpBenchmark
 
         // The bare endpoint: this same executable in baseline-server mode, with the server's GC setting.
         {
-            var port = Ports.Free();
-            var url = new Uri($"http://127.0.0.1:{port}/");
-            using var baseline = ChildProcess.Start(
-                ChildProcess.DotnetHost,
-                [Path.Combine(AppContext.BaseDirectory, "Fleet.Benchmarks.dll"), "baseline-server", "--urls", $"http://127.0.0.1:{port}", "--model", modelPath],
-                new Dictionary<string, string> { ["DOTNET_gcServer"] = serverGc ? "1" : "0" });
-            await baseline.WaitReadyAsync(new Uri(url, "v2/health/ready"), TimeSpan.FromSeconds(60));
+            var (started, url) = await BaselineServer.StartChildAsync(modelPath);
+            using var baseline = started;
             runs.Add(await MeasureAsync("bare ASP.NET Core + ORT", baseline.Id, new Uri(url, "v2/models/bench/infer"), scriptPath, body, warmSeconds, seconds, null));
         }
 

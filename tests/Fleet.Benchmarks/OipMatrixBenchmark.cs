@@ -37,13 +37,8 @@ internal static class OipMatrixBenchmark
         var modelPath = Path.Combine(temp.Path, "model.onnx");
         await File.WriteAllBytesAsync(modelPath, onnx);
 
-        var barePort = Ports.Free();
-        var bareUrl = new Uri($"http://127.0.0.1:{barePort}/");
-        using var bare = ChildProcess.Start(
-            ChildProcess.DotnetHost,
-            [Path.Combine(AppContext.BaseDirectory, "Fleet.Benchmarks.dll"), "baseline-server", "--urls", $"http://127.0.0.1:{barePort}", "--model", modelPath],
-            new Dictionary<string, string> { ["DOTNET_gcServer"] = FleetServerProcess.UsesServerGc() ? "1" : "0" });
-        await bare.WaitReadyAsync(new Uri(bareUrl, "v2/health/ready"), TimeSpan.FromSeconds(60));
+        var (bare, bareUrl) = await BaselineServer.StartChildAsync(modelPath);
+        using var bareProcess = bare;
 
         var grpcPort = Ports.Free();
         using var fleet = await FleetServerProcess.StartAsync($"--Fleet:Grpc:Port={grpcPort}");
@@ -60,13 +55,10 @@ internal static class OipMatrixBenchmark
         var runs = new List<(int Rows, LoadRun Run, int BodyBytes)>();
         foreach (var rows in new[] { 1, 100 })
         {
-            var values = Rows(rows);
+            var values = BenchModel.Rows(rows);
             var expected = OnnxModels.LogisticScore(BenchModel.Weights, BenchModel.Bias, values.AsSpan(0, BenchModel.Features));
-            var json = Encoding.UTF8.GetBytes(
-                $$"""{"inputs":[{"name":"x","shape":[{{rows}},{{BenchModel.Features}}],"datatype":"FP32","data":[{{string.Join(",", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}}]}]}""");
-            var tail = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-            var header = Encoding.UTF8.GetBytes(
-                $$"""{"parameters":{"binary_data_output":true},"inputs":[{"name":"x","shape":[{{rows}},{{BenchModel.Features}}],"datatype":"FP32","parameters":{"binary_data_size":{{tail.Length}}""" + "}}]}");
+            var json = Encoding.UTF8.GetBytes(BenchModel.BatchJson(values, rows));
+            var (header, tail) = BenchModel.BatchBinary(values, rows);
             byte[] binary = [.. header, .. tail];
             var raw = new ModelInferRequest { ModelName = "bench@weekday=6" };
             var input = new ModelInferRequest.Types.InferInputTensor { Name = "x", Datatype = "FP32" };
@@ -145,9 +137,6 @@ internal static class OipMatrixBenchmark
         section.Notes.Add("The client runs on the same 2 cores as the servers and costs the same for every REST load; it compares the wire forms with each other on one machine, not with other machines. The http benchmark measures the bare endpoint against Fleet with wrk, a cheaper client.");
         return section;
     }
-
-    private static float[] Rows(int rows) =>
-        [.. Enumerable.Range(0, rows).SelectMany(r => BenchModel.Row.Select(v => v + r * 0.01f))];
 
     private static async Task<float> PostJsonAsync(HttpClient http, string path, byte[] body)
     {
