@@ -44,17 +44,23 @@ internal static class DashboardSession
     public static string? KeyOf(HttpRequest request) =>
         request.Path.StartsWithSegments(Root, StringComparison.Ordinal) && request.Cookies.TryGetValue(Cookie, out var key) && key.Length > 0 ? key : null;
 
-    /// <summary>The signed-in viewer, or null when the request carries no valid key.</summary>
+    /// <summary>The signed-in viewer, or null when the request carries no valid key; made once per request (its form token is a hash).</summary>
     public static Viewer? ViewerOf(HttpContext context)
     {
-        var user = context.User;
-        if (user.KeyId() is not { } id || KeyOf(context.Request) is not { } key)
+        if (context.Items.TryGetValue(ViewerItem, out var known))
         {
-            return null;
+            return known as Viewer;
         }
 
-        return new Viewer(id, user.FindFirst(ClaimTypes.Name)?.Value ?? id, [.. user.FindAll(FleetClaims.Role).Select(c => c.Value)], user.ScopedModels(), FormToken(key));
+        var user = context.User;
+        var viewer = user.KeyId() is { } id && KeyOf(context.Request) is { } key
+            ? new Viewer(id, user.FindFirst(ClaimTypes.Name)?.Value ?? id, [.. user.FindAll(FleetClaims.Role).Select(c => c.Value)], user.ScopedModels(), FormToken(key))
+            : null;
+        context.Items[ViewerItem] = viewer;
+        return viewer;
     }
+
+    private const string ViewerItem = "fleet.dashboard.viewer";
 
     /// <summary>The form token of a session signed in with <paramref name="key"/>.</summary>
     public static string FormToken(string key) =>
