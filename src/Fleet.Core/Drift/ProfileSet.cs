@@ -1,3 +1,5 @@
+using Fleet.Core.Statistics;
+
 namespace Fleet.Core.Drift;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Fleet.Core.Drift;
 /// the layout of a reference: a new window is an empty copy, so windows and their reference always line up.
 /// Not thread-safe: the caller locks.
 /// </summary>
-public sealed class ProfileSet
+public sealed class ProfileSet : IWindowSummary<ProfileSet>
 {
     private readonly Dictionary<string, int> _index;
 

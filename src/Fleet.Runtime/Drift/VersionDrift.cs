@@ -1,4 +1,5 @@
 using Fleet.Core.Drift;
+using Fleet.Core.Statistics;
 
 namespace Fleet.Runtime.Drift;
 
@@ -10,9 +11,9 @@ internal sealed class VersionDrift(string version, DriftOptions options)
 {
     private readonly object _lock = new();
     private readonly List<DriftSample> _pending = [];
-    private readonly Dictionary<string, RollingWindows> _slices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RollingWindows<ProfileSet>> _slices = new(StringComparer.Ordinal);
     private ProfileSet? _reference;
-    private RollingWindows? _pooled;
+    private RollingWindows<ProfileSet>? _pooled;
 
     /// <summary>The version.</summary>
     public string Version { get; } = version;
@@ -75,7 +76,7 @@ internal sealed class VersionDrift(string version, DriftOptions options)
                     return;
                 }
 
-                windows = new RollingWindows(_reference, TimeSpan.FromHours(1), options.WindowsKept);
+                windows = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), options.WindowsKept);
                 _slices[sample.Slice.Key] = windows;
             }
 
@@ -117,7 +118,7 @@ internal sealed class VersionDrift(string version, DriftOptions options)
             .Where(g => !numeric.ContainsKey(g.Key))
             .ToDictionary(g => g.Key, g => CategoryProfile.FromSample(g.Select(p => p.Value)), StringComparer.Ordinal);
         _reference = new ProfileSet(numeric, categorical);
-        _pooled = new RollingWindows(_reference, TimeSpan.FromHours(1), options.WindowsKept);
+        _pooled = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), options.WindowsKept);
         ReferenceRows = _pending.Count;
         ReferenceMadeAt = at;
         _pending.Clear();

@@ -1,4 +1,5 @@
 using Fleet.Core.Drift;
+using Fleet.Core.Statistics;
 
 namespace Fleet.Core.Tests.Drift;
 
@@ -9,7 +10,7 @@ public sealed class RollingWindowsTests
     [Fact]
     public void Values_land_in_the_window_of_their_hour_and_spans_merge_windows()
     {
-        var windows = new RollingWindows(Layout(), TimeSpan.FromHours(1), kept: 24);
+        var windows = new RollingWindows<ProfileSet>(Layout(), TimeSpan.FromHours(1), kept: 24);
 
         windows.At(Noon.AddMinutes(5))!.Record("temp", 0.2);
         windows.At(Noon.AddMinutes(59))!.Record("temp", 0.7);
@@ -17,7 +18,7 @@ public sealed class RollingWindowsTests
         windows.At(Noon.AddHours(1))!.Record("kind", "casual");
 
         Assert.Equal([Noon, Noon.AddHours(1)], windows.Windows.Select(w => w.Start));
-        Assert.Equal(2, windows.Windows.First().Profiles.Numeric["temp"].Count);
+        Assert.Equal(2, windows.Windows.First().Summary.Numeric["temp"].Count);
         var day = windows.Span(Noon.AddHours(-12), Noon.AddHours(12))!;
         Assert.Equal(3, day.Numeric["temp"].Count);
         Assert.Equal(1, day.Categorical["kind"].Count);
@@ -27,7 +28,7 @@ public sealed class RollingWindowsTests
     [Fact]
     public void Only_the_kept_span_behind_the_newest_window_is_kept_and_older_data_is_refused()
     {
-        var windows = new RollingWindows(Layout(), TimeSpan.FromHours(1), kept: 3);
+        var windows = new RollingWindows<ProfileSet>(Layout(), TimeSpan.FromHours(1), kept: 3);
         for (var h = 0; h < 10; h++)
         {
             windows.At(Noon.AddHours(h))!.Record("temp", h);
@@ -40,7 +41,7 @@ public sealed class RollingWindowsTests
     [Fact]
     public void Late_data_opens_its_window_in_order_within_the_span()
     {
-        var windows = new RollingWindows(Layout(), TimeSpan.FromHours(1), kept: 5);
+        var windows = new RollingWindows<ProfileSet>(Layout(), TimeSpan.FromHours(1), kept: 5);
         windows.At(Noon.AddHours(4))!.Record("temp", 1);
 
         windows.At(Noon.AddHours(2))!.Record("temp", 2);
@@ -61,7 +62,7 @@ public sealed class RollingWindowsTests
             reference.Record("kind", i % 3 == 0 ? "casual" : "registered");
         }
 
-        var windows = new RollingWindows(reference, TimeSpan.FromHours(1), kept: 24);
+        var windows = new RollingWindows<ProfileSet>(reference, TimeSpan.FromHours(1), kept: 24);
         var hour = windows.At(Noon)!;
         for (var i = 0; i < 2000; i++)
         {

@@ -1,18 +1,32 @@
-namespace Fleet.Core.Drift;
+namespace Fleet.Core.Statistics;
+
+/// <summary>A summary of values that can be kept in time windows: an empty copy in the same layout, and the merge of another.</summary>
+/// <typeparam name="T">The summary type itself.</typeparam>
+public interface IWindowSummary<T>
+    where T : class
+{
+    /// <summary>An empty summary in this one's layout (its bins, its features), to open a window with.</summary>
+    T EmptyCopy();
+
+    /// <summary>Adds everything <paramref name="other"/> has seen.</summary>
+    void Merge(T other);
+}
 
 /// <summary>
-/// Fixed-length windows of a <see cref="ProfileSet"/> on a clock (e.g. hours), the last <see cref="Kept"/> of them
-/// kept: recording costs one profile update, a window closes by rotation (no rescans), and a longer span is the merge
-/// of its windows. Memory is bounded by <see cref="Kept"/> copies of the reference's layout. Time comes from the
+/// Fixed-length windows of a summary (<see cref="IWindowSummary{T}"/>: drift profiles, outcome tallies) on a clock
+/// (e.g. hours), the last <see cref="Kept"/> of them kept: recording costs one summary update, a window closes by
+/// rotation (no rescans), and a longer span is the merge of its windows. Memory is bounded by <see cref="Kept"/>
+/// copies of the layout. Time comes from the
 /// caller. Not thread-safe: the caller locks.
 /// </summary>
-public sealed class RollingWindows
+public sealed class RollingWindows<T>
+    where T : class, IWindowSummary<T>
 {
-    private readonly ProfileSet _layout;
-    private readonly LinkedList<(DateTimeOffset Start, ProfileSet Profiles)> _windows = new();
+    private readonly T _layout;
+    private readonly LinkedList<(DateTimeOffset Start, T Summary)> _windows = new();
 
     /// <summary>Windows of <paramref name="length"/> in the layout of <paramref name="layout"/>, keeping the last <paramref name="kept"/>.</summary>
-    public RollingWindows(ProfileSet layout, TimeSpan length, int kept)
+    public RollingWindows(T layout, TimeSpan length, int kept)
     {
         _layout = layout ?? throw new ArgumentNullException(nameof(layout));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(length, TimeSpan.Zero);
@@ -28,13 +42,13 @@ public sealed class RollingWindows
     public int Kept { get; }
 
     /// <summary>The windows kept, oldest first, each with its start (aligned to <see cref="Length"/> since the epoch).</summary>
-    public IEnumerable<(DateTimeOffset Start, ProfileSet Profiles)> Windows => _windows;
+    public IEnumerable<(DateTimeOffset Start, T Summary)> Windows => _windows;
 
     /// <summary>
     /// The profiles of the window that holds <paramref name="at"/>, opened when needed (in order, also for late data);
     /// null when <paramref name="at"/> is older than the span kept (the last <see cref="Kept"/> windows up to the newest).
     /// </summary>
-    public ProfileSet? At(DateTimeOffset at)
+    public T? At(DateTimeOffset at)
     {
         var start = Align(at);
         if (_windows.Last is { } newest && start <= newest.Value.Start - (Kept * Length))
@@ -50,7 +64,7 @@ public sealed class RollingWindows
 
         if (node is not null && node.Value.Start == start)
         {
-            return node.Value.Profiles;
+            return node.Value.Summary;
         }
 
         var opened = _layout.EmptyCopy();
@@ -74,9 +88,9 @@ public sealed class RollingWindows
     }
 
     /// <summary>The merge of the windows that start in [<paramref name="from"/>, <paramref name="to"/>), or null when none does.</summary>
-    public ProfileSet? Span(DateTimeOffset from, DateTimeOffset to)
+    public T? Span(DateTimeOffset from, DateTimeOffset to)
     {
-        ProfileSet? merged = null;
+        T? merged = null;
         foreach (var (start, profiles) in _windows)
         {
             if (start >= from && start < to)
