@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Fleet.Core.Alarms;
 using Fleet.Core.Drift;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;

@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Fleet.Core.Alarms;
 using Fleet.Core.Drift;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
 using Fleet.Runtime.Slices;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Fleet.Runtime.Drift;

@@ -1,3 +1,4 @@
+using Fleet.Core.Alarms;
 using Fleet.Core.Drift;
 
 namespace Fleet.Core.Tests.Drift;
