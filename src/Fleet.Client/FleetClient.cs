@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -248,6 +249,37 @@ public sealed class FleetClient : IDisposable
     public Task<DriftStatus> GetDriftAsync(string model, string? slice = null, int hours = 1, CancellationToken cancellationToken = default) =>
         GetAsync<DriftStatus>(
             $"api/v1/models/{Uri.EscapeDataString(model)}/drift?hours={hours}{(slice is null ? "" : "&slice=" + Uri.EscapeDataString(slice))}", cancellationToken);
+
+    /// <summary>
+    /// Live quality of <paramref name="model"/> on the server, one slice or pooled, in the last <paramref name="hours"/>
+    /// hourly windows (default 24) or the last <paramref name="days"/> daily ones, against its version's baseline.
+    /// </summary>
+    public Task<QualityStatus> GetQualityAsync(string model, string? slice = null, int? hours = null, int? days = null, string? version = null, CancellationToken cancellationToken = default)
+    {
+        var query = new List<string>();
+        if (slice is not null)
+        {
+            query.Add("slice=" + Uri.EscapeDataString(slice));
+        }
+
+        if (version is not null)
+        {
+            query.Add("version=" + Uri.EscapeDataString(version));
+        }
+
+        if (hours is { } h)
+        {
+            query.Add(string.Create(CultureInfo.InvariantCulture, $"hours={h}"));
+        }
+
+        if (days is { } d)
+        {
+            query.Add(string.Create(CultureInfo.InvariantCulture, $"days={d}"));
+        }
+
+        var path = $"api/v1/models/{Uri.EscapeDataString(model)}/quality";
+        return GetAsync<QualityStatus>(query.Count == 0 ? path : path + "?" + string.Join('&', query), cancellationToken);
+    }
 
     /// <summary>Creates an API key (admin role); the answer holds its text, which the server does not keep.</summary>
     public Task<CreatedApiKey> CreateKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>

@@ -63,6 +63,10 @@ public static class SliceEventTypes
     public const string DriftDetected = "fleet.drift.detected";
     /// <summary>A drift episode of the slice ended: its inputs stayed clear for the windows asked.</summary>
     public const string DriftCleared = "fleet.drift.cleared";
+    /// <summary>A served version's live quality in the slice fell below its baseline beyond the margin (once per episode).</summary>
+    public const string QualityDegraded = "fleet.quality.degraded";
+    /// <summary>A quality episode of the slice ended: its live quality stayed within the margin for the looks asked.</summary>
+    public const string QualityRecovered = "fleet.quality.recovered";
 }
 
 /// <summary>A page of a slice's history, oldest first.</summary>

@@ -12,20 +12,29 @@ public static class AreaUnderCurve
     {
         ArgumentNullException.ThrowIfNull(positives);
         ArgumentNullException.ThrowIfNull(negatives);
-        if (positives.Count == 0 || negatives.Count == 0)
+        return FromCounts(positives.Counts, positives.Count, negatives.Counts, negatives.Count);
+    }
+
+    /// <summary>
+    /// The same from counts per bucket in increasing score (<paramref name="positives"/> and <paramref name="negatives"/>
+    /// over the same buckets) and the class sizes; two scores in one bucket count as a tie. 0.5 when a class is empty.
+    /// </summary>
+    public static double FromCounts(ReadOnlySpan<long> positives, long positiveCount, ReadOnlySpan<long> negatives, long negativeCount)
+    {
+        if (positiveCount == 0 || negativeCount == 0)
         {
             return 0.5;
         }
 
         double wins = 0;
         double negativesBelow = 0;
-        for (var i = 0; i < positives.Counts.Length; i++)
+        for (var i = 0; i < positives.Length; i++)
         {
-            wins += positives.Counts[i] * (negativesBelow + (0.5 * negatives.Counts[i]));
-            negativesBelow += negatives.Counts[i];
+            wins += positives[i] * (negativesBelow + (0.5 * negatives[i]));
+            negativesBelow += negatives[i];
         }
 
-        return wins / ((double)positives.Count * negatives.Count);
+        return wins / ((double)positiveCount * negativeCount);
     }
 
     /// <summary>The variance of an AUC estimate (Hanley and McNeil, 1982).</summary>

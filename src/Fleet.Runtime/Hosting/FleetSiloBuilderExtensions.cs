@@ -74,8 +74,13 @@ public static class FleetSiloBuilderExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RolloutReporter>());
         services.AddOptions<FeedbackOptions>().BindConfiguration("Fleet:Feedback").ValidateOnStart();
         services.AddSingleton<IValidateOptions<FeedbackOptions>>(new NamedProblems<FeedbackOptions>(o => o.Validate()));
+        services.AddOptions<Quality.QualityOptions>().BindConfiguration("Fleet:Quality").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Quality.QualityOptions>>(new NamedProblems<Quality.QualityOptions>(o => o.Validate()));
+        services.AddSingleton<Quality.QualityMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Quality.QualityMonitor>());
         services.AddSingleton(sp => new PredictionJournal(
-            sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Quality.QualityMonitor>()));
         // A route names a target of some kind; each kind registers one IPredictionTarget.
         services.AddSingleton<IPredictionTarget, OnnxVersionTarget>();
         services.AddSingleton<PredictionTargets>();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Fleet.Core.Identity;
 using Fleet.Core.Serving;
 using Fleet.Runtime.Observation;
+using Fleet.Runtime.Quality;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
@@ -39,7 +40,7 @@ public sealed record FeedbackOutcome(int Joined, int Unmatched);
 
 /// <summary>
 /// Predictions waiting for their true outcome, joined by prediction id when feedback arrives: the join feeds the
-/// rollout's quality gates and the per-version quality metrics. Memory is bounded by count and age; drops are counted.
+/// rollout's quality gates, the per-version quality metrics and live quality over time (<see cref="QualityMonitor"/>). Memory is bounded by count and age; drops are counted.
 /// </summary>
 public sealed class PredictionJournal
 {
@@ -50,11 +51,13 @@ public sealed class PredictionJournal
     private readonly RolloutTelemetry _telemetry;
     private readonly FleetMetrics _metrics;
     private readonly TimeProvider _clock;
+    private readonly QualityMonitor? _quality;
     private long _evicted;
     private long _callerIds;
 
-    internal PredictionJournal(IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock)
+    internal PredictionJournal(IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock, QualityMonitor? quality = null)
     {
+        _quality = quality;
         _options = options.Value;
         _telemetry = telemetry;
         _metrics = metrics;
@@ -80,7 +83,7 @@ public sealed class PredictionJournal
     internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output, bool callerId = true)
     {
         var now = _clock.GetTimestamp();
-        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output, callerId)))
+        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output, callerId, _clock.GetUtcNow())))
         {
             if (callerId)
             {
@@ -123,6 +126,7 @@ public sealed class PredictionJournal
             Forget(entry);
             _labelled[entry.Slice.Model] = binary;
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
+            _quality?.Record(entry.Slice, entry.Version, entry.ServedAt, entry.Output, actual, binary);
             if (entry.Rollout is { } rollout)
             {
                 // Counted in the step the prediction was served in, however late its label comes.
@@ -155,5 +159,5 @@ public sealed class PredictionJournal
         }
     }
 
-    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output, bool CallerId);
+    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output, bool CallerId, DateTimeOffset ServedAt);
 }

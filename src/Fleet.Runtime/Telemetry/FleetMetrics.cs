@@ -47,6 +47,7 @@ public sealed class FleetMetrics
     private Func<long>? _hostBytes;
     private Func<int>? _hostModels;
     private Func<IEnumerable<DriftGauge>>? _driftGauges;
+    private Func<IEnumerable<QualityGauge>>? _qualityGauges;
 
     /// <summary>The version label of versions past <see cref="MetricsOptions.MaxVersionsPerModel"/> in one model.</summary>
     public const string OtherVersions = "other";
@@ -119,6 +120,11 @@ public sealed class FleetMetrics
             "Input features of a model version whose pooled window (the last Fleet:Drift:AlarmHours) drifted at the last look.");
         _meter.CreateObservableGauge("fleet.drift.feature.psi", () => DriftFeatureMeasurements(), null,
             "Population stability index of each input feature of a model version, pooled over the last Fleet:Drift:AlarmHours at the last look.");
+        _meter.CreateObservableGauge("fleet.quality.alarms", () => QualityMeasurements().Select(g => new Measurement<long>(g.Gauge.Alarms, g.Tags)), "{alarm}",
+            "Open live-quality alarms of a model version (pooled and per slice) on this server: quality worse than at the version's start beyond the margin.");
+        _meter.CreateObservableGauge("fleet.quality.measure", () => QualityMeasurements().SelectMany(g => g.Gauge.Measures.Select(m =>
+            new Measurement<double>(m.Value, [.. g.Tags, new KeyValuePair<string, object?>("measure", m.Key)]))), null,
+            "Live quality of a model version pooled over the last Fleet:Quality:AlarmHours at the last look (mae, rmse, auc, log_loss, accuracy), from joined outcomes.");
         _meter.CreateObservableGauge("fleet.model_host.memory", () => _hostBytes?.Invoke() ?? 0, "By", "Memory charged to resident model versions.");
         _meter.CreateObservableGauge("fleet.model_host.resident", () => _hostModels?.Invoke() ?? 0, "{model}", "Model versions resident in the model host.");
     }
@@ -216,6 +222,11 @@ public sealed class FleetMetrics
 
     internal void ObserveDrift(Func<IEnumerable<DriftGauge>> gauges) => _driftGauges = gauges;
 
+    internal void ObserveQuality(Func<IEnumerable<QualityGauge>> gauges) => _qualityGauges = gauges;
+
+    private IEnumerable<(QualityGauge Gauge, KeyValuePair<string, object?>[] Tags)> QualityMeasurements() =>
+        (_qualityGauges?.Invoke() ?? []).Select(g => (g, ModelVersion(g.Model, g.Version)));
+
     private IEnumerable<Measurement<long>> DriftMeasurements(Func<DriftGauge, long> value) =>
         (_driftGauges?.Invoke() ?? []).Select(g => new Measurement<long>(value(g), ModelVersion(g.Model, g.Version)));
 
@@ -276,3 +287,10 @@ public sealed class MetricsOptions
 /// <param name="DriftedFeatures">Features that drifted in the pooled window.</param>
 /// <param name="Psi">Each feature's PSI in the pooled window.</param>
 internal sealed record DriftGauge(string Model, string Version, long Alarms, long DriftedFeatures, IReadOnlyList<KeyValuePair<string, double>> Psi);
+
+/// <summary>One model version's live quality for the gauges: its open alarms and each measure judged, pooled.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Version">The version.</param>
+/// <param name="Alarms">Open alarms (pooled and per slice).</param>
+/// <param name="Measures">Each judged measure's value in the pooled span, by wire name.</param>
+internal sealed record QualityGauge(string Model, string Version, long Alarms, IReadOnlyList<KeyValuePair<string, double>> Measures);

@@ -114,6 +114,7 @@ public static class FleetServer
         app.MapEnsemblesApi();
         app.MapSlicesApi();
         app.MapDriftApi();
+        app.MapQualityApi();
         app.MapFeedbackApi();
         app.MapKeysApi();
         Dashboard.DashboardApi.MapDashboard(app);

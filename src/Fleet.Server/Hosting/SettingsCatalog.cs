@@ -72,6 +72,7 @@ public static class SettingsCatalog
         new("Fleet:Metrics", typeof(MetricsOptions), o => ((MetricsOptions)o).Validate()),
         new("Fleet:Webhooks", typeof(WebhookOptions), o => ((WebhookOptions)o).Validate()),
         new("Fleet:Drift", typeof(DriftOptions), o => ((DriftOptions)o).Validate()),
+        new("Fleet:Quality", typeof(Fleet.Runtime.Quality.QualityOptions), o => ((Fleet.Runtime.Quality.QualityOptions)o).Validate()),
         new(Fleet.Runtime.PredictionLogs.PredictionLogOptions.Section, typeof(Fleet.Runtime.PredictionLogs.PredictionLogOptions), o => ((Fleet.Runtime.PredictionLogs.PredictionLogOptions)o).Validate()),
         new("Fleet:Grpc", typeof(Grpc.GrpcOptions), o => ((Grpc.GrpcOptions)o).Validate()),
         new(AuthOptions.Section, typeof(AuthOptions)),
