@@ -47,12 +47,19 @@ public class FleetServerFixture : IAsyncLifetime
             {
                 builder.Configuration[key] = value;
             }
+
+            Customize(builder);
         });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         Http = new HttpClient { BaseAddress = BaseAddress }.Authorize();
         Client = new FleetClient(BaseAddress) { Actor = "tests", ApiKey = TestKeys.Admin };
+    }
+
+    /// <summary>Changes the server's builder before it is built (e.g. a service in place of Fleet's); nothing by default.</summary>
+    protected virtual void Customize(WebApplicationBuilder builder)
+    {
     }
 
     public virtual async Task DisposeAsync()
