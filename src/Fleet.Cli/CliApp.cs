@@ -53,6 +53,7 @@ public static class CliApp
         root.Add(HistoryCommand.Create(host));
         root.Add(DriftCommand.Create(host));
         root.Add(QualityCommand.Create(host));
+        root.Add(BacktestCommand.Create(host));
         root.Add(DefaultsCommand.Create(host));
         root.Add(KeysCommand.Create(host));
         root.Add(RolloutActionCommand.Create(host, "pause", "Pause rollouts: the candidate keeps its traffic until resumed"));

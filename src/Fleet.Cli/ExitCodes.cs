@@ -21,6 +21,9 @@ internal static class ExitCodes
     /// <summary>A rollout the command waited for was paused, or did not end before the wait timed out.</summary>
     public const int NotFinished = 5;
 
+    /// <summary>A backtest found the candidate worse than the versions that served the logged traffic.</summary>
+    public const int BacktestWorse = 6;
+
     /// <summary>The user cancelled the command (Ctrl+C).</summary>
     public const int Cancelled = 130;
 }

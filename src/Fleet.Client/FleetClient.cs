@@ -281,6 +281,10 @@ public sealed class FleetClient : IDisposable
         return GetAsync<QualityStatus>(query.Count == 0 ? path : path + "?" + string.Join('&', query), cancellationToken);
     }
 
+    /// <summary>Backtests a candidate version of <paramref name="model"/> on the server's logged traffic with outcomes, beside the versions that served it.</summary>
+    public Task<BacktestResult> BacktestAsync(string model, BacktestRequest request, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<BacktestResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/backtests", request, cancellationToken);
+
     /// <summary>Creates an API key (admin role); the answer holds its text, which the server does not keep.</summary>
     public Task<CreatedApiKey> CreateKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>
         SendJsonAsync<CreatedApiKey>(HttpMethod.Post, "api/v1/keys", request, cancellationToken);

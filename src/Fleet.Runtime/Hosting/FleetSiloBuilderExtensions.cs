@@ -80,7 +80,7 @@ public static class FleetSiloBuilderExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Quality.QualityMonitor>());
         services.AddSingleton(sp => new PredictionJournal(
             sp.GetRequiredService<IOptions<FeedbackOptions>>(), sp.GetRequiredService<RolloutTelemetry>(), sp.GetRequiredService<FleetMetrics>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<Quality.QualityMonitor>()));
+            sp.GetRequiredService<Quality.QualityMonitor>(), sp.GetRequiredService<PredictionLogs.PredictionLog>()));
         // A route names a target of some kind; each kind registers one IPredictionTarget.
         services.AddSingleton<IPredictionTarget, OnnxVersionTarget>();
         services.AddSingleton<PredictionTargets>();
@@ -99,6 +99,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<PredictionService>(sp => new PredictionService(
             sp.GetRequiredService<RouteCache>(), sp.GetRequiredService<TrafficRouter>(), sp.GetRequiredService<IModelCatalog>()));
         services.AddSingleton<ModelRegistry>();
+        services.AddSingleton<Backtests.Backtester>();
         AddEnsembles(services);
         services.AddSingleton<DeploymentService>();
         services.AddSingleton<Waves.WaveService>();

@@ -26,21 +26,37 @@ public sealed record LoggedPrediction(SliceId Slice, string Version, VersionRole
     public int Values => Rows * (Columns.Count + 1);
 }
 
+/// <summary>The true outcome of a prediction row, joined by feedback: what a backtest scores a candidate against.</summary>
+/// <param name="Slice">The slice the prediction was addressed to.</param>
+/// <param name="Version">The version that answered.</param>
+/// <param name="PredictionId">The prediction's id (the log's <c>prediction_id</c>).</param>
+/// <param name="Row">The row of the request (the log's <c>row</c>).</param>
+/// <param name="Actual">The true value, or 1 or 0 for a label.</param>
+/// <param name="Label">Whether it is a binary label.</param>
+/// <param name="At">When it was joined.</param>
+public sealed record LoggedOutcome(SliceId Slice, string Version, string PredictionId, int Row, double Actual, bool Label, DateTimeOffset At);
+
 /// <summary>
 /// The prediction log: a sampled, bounded log of served requests and their answers (inputs, outputs, slice, version,
 /// role, prediction id, time), written off the request path in batches as Parquet files, one per model, version and
 /// day, under <c>model=NAME/date=YYYY-MM-DD/</c>, with the days past the retention deleted. It never slows or fails a
-/// prediction: not sampled costs one random draw; a full buffer drops the prediction and counts it.
+/// prediction: not sampled costs one random draw; a full buffer drops the prediction and counts it. Every outcome
+/// joined by feedback is written too, under <c>outcomes/model=NAME/date=YYYY-MM-DD/</c>, to be joined to the logged
+/// rows by <c>prediction_id</c> and <c>row</c>.
 /// </summary>
 public sealed partial class PredictionLog : BackgroundService
 {
     private readonly PredictionLogOptions _options;
     private readonly IReadOnlyDictionary<string, double> _rates;
     private readonly Channel<LoggedPrediction> _queue = Channel.CreateUnbounded<LoggedPrediction>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<LoggedOutcome> _outcomes = Channel.CreateUnbounded<LoggedOutcome>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _clock;
     private readonly FleetMetrics _metrics;
     private readonly ILogger<PredictionLog> _logger;
     private long _buffered;
+
+    // What one outcome costs of the buffer, in values (its columns).
+    private const int OutcomeValues = 7;
 
     /// <summary>A log writing under <see cref="PredictionLogOptions.Directory"/>, or <c>prediction-log</c> in the data folder.</summary>
     public PredictionLog(IOptions<PredictionLogOptions> options, IOptions<FleetOptions> fleet, TimeProvider clock, FleetMetrics metrics, ILogger<PredictionLog> logger)
@@ -55,6 +71,31 @@ public sealed partial class PredictionLog : BackgroundService
 
     /// <summary>The folder the log writes to.</summary>
     public string Root { get; }
+
+    /// <summary>The folder the joined outcomes are written to, inside <see cref="Root"/>.</summary>
+    public string OutcomesRoot => Path.Combine(Root, "outcomes");
+
+    /// <summary>The settings.</summary>
+    public PredictionLogOptions Options => _options;
+
+    /// <summary>Offers an outcome joined by feedback, written with the next batch; a full buffer drops it and counts it.</summary>
+    public void OfferOutcome(LoggedOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        if (Interlocked.Add(ref _buffered, OutcomeValues) > _options.MaxBufferedValues)
+        {
+            Interlocked.Add(ref _buffered, -OutcomeValues);
+            _metrics.PredictionLogDropped(outcome.Slice.Model);
+            return;
+        }
+
+        _outcomes.Writer.TryWrite(outcome);
+    }
 
     /// <summary>
     /// Offers a served prediction: logged at its model's rate, and always when it carries an id during a rollout (so its
@@ -96,6 +137,7 @@ public sealed partial class PredictionLog : BackgroundService
     /// <summary>Writes what is buffered now (the service does every <see cref="PredictionLogOptions.FlushInterval"/>, and at shutdown).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        await FlushOutcomesAsync(cancellationToken);
         var batch = new List<LoggedPrediction>();
         while (_queue.Reader.TryRead(out var entry))
         {
@@ -131,16 +173,52 @@ public sealed partial class PredictionLog : BackgroundService
         }
     }
 
-    /// <summary>Deletes the day folders past the retention.</summary>
+    /// <summary>Deletes the day folders past the retention, of predictions and of outcomes.</summary>
     public void Prune()
     {
-        if (!Directory.Exists(Root))
+        Prune(Root);
+        Prune(OutcomesRoot);
+    }
+
+    private async Task FlushOutcomesAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<LoggedOutcome>();
+        while (_outcomes.Reader.TryRead(out var outcome))
+        {
+            batch.Add(outcome);
+        }
+
+        Interlocked.Add(ref _buffered, -batch.Count * OutcomeValues);
+        foreach (var group in batch.GroupBy(o => (o.Slice.Model, Day: DateOnly.FromDateTime(o.At.UtcDateTime))))
+        {
+            var folder = Path.Combine(OutcomesRoot, PredictionLogLayout.PartitionOf(group.Key.Model, group.Key.Day));
+            var file = Path.Combine(folder, $"{_clock.GetUtcNow():HHmmssfff}-{Guid.NewGuid():N}"[..30] + ".parquet");
+            try
+            {
+                Directory.CreateDirectory(folder);
+                await PredictionLogFiles.WriteOutcomesAsync(file, [.. group], cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                foreach (var lost in group)
+                {
+                    _metrics.PredictionLogDropped(lost.Slice.Model);
+                }
+
+                WriteFailed(_logger, file, e.Message);
+            }
+        }
+    }
+
+    private void Prune(string root)
+    {
+        if (!Directory.Exists(root))
         {
             return;
         }
 
         var today = DateOnly.FromDateTime(_clock.GetUtcNow().UtcDateTime);
-        foreach (var model in Directory.EnumerateDirectories(Root, "model=*"))
+        foreach (var model in Directory.EnumerateDirectories(root, "model=*"))
         {
             foreach (var day in Directory.EnumerateDirectories(model, "date=*"))
             {

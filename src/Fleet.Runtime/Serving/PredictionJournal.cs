@@ -52,12 +52,15 @@ public sealed class PredictionJournal
     private readonly FleetMetrics _metrics;
     private readonly TimeProvider _clock;
     private readonly QualityMonitor? _quality;
+    private readonly PredictionLogs.PredictionLog? _log;
     private long _evicted;
     private long _callerIds;
 
-    internal PredictionJournal(IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock, QualityMonitor? quality = null)
+    internal PredictionJournal(
+        IOptions<FeedbackOptions> options, RolloutTelemetry telemetry, FleetMetrics metrics, TimeProvider clock, QualityMonitor? quality = null, PredictionLogs.PredictionLog? log = null)
     {
         _quality = quality;
+        _log = log;
         _options = options.Value;
         _telemetry = telemetry;
         _metrics = metrics;
@@ -80,10 +83,13 @@ public sealed class PredictionJournal
     /// <summary>The journal's limits.</summary>
     public FeedbackOptions Limits => _options;
 
-    internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output, bool callerId = true)
+    internal void Record(string id, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output, bool callerId = true) =>
+        Keep(id, id, 0, slice, version, role, rollout, output, callerId);
+
+    private void Keep(string key, string id, int row, SliceId slice, string version, VersionRole role, RolloutKey? rollout, double output, bool callerId)
     {
         var now = _clock.GetTimestamp();
-        if (_pending.TryAdd(id, new Entry(slice, version, role, rollout, output, callerId, _clock.GetUtcNow())))
+        if (_pending.TryAdd(key, new Entry(slice, version, role, rollout, output, callerId, _clock.GetUtcNow(), id, row)))
         {
             if (callerId)
             {
@@ -103,7 +109,7 @@ public sealed class PredictionJournal
     {
         for (var row = 0; row < rows.Count; row++)
         {
-            Record(RowId(id, row), slice, version, role, rollout, rows[row], callerId);
+            Keep(RowId(id, row), id, row, slice, version, role, rollout, rows[row], callerId);
         }
     }
 
@@ -127,6 +133,7 @@ public sealed class PredictionJournal
             _labelled[entry.Slice.Model] = binary;
             _metrics.FeedbackJoined(entry.Slice.Model, entry.Version, entry.Role, Math.Abs(entry.Output - actual));
             _quality?.Record(entry.Slice, entry.Version, entry.ServedAt, entry.Output, actual, binary);
+            _log?.OfferOutcome(new PredictionLogs.LoggedOutcome(entry.Slice, entry.Version, entry.PredictionId, entry.Row, actual, binary, _clock.GetUtcNow()));
             if (entry.Rollout is { } rollout)
             {
                 // Counted in the step the prediction was served in, however late its label comes.
@@ -159,5 +166,6 @@ public sealed class PredictionJournal
         }
     }
 
-    private sealed record Entry(SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output, bool CallerId, DateTimeOffset ServedAt);
+    private sealed record Entry(
+        SliceId Slice, string Version, VersionRole Role, RolloutKey? Rollout, double Output, bool CallerId, DateTimeOffset ServedAt, string PredictionId, int Row);
 }

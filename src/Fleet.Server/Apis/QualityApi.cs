@@ -84,7 +84,7 @@ internal static class QualityApi
 
     private static QualityPoint Point(DateTimeOffset start, OutcomeTally tally) => new(start, tally.Count, tally.Labels, Values(tally));
 
-    private static List<QualityValue> Values(OutcomeTally tally) =>
+    internal static List<QualityValue> Values(OutcomeTally tally) =>
         [.. (tally.Labels > 0 ? OutcomeMeasures.OfLabels : OutcomeMeasures.OfValues)
             .Select(m => (Measure: m, Estimate: tally.Measure(m)))
             .Where(m => m.Estimate.Samples > 0)

@@ -115,6 +115,7 @@ public static class FleetServer
         app.MapSlicesApi();
         app.MapDriftApi();
         app.MapQualityApi();
+        app.MapBacktestApi();
         app.MapFeedbackApi();
         app.MapKeysApi();
         Dashboard.DashboardApi.MapDashboard(app);

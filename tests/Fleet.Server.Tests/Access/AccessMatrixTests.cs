@@ -62,6 +62,7 @@ public sealed partial class AccessMatrixTests(FleetServerFixture server) : IClas
         ["GET /api/v1/models/{model}/slices"] = ("reader", false),
         ["GET /api/v1/models/{model}/drift"] = ("reader", false),
         ["GET /api/v1/models/{model}/quality"] = ("reader", false),
+        ["POST /api/v1/models/{model}/backtests"] = ("deployer", false),
         ["GET /api/v1/models/{model}/slices/{slice}"] = ("reader", false),
         ["GET /api/v1/models/{model}/slices/{slice}/history"] = ("reader", false),
         ["GET /api/v1/ensembles"] = ("reader", false),
