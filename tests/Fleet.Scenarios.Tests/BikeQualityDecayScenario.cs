@@ -17,7 +17,8 @@ namespace Fleet.Scenarios.Tests;
 /// Rentals grow through 2011 and 2012 while the model keeps predicting 2011's spring. Each day's verdict on the last
 /// week is checked against the errors computed here: never degraded while MAE and RMSE are within 10% of the
 /// baseline's, always once MAE has doubled (from January 2012 on), never in June 2011. On this data the late-July 2011
-/// heat wave already makes the week's MAE 1.66 times the baseline's, and Fleet says so (+3.3 standard errors).
+/// heat wave already makes the week's MAE 1.66 times the baseline's, and Fleet says so (+3.3 standard errors). Then a
+/// model retrained on July-November 2012 is backtested on December 2012's logged traffic: better.
 /// </summary>
 public sealed class BikeQualityDecayScenario(BikeQualityDecayScenario.Server server, ITestOutputHelper output) : IClassFixture<BikeQualityDecayScenario.Server>
 {
@@ -32,6 +33,7 @@ public sealed class BikeQualityDecayScenario(BikeQualityDecayScenario.Server ser
             Settings["Fleet:Quality:HoursKept"] = "168";
             Settings["Fleet:Quality:AlarmHours"] = "168";
             Settings["Fleet:Quality:AlarmInterval"] = "00:00:00.200";
+            Settings["Fleet:PredictionLog:SampleRate"] = "1";
         }
 
         /// <summary>The server's clock, moved by the test to each hour it replays.</summary>
@@ -134,6 +136,21 @@ public sealed class BikeQualityDecayScenario(BikeQualityDecayScenario.Server ser
         var degraded = history.Events.First(e => e.Type == SliceEventTypes.QualityDegraded);
         Assert.Equal(version, degraded.Version);
         Assert.Matches("(MAE|RMSE) [0-9.]+ vs [0-9.]+ at the start", degraded.Message);
+
+        // A retrain on the five months before December 2012, backtested on December's logged traffic (the last 30 days
+        // of the log), against the spring-2011 model that served it: better, with the served numbers computed here.
+        var retrained = BikeDemandTrainer.Train(rows.Where(r => r.Year == 1 && r.Month is >= 7 and <= 11));
+        var candidate = (await server.Client.PushAsync(model, retrained.Onnx)).Version.Version;
+        var backtest = await server.Client.BacktestAsync(model, new BacktestRequest { Candidate = candidate, Days = 30 });
+        output.WriteLine(backtest.Message);
+        var december = errors.Where(e => e.At >= new DateTimeOffset(2012, 12, 2, 0, 0, 0, TimeSpan.Zero)).SkipLast(1).ToList();
+
+        Assert.Equal("better", backtest.Verdict);
+        Assert.Equal(new DateOnly(2012, 12, 2), backtest.From);
+        Assert.Equal(december.Count, backtest.Pooled.Outcomes);
+        Assert.Equal(december.Average(e => Math.Abs(e.Error)), Assert.Single(backtest.Pooled.Served, m => m.Measure == "mae").Value, 3);
+        Assert.True(backtest.Pooled.Difference.High < 0, backtest.Message);
+        Assert.Equal([version], backtest.ServedVersions);
     }
 
     private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
