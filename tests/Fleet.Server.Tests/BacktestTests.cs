@@ -98,6 +98,22 @@ public sealed class BacktestTests(BacktestTests.Server server) : IClassFixture<B
         Assert.Equal(0, betterExit);
         Assert.Matches(@"store=1\s+84\s+\S+\s+\S+\s+-\S+\s+-\S+ to -\S+\s+better", betterOutput);
         Assert.Contains("replay of ", betterOutput, StringComparison.Ordinal);
+
+        // As a deploy's gate: the worse candidate deploys nothing (409 with the numbers), the better one deploys and says why.
+        using var refused = await server.Http.PostAsync($"api/v1/models/{model}/deployments", new StringContent(
+            "{\"version\": \"" + worse + "\", \"slices\": [\"store=2\"], \"backtest_gate\": {\"days\": 7}}", Encoding.UTF8, "application/json"));
+        var refusal = await refused.Content.ReadAsStringAsync();
+        var (gateExit, gateOutput) = await CliAsync("deploy", model, worse[..12], "--all-slices", "--backtest-gate");
+        var passed = await server.Client.DeployAsync(model, new DeployRequest { Version = better, AllSlices = true, BacktestGate = new BacktestGateRequest() });
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("backtest gate on slice store=2: candidate ", refusal, StringComparison.Ordinal);
+        Assert.Contains("would have been worse", refusal, StringComparison.Ordinal);
+        Assert.Equal(1, gateExit);
+        Assert.Contains("nothing was deployed", gateOutput, StringComparison.Ordinal);
+        Assert.Equal(2, passed.Deployed);
+        Assert.StartsWith("backtest gate passed: candidate ", Assert.Single(passed.Backtests), StringComparison.Ordinal);
+        Assert.Equal(better, (await server.Client.GetSliceAsync(model, "store=1")).StableVersion);
     }
 
     [Fact]

@@ -32,9 +32,11 @@ internal static class DeployCommand
         var timeout = new Option<double?>("--timeout") { Description = "Seconds to wait with --wait (default 3600)", HelpName = "N" };
         var poll = new Option<double?>("--poll-seconds") { Description = "Seconds between progress checks with --wait (default 2)", HelpName = "N" };
         var progress = new Option<double?>("--progress-seconds") { Description = "Seconds between progress prints with --wait when nothing changes (default 10)", HelpName = "N" };
+        var backtestGate = new Option<bool>("--backtest-gate") { Description = "Backtest the version on logged traffic first; deploy nothing when it would have been worse (or the log cannot say)" };
+        var backtestDays = new Option<int?>("--backtest-days") { Description = "Days of the log the backtest gate reads (default 30)", HelpName = "N" };
         var command = new Command("deploy", "Deploy a version to slices of a model, at once or by a rollout (idempotent)")
         {
-            model, version, slices, allSlices, acceptSignatureChange, reason, supersede, wait, timeout, poll, progress, WaveCommand.VersionsFile,
+            model, version, slices, allSlices, acceptSignatureChange, reason, supersede, wait, timeout, poll, progress, WaveCommand.VersionsFile, backtestGate, backtestDays,
         };
         plan.AddTo(command);
         command.Validators.Add(result =>
@@ -56,6 +58,7 @@ internal static class DeployCommand
                 Supersede = parse.GetValue(supersede),
                 Rollout = plan.Build(parse),
                 Versions = WaveCommand.ReadVersions(parse.GetValue(WaveCommand.VersionsFile)),
+                BacktestGate = parse.GetValue(backtestGate) || parse.GetValue(backtestDays) is not null ? new BacktestGateRequest { Days = parse.GetValue(backtestDays) } : null,
             };
             var modelName = parse.GetRequiredValue(model);
             var settings = parse.GetValue(wait)
@@ -115,6 +118,11 @@ internal static class DeployCommand
         }
 
         table.WriteTo(output);
+        foreach (var backtest in result.Backtests)
+        {
+            output.WriteLine(backtest);
+        }
+
         WaveCommand.WriteWave(output, result);
         if (result.Slices.Count > SlicesShown)
         {

@@ -164,6 +164,16 @@ public sealed record DeployRequest
 
     /// <summary>Per-slice versions (slice key -> version) for per-slice models retrained together; these slices are deployed too, and <see cref="Version"/> goes to the others.</summary>
     [JsonPropertyName("versions")] public IReadOnlyDictionary<string, string>? Versions { get; init; }
+
+    /// <summary>Backtest each version deployed on logged traffic first, and deploy nothing (409) when one would have been worse or the log has too few outcomes to say.</summary>
+    [JsonPropertyName("backtest_gate")] public BacktestGateRequest? BacktestGate { get; init; }
+}
+
+/// <summary>A backtest a deploy must pass (see <see cref="BacktestRequest"/>).</summary>
+public sealed record BacktestGateRequest
+{
+    /// <summary>The last days of the log to read (default 30, at most the log's retention).</summary>
+    [JsonPropertyName("days")] public int? Days { get; init; }
 }
 
 /// <summary>What a deployment (or a manual rollout action) did to one slice.</summary>
@@ -199,6 +209,9 @@ public sealed record DeployResult(
 
     /// <summary>The wave the started rollouts share (a canary to more than one slice), or null.</summary>
     [JsonPropertyName("wave_id")] public string? WaveId { get; init; }
+
+    /// <summary>What the backtest gate found for each version it judged, when the deploy asked for one.</summary>
+    [JsonPropertyName("backtests")] public IReadOnlyList<string> Backtests { get; init; } = [];
 }
 
 /// <summary>Outcomes a deployment reports per slice.</summary>
