@@ -116,6 +116,46 @@ public sealed class DashboardBrowserTests(DashboardServer server) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_slice_whose_live_quality_degrades_shows_its_measures_and_chart_and_needs_attention()
+    {
+        // The windows are hours of the real clock: a test that would straddle one waits for the next hour to start.
+        if (DateTime.UtcNow is { Minute: 59, Second: >= 15 } clock)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(61 - clock.Second));
+        }
+
+        var model = UniqueModel("quality");
+        var stable = (await Client.PushAsync(model, OnnxModels.LogisticRegression(Weights, 0.1f))).Version.Version;
+        await Client.DeployAsync(model, new DeployRequest { Version = stable, Slices = ["store=1"] });
+        var feedback = new List<FeedbackItem>();
+        for (var i = 0; i < 100; i++)
+        {
+            // The first 40 outcomes (the baseline) are 0.01 off; the next 60 are 0.2 off.
+            var id = $"{model}-{i}";
+            var answer = await Client.PredictAsync(model, "store=1", [X()], new PredictOptions { Id = id });
+            var score = OnnxModels.LogisticScore(Weights, 0.1f, [1, 2, 3]);
+            feedback.Add(new FeedbackItem { Id = answer.Id!, Value = score + (i < 40 ? 0.01 : 0.2) });
+        }
+
+        await Client.SendFeedbackAsync(feedback);
+        var page = await server.SignInAsync(server.ReaderKey);
+        await page.GotoAsync($"/ui/models/{model}/slices/store=1");
+
+        var section = page.Locator("section", new() { Has = page.Locator("#quality-title") });
+        await Assertions.Expect(section).ToContainTextAsync("quality degraded in the last 1 h: MAE ");
+        await Assertions.Expect(section.Locator("table")).ToContainTextAsync("degraded");
+        await Assertions.Expect(section.Locator("svg > title")).ToContainTextAsync("MAE of each hour's outcomes");
+        await Assertions.Expect(section.Locator("svg > title")).ToContainTextAsync("allowed");
+        await Assertions.Expect(page.Locator("#attention")).ToContainTextAsync("quality degraded", new() { Timeout = 15_000 });
+        await DashboardServer.CheckAsync(page, "slice-quality-degraded");
+
+        await page.GotoAsync("/ui");
+        await Assertions.Expect(page.Locator("#attention")).ToContainTextAsync($"{model}@store=1", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#attention")).ToContainTextAsync("quality degraded");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_canary_that_rolls_back_on_its_gate_appears_on_the_open_page_without_a_reload()
     {
         var (model, stable, _) = await SetupAsync("live", OnnxModels.FailsAtRuntime(3, output: "probability"), "s=1");

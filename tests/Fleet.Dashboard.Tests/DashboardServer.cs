@@ -40,6 +40,10 @@ public sealed class DashboardServer : FleetServerFixture
     public DashboardServer()
     {
         Settings["Fleet:Rollouts:ReportInterval"] = "00:00:00.050";
+        Settings["Fleet:Quality:BaselineOutcomes"] = "40";
+        Settings["Fleet:Quality:MinOutcomes"] = "30";
+        Settings["Fleet:Quality:AlarmHours"] = "1";
+        Settings["Fleet:Quality:AlarmInterval"] = "00:00:00.300";
         var pem = Path.Combine(_keys.Path, "issuer.pem");
         File.WriteAllText(pem, Issuer.PublicPem);
         Settings["Fleet:Auth:Jwt:Issuer"] = TestIssuer.Name;

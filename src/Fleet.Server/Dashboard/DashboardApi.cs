@@ -4,6 +4,7 @@ using Fleet.Core.Errors;
 using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Deployments;
 using Fleet.Runtime.Drift;
+using Fleet.Runtime.Quality;
 using Fleet.Runtime.Waves;
 using Fleet.Server.Access;
 using Fleet.Server.Apis;
@@ -34,7 +35,8 @@ internal static partial class DashboardApi
         ui.MapGet("/assets/{name}", Asset);
     }
 
-    private static async Task<IResult> OverviewAsync(HttpContext context, ModelRegistry registry, DeploymentService deployments, WaveService waves, DriftMonitor drift, DashboardTraffic traffic, string? notice)
+    private static async Task<IResult> OverviewAsync(
+        HttpContext context, ModelRegistry registry, DeploymentService deployments, WaveService waves, DriftMonitor drift, QualityMonitor quality, DashboardTraffic traffic, string? notice)
     {
         if (Gate(context, null) is { } refusal)
         {
@@ -52,7 +54,7 @@ internal static partial class DashboardApi
             var slices = await deployments.ListAllSlicesAsync(model.Name, context.RequestAborted);
             rows.Add(new ModelRow(model, Count(slices, now), traffic.History.LastHour(model.Name, now, totals)));
             var modelWaves = (await waves.ListAsync(model.Name, 100, context.RequestAborted)).Waves;
-            attention.AddRange(ModelAttention(slices, modelWaves, drift.Alarms(model.Name), model.Name, now));
+            attention.AddRange(ModelAttention(slices, modelWaves, drift.Alarms(model.Name), quality.Alarms(model.Name), model.Name, now));
             running.AddRange(modelWaves.Where(w => w.EndedAt is null));
         }
 
@@ -61,7 +63,7 @@ internal static partial class DashboardApi
     }
 
     private static async Task<IResult> ModelAsync(
-        string model, HttpContext context, ModelRegistry registry, DeploymentService deployments, WaveService waves, DriftMonitor drift, DashboardTraffic traffic,
+        string model, HttpContext context, ModelRegistry registry, DeploymentService deployments, WaveService waves, DriftMonitor drift, QualityMonitor quality, DashboardTraffic traffic,
         string? q, string? version, string? state, string? sort, int? offset, int? size, string? notice)
     {
         if (Gate(context, model) is { } refusal)
@@ -79,14 +81,15 @@ internal static partial class DashboardApi
             var row = new ModelRow(summary, Count(slices, now), traffic.History.LastHour(model, now, traffic.Totals()));
             var stable = slices.Where(s => s.StableVersion is not null).GroupBy(s => s.StableVersion!).ToDictionary(g => g.Key, g => g.Count());
             var candidates = slices.Where(s => SliceStates.IsActive(s.Rollout)).GroupBy(s => s.Rollout!.Candidate).ToDictionary(g => g.Key, g => g.Count());
-            var attention = ModelAttention(slices, modelWaves, drift.Alarms(model), model, now);
+            var attention = ModelAttention(slices, modelWaves, drift.Alarms(model), quality.Alarms(model), model, now);
             var page = SlicePaging.Apply(slices, SliceQuery.From(q, version, state, sort, offset, size), now);
             return Html(DashboardPages.Model(viewer, new ModelView(row, versions, stable, candidates, page, modelWaves, attention, now), notice));
         });
     }
 
     private static async Task<IResult> SliceAsync(
-        string model, string slice, HttpContext context, ModelRegistry registry, DeploymentService deployments, DriftMonitor drift, DashboardWaves trails, string? notice)
+        string model, string slice, HttpContext context, ModelRegistry registry, DeploymentService deployments, DriftMonitor drift, QualityMonitor quality,
+        DashboardWaves trails, string? notice)
     {
         if (Gate(context, model) is { } refusal)
         {
@@ -98,8 +101,12 @@ internal static partial class DashboardApi
             var status = await deployments.GetSliceAsync(model, slice, context.RequestAborted);
             var history = (await deployments.GetHistoryAsync(model, status.Slice, 0, 10_000, context.RequestAborted)).Events;
             var versions = (await registry.ListVersionsAsync(model, context.RequestAborted)).ToDictionary(v => v.Version, StringComparer.Ordinal);
-            var report = DriftApi.ToStatus(drift.Report(model, status.Slice, null, 24), 24);
+            var report = DriftApi.ToStatus(drift.Report(model, status.Slice, null, 24), 24)
+                with { Alarms = [.. drift.Alarms(model).Where(a => a.Slice == status.Slice).Select(DriftApi.ToStatus)] };
             var now = DateTimeOffset.UtcNow;
+            var from = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(-23);
+            var live = QualityApi.ToStatus(quality.Report(model, status.Slice, null, from, daily: false), daily: false, from, quality.Options.AlarmHours)
+                with { Alarms = [.. quality.Alarms(model).Where(a => a.Slice == status.Slice).Select(QualityApi.ToStatus)] };
             var looks = status.Rollout is { } rollout ? trails.Rollouts.Looks(rollout.Id) : [];
             if (status.Rollout is { Gates: { } gates } active && SliceStates.IsActive(active))
             {
@@ -107,7 +114,7 @@ internal static partial class DashboardApi
             }
 
             var recent = history.Count > 500 ? [.. history.Skip(history.Count - 500)] : history;
-            return Html(DashboardPages.Slice(viewer, new SliceView(status, recent, versions, report, looks, now), notice));
+            return Html(DashboardPages.Slice(viewer, new SliceView(status, recent, versions, report, looks, now) { Quality = live }, notice));
         });
     }
 
@@ -186,11 +193,13 @@ internal static partial class DashboardApi
     private static Dictionary<SliceState, int> Count(IReadOnlyList<SliceStatus> slices, DateTimeOffset now) =>
         slices.GroupBy(s => SliceStates.Of(s, now)).ToDictionary(g => g.Key, g => g.Count());
 
-    private static List<AttentionItem> ModelAttention(IReadOnlyList<SliceStatus> slices, IReadOnlyList<WaveStatus> waves, IReadOnlyList<DriftAlarmView> alarms, string model, DateTimeOffset now)
+    private static List<AttentionItem> ModelAttention(
+        IReadOnlyList<SliceStatus> slices, IReadOnlyList<WaveStatus> waves, IReadOnlyList<DriftAlarmView> alarms, IReadOnlyList<QualityAlarmView> decays, string model, DateTimeOffset now)
     {
         var items = slices.SelectMany(s => SliceStates.Attention(s, now)).ToList();
         items.AddRange(waves.SelectMany(w => SliceStates.Attention(w, now)));
         items.AddRange(alarms.Select(a => DriftApi.ToStatus(a)).Select(a => new AttentionItem(2, "drifting", model, a.Slice, null, a.Message, a.Since)));
+        items.AddRange(decays.Select(QualityApi.ToStatus).Select(a => new AttentionItem(2, "quality degraded", model, a.Slice, null, a.Message, a.Since)));
         items.Sort(SliceStates.MostUrgentFirst);
         return items;
     }

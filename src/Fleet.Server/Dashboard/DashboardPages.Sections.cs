@@ -8,6 +8,35 @@ namespace Fleet.Server.Dashboard;
 /// <summary>The sections and small pieces the dashboard's pages are made of.</summary>
 internal static partial class DashboardPages
 {
+    // Live quality: the verdict of the last alarm span against the baseline, and the main measure hour by hour with the
+    // baseline's value and the allowed one drawn across.
+    private static string QualitySection(QualityStatus quality)
+    {
+        var main = new StringBuilder("<section aria-labelledby=\"quality-title\"><h2 id=\"quality-title\">Live quality (last 24 h)</h2>");
+        main.Append(CultureInfo.InvariantCulture, $"<p>{H(quality.Message)}</p>");
+        main.Append(Table("Each measure of the last alarm span against the version's baseline (its first outcomes)",
+            ["Measure", "Now", "Baseline", "Allowed", "Distance (SE)", "Outcomes (now / baseline)", "Degraded"],
+            quality.Judged.Select(m => (IReadOnlyList<string>)[H(m.Measure), G(m.Value), G(m.Baseline), G(m.Allowed), G(m.Z),
+                $"{N(m.Outcomes)} / {N(m.BaselineOutcomes)}", m.Degraded ? Badge("degraded", "fail") : Badge("no", "pass")]),
+            empty: "Not judged yet: too few outcomes, or the baseline is being made."));
+        var measure = quality.Points.Any(p => p.Labels > 0) ? "auc" : "mae";
+        var points = quality.Points.SelectMany(p => p.Measures.Where(m => m.Measure == measure).Select(m => (p.Start, m.Value))).ToList();
+        var bounds = new List<ChartBound>();
+        if (quality.Baseline?.Measures.FirstOrDefault(m => m.Measure == measure) is { } baseline)
+        {
+            bounds.Add(new ChartBound("baseline", baseline.Value));
+        }
+
+        if (quality.Judged.FirstOrDefault(m => m.Measure == measure) is { } judged)
+        {
+            bounds.Add(new ChartBound("allowed", judged.Allowed));
+        }
+
+        main.Append(TimeSeriesChart.Render("quality", $"{measure.ToUpperInvariant()} of each hour's outcomes", measure,
+            [new ChartSeries(measure, "candidate", points)], bounds));
+        return main.Append("</section>").ToString();
+    }
+
     private static string RolloutSection(Viewer viewer, SliceStatus s, RolloutStatus rollout, SliceView view, string link)
     {
         var main = new StringBuilder();
@@ -209,8 +238,8 @@ internal static partial class DashboardPages
 
     private static string EventKind(string type) => type switch
     {
-        SliceEventTypes.RolloutRolledBack or SliceEventTypes.DriftDetected => "fail",
-        SliceEventTypes.RolloutPromoted or SliceEventTypes.Deployed or SliceEventTypes.DriftCleared => "pass",
+        SliceEventTypes.RolloutRolledBack or SliceEventTypes.DriftDetected or SliceEventTypes.QualityDegraded => "fail",
+        SliceEventTypes.RolloutPromoted or SliceEventTypes.Deployed or SliceEventTypes.DriftCleared or SliceEventTypes.QualityRecovered => "pass",
         _ => "info",
     };
 }

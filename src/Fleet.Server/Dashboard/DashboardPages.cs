@@ -19,7 +19,11 @@ internal sealed record ModelView(
 /// <summary>What a slice page shows.</summary>
 internal sealed record SliceView(
     SliceStatus Slice, IReadOnlyList<SliceEvent> History, IReadOnlyDictionary<string, VersionInfo> Versions, DriftStatus? Drift,
-    IReadOnlyList<(DateTimeOffset Time, IReadOnlyList<GateResult> Gates)> Looks, DateTimeOffset Now);
+    IReadOnlyList<(DateTimeOffset Time, IReadOnlyList<GateResult> Gates)> Looks, DateTimeOffset Now)
+{
+    /// <summary>The slice's live quality, when outcomes were joined for it.</summary>
+    public QualityStatus? Quality { get; init; }
+}
 
 /// <summary>A change the viewer asked for, waiting for its confirmation.</summary>
 /// <param name="Model">The model.</param>
@@ -123,7 +127,13 @@ internal static partial class DashboardPages
         main.Append(CultureInfo.InvariantCulture, $"<h1>{H(s.Model)}@{H(s.Slice)} {Badge(SliceStates.Name(state), SliceStates.Name(state))}</h1>");
         main.Append(CultureInfo.InvariantCulture, $"<dl class=\"facts\"><dt>Stable version</dt><dd>{Version(s.StableVersion)}</dd><dt>Deployed</dt><dd>{Time(s.DeployedAt, view.Now)} by {H(s.DeployedBy)}</dd>");
         main.Append(CultureInfo.InvariantCulture, $"<dt>Reason</dt><dd>{H(s.Reason ?? "–")}</dd><dt>Predictions</dt><dd>{N(s.Traffic.Requests)} ({N(s.Traffic.Errors)} errors) since this server started</dd></dl>");
-        main.Append(AttentionSection(SliceStates.Attention(s, view.Now), view.Now, showModel: false));
+        // The slice's own open alarms need attention as much as its rollout's state does.
+        var attention = SliceStates.Attention(s, view.Now)
+            .Concat(view.Drift?.Alarms.Where(a => a.Slice == s.Slice).Select(a => new AttentionItem(2, "drifting", s.Model, a.Slice, null, a.Message, a.Since)) ?? [])
+            .Concat(view.Quality?.Alarms.Where(a => a.Slice == s.Slice).Select(a => new AttentionItem(2, "quality degraded", s.Model, a.Slice, null, a.Message, a.Since)) ?? [])
+            .ToList();
+        attention.Sort(SliceStates.MostUrgentFirst);
+        main.Append(AttentionSection(attention, view.Now, showModel: false));
         if (s.Rollout is { } rollout)
         {
             main.Append(RolloutSection(viewer, s, rollout, view, link));
@@ -137,6 +147,11 @@ internal static partial class DashboardPages
                 drift.Features.Select(f => (IReadOnlyList<string>)[H(f.Feature), H(f.Method), G(f.Value), G(f.Bound), G(f.Psi), N(f.WindowRows), f.Drifted ? Badge("drifted", "fail") : Badge("no", "pass")]),
                 empty: "No feature judged yet."));
             main.Append("</section>");
+        }
+
+        if (view.Quality is { Version: not null } quality)
+        {
+            main.Append(QualitySection(quality));
         }
 
         foreach (var version in new[] { s.StableVersion, s.Rollout?.Candidate }.OfType<string>().Distinct())
