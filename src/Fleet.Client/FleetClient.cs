@@ -125,9 +125,25 @@ public sealed class FleetClient : IDisposable
     }
 
     /// <summary>Pushes an ONNX stream as a version of <paramref name="model"/>, reporting bytes sent to <paramref name="progress"/>.</summary>
-    public async Task<PushResult> PushAsync(string model, Stream onnx, VersionMetadata? metadata, IProgress<long>? progress, string fileName = "model.onnx", CancellationToken cancellationToken = default)
+    public Task<PushResult> PushAsync(string model, Stream onnx, VersionMetadata? metadata, IProgress<long>? progress, string fileName = "model.onnx", CancellationToken cancellationToken = default) =>
+        PushAsync(model, onnx, metadata, progress, fileName, null, "reference.csv", cancellationToken);
+
+    /// <summary>
+    /// Pushes an ONNX stream with a <paramref name="reference"/> data set (a CSV with a header row, or Parquet: a sample of
+    /// the training data, a column per input feature) that drift judges served inputs against from the first request.
+    /// </summary>
+    public async Task<PushResult> PushAsync(
+        string model, Stream onnx, VersionMetadata? metadata, IProgress<long>? progress, string fileName, Stream? reference, string referenceFileName = "reference.csv",
+        CancellationToken cancellationToken = default)
     {
         using var form = new MultipartFormDataContent();
+        if (reference is not null)
+        {
+            var data = new StreamContent(reference, 81920);
+            data.Headers.ContentType = new MediaTypeHeaderValue(referenceFileName.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? "application/vnd.apache.parquet" : "text/csv");
+            form.Add(data, "reference", referenceFileName);
+        }
+
         var body = progress is null ? onnx : new ProgressStream(onnx, progress);
         var file = new StreamContent(body, 81920);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");

@@ -13,9 +13,10 @@ internal static class PushCommand
         var model = new Argument<string>("model") { Description = "The model's name ([a-z0-9._-])" };
         var file = new Argument<string>("file") { Description = "The ONNX file to push", HelpName = "FILE.onnx" };
         var metadata = new Option<string>("--metadata") { Description = "A JSON file of version metadata (description, tags, training_data, training_from, training_to, source_commit, labels, metrics)", HelpName = "FILE.json" };
+        var reference = new Option<string>("--reference") { Description = "A reference data set (CSV with a header row, or Parquet): a sample of the training data, a column per input feature, that drift judges served inputs against", HelpName = "FILE" };
         var command = new Command("push", "Push an ONNX file as a version of a model; prints the version id (the same bytes always give the same id)")
         {
-            model, file, metadata,
+            model, file, metadata, reference,
         };
         command.SetAction(host.Action(async (session, parse, cancellationToken) =>
         {
@@ -30,7 +31,21 @@ internal static class PushCommand
             PushResult result;
             try
             {
-                result = await session.Client.PushAsync(parse.GetRequiredValue(model), path, meta, progress, cancellationToken);
+                if (parse.GetValue(reference) is { } referencePath)
+                {
+                    if (!File.Exists(referencePath))
+                    {
+                        throw new UsageException($"no such file: {referencePath}");
+                    }
+
+                    await using var onnx = File.OpenRead(path);
+                    await using var data = File.OpenRead(referencePath);
+                    result = await session.Client.PushAsync(parse.GetRequiredValue(model), onnx, meta, progress, Path.GetFileName(path), data, Path.GetFileName(referencePath), cancellationToken);
+                }
+                else
+                {
+                    result = await session.Client.PushAsync(parse.GetRequiredValue(model), path, meta, progress, cancellationToken);
+                }
             }
             finally
             {

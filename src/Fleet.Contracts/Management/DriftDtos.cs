@@ -29,6 +29,9 @@ public sealed record DriftStatus(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("features")] IReadOnlyList<FeatureDriftStatus> Features)
 {
+    /// <summary>Where the reference comes from: <c>push</c> (the data set given with the version) or <c>traffic</c> (its first sampled rows); null before any sample.</summary>
+    [JsonPropertyName("reference_source")] public string? ReferenceSource { get; init; }
+
     /// <summary>The model's open drift alarms on this server (of the slice asked, or every one with the pooled first), each an episode since its start.</summary>
     [JsonPropertyName("alarms")] public IReadOnlyList<DriftAlarmStatus> Alarms { get; init; } = [];
 }

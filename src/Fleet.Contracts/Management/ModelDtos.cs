@@ -99,7 +99,23 @@ public sealed record VersionInfo(
     [JsonPropertyName("metadata_updated_by")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? MetadataUpdatedBy { get; init; }
+
+    /// <summary>The reference data set given at push, which drift's reference profile is made from; null when drift makes it from served rows.</summary>
+    [JsonPropertyName("reference")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public VersionReference? Reference { get; init; }
 }
+
+/// <summary>A version's reference data set: a sample of its training data given at push, kept in the artifact store.</summary>
+/// <param name="Sha256">The sha256 of its bytes, its key in the artifact store.</param>
+/// <param name="Format">csv or parquet.</param>
+/// <param name="Rows">Its rows.</param>
+/// <param name="Features">The features profiled from it, in ordinal order.</param>
+public sealed record VersionReference(
+    [property: JsonPropertyName("sha256")] string Sha256,
+    [property: JsonPropertyName("format")] string Format,
+    [property: JsonPropertyName("rows")] int Rows,
+    [property: JsonPropertyName("features")] IReadOnlyList<string> Features);
 
 /// <summary>Something that happened to a version itself (not to a slice): its push, a change of its metadata.</summary>
 /// <param name="Model">The model.</param>

@@ -63,7 +63,8 @@ public sealed class ModelRegistry
     /// Pushes a version uploaded to <paramref name="uploadPath"/> (from <see cref="IArtifactStore.NewUploadPath"/>),
     /// whose sha256 the caller computed while streaming it. The store takes the file over; a refused upload is deleted.
     /// </summary>
-    public async Task<PushResult> PushUploadAsync(string model, string uploadPath, string version, VersionMetadata? metadata, string actor, CancellationToken cancellationToken = default)
+    public async Task<PushResult> PushUploadAsync(
+        string model, string uploadPath, string version, VersionMetadata? metadata, ReferenceUpload? reference, string actor, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -88,11 +89,21 @@ public sealed class ModelRegistry
                 throw new BadRequestException($"the file is not a model Fleet can serve: {e.Message}", e);
             }
 
+            // A reference data set must match the signature before anything of the push is stored.
+            VersionReference? referenced = null;
+            if (reference is not null)
+            {
+                var (profile, rows) = await ReferenceData.ProfileAsync(reference.Bytes, signature, ReferenceColumns, cancellationToken);
+                var sha = VersionId.Of(reference.Bytes);
+                await _artifacts.PutAsync(sha, reference.Bytes, cancellationToken);
+                referenced = new VersionReference(sha, ReferenceData.FormatOf(reference.Bytes), rows, profile.Features);
+            }
+
             var length = new FileInfo(uploadPath).Length;
             // The score rule reads the graph; the upload is already bounded by the artifact size limit.
             var score = VersionScores.Resolve(await File.ReadAllBytesAsync(uploadPath, cancellationToken), signature, metadata);
             await _artifacts.CommitUploadAsync(version, uploadPath, cancellationToken);
-            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score);
+            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score) { Reference = referenced };
             var (stored, created) = await _catalog.AddVersionAsync(info);
             return new PushResult(stored, created);
         }
@@ -101,6 +112,9 @@ public sealed class ModelRegistry
             File.Delete(uploadPath);
         }
     }
+
+    /// <summary>Columns of a wide input a reference data set is profiled on (as drift samples them by default).</summary>
+    public const int ReferenceColumns = 64;
 
     /// <summary>
     /// Replaces a version's metadata (the bytes, signature and score stay) and records the change as a version event.

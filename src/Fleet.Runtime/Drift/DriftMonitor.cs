@@ -33,11 +33,17 @@ public sealed partial class DriftMonitor : BackgroundService
     private readonly ConcurrentDictionary<(string Model, string Version, string? Slice), DriftEpisode> _alarms = new();
     private readonly ConcurrentDictionary<(string Model, string Version), DriftReport> _pooled = new();
     private readonly IGrainFactory? _grains;
+    private readonly IReferenceProfiles? _references;
     private readonly ILogger _logger;
 
-    /// <summary>Creates the monitor; without <paramref name="grains"/> alarms are kept and served but not added to slice histories.</summary>
-    public DriftMonitor(IOptions<DriftOptions> options, TimeProvider clock, FleetMetrics metrics, IGrainFactory? grains = null, ILogger<DriftMonitor>? logger = null)
+    /// <summary>
+    /// Creates the monitor; without <paramref name="grains"/> alarms are kept and served but not added to slice histories;
+    /// with <paramref name="references"/> a version pushed with a reference data set is judged against it from its first sample.
+    /// </summary>
+    public DriftMonitor(
+        IOptions<DriftOptions> options, TimeProvider clock, FleetMetrics metrics, IGrainFactory? grains = null, ILogger<DriftMonitor>? logger = null, IReferenceProfiles? references = null)
     {
+        _references = references;
         _options = options.Value;
         _clock = clock;
         _metrics = metrics;
@@ -81,7 +87,7 @@ public sealed partial class DriftMonitor : BackgroundService
 
         var judged = state.Judge(slice, hours, _clock.GetUtcNow(), rule ?? DriftRule.Default);
         return new DriftView(model, slice, state.Version, state.ReferenceMadeAt, state.ReferenceRows, state.PendingRows,
-            judged?.Report, judged?.From, judged?.Rows ?? 0);
+            judged?.Report, judged?.From, judged?.Rows ?? 0) { ReferenceFromPush = state.FromPush };
     }
 
     /// <summary>The open alarms of <paramref name="model"/> on this silo (every version's, pooled first, then by slice).</summary>
@@ -106,7 +112,27 @@ public sealed partial class DriftMonitor : BackgroundService
     {
         await foreach (var sample in _queue.Reader.ReadAllAsync(stoppingToken))
         {
+            var key = (sample.Slice.Model, sample.Version);
+            if (_references is not null && !_versions.ContainsKey(key))
+            {
+                _versions.TryAdd(key, new VersionDrift(sample.Version, _options, await GivenReferenceAsync(key.Model, key.Version, stoppingToken)));
+            }
+
             Profile(sample);
+        }
+    }
+
+    // A version's reference from the data set it was pushed with; a store that cannot say leaves it to the served rows.
+    private async Task<ReferenceProfile?> GivenReferenceAsync(string model, string version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _references!.FindAsync(model, version, _options.MaxColumnsPerInput, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReferenceUnread(_logger, model, VersionId.Short(version), e.Message);
+            return null;
         }
     }
 
@@ -220,6 +246,9 @@ public sealed partial class DriftMonitor : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Drift cleared in model {Model} slice {Slice}: {Details}")]
     private static partial void LogDriftCleared(ILogger logger, string model, string slice, string details);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The reference data set of model {Model} version {Version} could not be read; its reference is made from served rows: {Reason}")]
+    private static partial void LogReferenceUnread(ILogger logger, string model, string version, string reason);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Drift alarm of model {Model} slice {Slice} not added to its history: {Reason}")]
     private static partial void LogAlarmNotRecorded(ILogger logger, string model, string slice, string reason);
 
@@ -242,7 +271,11 @@ public sealed partial class DriftMonitor : BackgroundService
 /// <param name="From">The start of the span judged.</param>
 /// <param name="WindowRows">Rows in the span judged.</param>
 public sealed record DriftView(
-    string Model, string? Slice, string? Version, DateTimeOffset? ReferenceMadeAt, long ReferenceRows, int PendingRows, DriftReport? Report, DateTimeOffset? From, long WindowRows);
+    string Model, string? Slice, string? Version, DateTimeOffset? ReferenceMadeAt, long ReferenceRows, int PendingRows, DriftReport? Report, DateTimeOffset? From, long WindowRows)
+{
+    /// <summary>Whether the reference is the data set the version was pushed with (else its first sampled rows).</summary>
+    public bool ReferenceFromPush { get; init; }
+}
 
 /// <summary>An open drift alarm of a model version, one slice or pooled.</summary>
 /// <param name="Model">The model.</param>

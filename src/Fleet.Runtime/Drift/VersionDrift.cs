@@ -7,16 +7,35 @@ namespace Fleet.Runtime.Drift;
 /// The drift state of one version of one model on this silo: the sampled rows that become its reference profile, then
 /// hourly windows per slice and pooled across slices, bounded by the options. Thread-safe (one lock per version).
 /// </summary>
-internal sealed class VersionDrift(string version, DriftOptions options)
+internal sealed class VersionDrift
 {
+    private readonly DriftOptions _options;
     private readonly object _lock = new();
     private readonly List<DriftSample> _pending = [];
     private readonly Dictionary<string, RollingWindows<ProfileSet>> _slices = new(StringComparer.Ordinal);
     private ProfileSet? _reference;
     private RollingWindows<ProfileSet>? _pooled;
 
+    /// <summary>Drift of <paramref name="version"/>: its reference <paramref name="given"/> at push, or made from its first sampled rows.</summary>
+    public VersionDrift(string version, DriftOptions options, ReferenceProfile? given = null)
+    {
+        Version = version;
+        _options = options;
+        if (given is not null)
+        {
+            _reference = given.Profile;
+            _pooled = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), options.WindowsKept);
+            ReferenceRows = given.Rows;
+            ReferenceMadeAt = given.MadeAt;
+            FromPush = true;
+        }
+    }
+
     /// <summary>The version.</summary>
-    public string Version { get; } = version;
+    public string Version { get; }
+
+    /// <summary>Whether the reference is the data set given at push (else the first sampled rows).</summary>
+    public bool FromPush { get; }
 
     /// <summary>Rows sampled so far while the reference is being made (0 once it is made).</summary>
     public int PendingRows
@@ -60,7 +79,7 @@ internal sealed class VersionDrift(string version, DriftOptions options)
             if (_reference is null)
             {
                 _pending.Add(sample);
-                if (_pending.Count >= options.ReferenceRows)
+                if (_pending.Count >= _options.ReferenceRows)
                 {
                     MakeReference(sample.At);
                 }
@@ -71,12 +90,12 @@ internal sealed class VersionDrift(string version, DriftOptions options)
             Add(_pooled!.At(sample.At), sample);
             if (!_slices.TryGetValue(sample.Slice.Key, out var windows))
             {
-                if (_slices.Count >= options.MaxSlicesPerVersion)
+                if (_slices.Count >= _options.MaxSlicesPerVersion)
                 {
                     return;
                 }
 
-                windows = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), options.WindowsKept);
+                windows = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), _options.WindowsKept);
                 _slices[sample.Slice.Key] = windows;
             }
 
@@ -118,7 +137,7 @@ internal sealed class VersionDrift(string version, DriftOptions options)
             .Where(g => !numeric.ContainsKey(g.Key))
             .ToDictionary(g => g.Key, g => CategoryProfile.FromSample(g.Select(p => p.Value)), StringComparer.Ordinal);
         _reference = new ProfileSet(numeric, categorical);
-        _pooled = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), options.WindowsKept);
+        _pooled = new RollingWindows<ProfileSet>(_reference, TimeSpan.FromHours(1), _options.WindowsKept);
         ReferenceRows = _pending.Count;
         ReferenceMadeAt = at;
         _pending.Clear();

@@ -86,6 +86,7 @@ public static class FleetSiloBuilderExtensions
         services.AddSingleton<PredictionTargets>();
         services.AddOptions<DriftOptions>().BindConfiguration("Fleet:Drift").ValidateOnStart();
         services.AddSingleton<IValidateOptions<DriftOptions>>(new NamedProblems<DriftOptions>(o => o.Validate()));
+        services.AddSingleton<IReferenceProfiles, Catalog.CatalogReferenceProfiles>();
         services.AddSingleton<DriftMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<DriftMonitor>());
         services.AddOptions<PredictionLogs.PredictionLogOptions>().BindConfiguration(PredictionLogs.PredictionLogOptions.Section).ValidateOnStart();

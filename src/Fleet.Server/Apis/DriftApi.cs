@@ -62,7 +62,7 @@ internal static class DriftApi
         };
         var features = view.Report?.Features.Select(ToStatus).ToList() ?? [];
         return new DriftStatus(view.Model, view.Slice, view.Version, view.ReferenceMadeAt, view.ReferenceRows, view.PendingRows, view.From, hours,
-            view.WindowRows, view.Report?.Drifted, message, features);
+            view.WindowRows, view.Report?.Drifted, message, features) { ReferenceSource = view.Version is null ? null : view.ReferenceFromPush ? "push" : "traffic" };
     }
 
     private static string MethodName(DriftMethod method) => method switch

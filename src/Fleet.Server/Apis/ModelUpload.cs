@@ -4,6 +4,7 @@ using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Runtime.Artifacts;
+using Fleet.Runtime.Catalog;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -18,12 +19,19 @@ internal sealed class ModelUpload
 {
     private const int MetadataLimit = 1 << 20;
 
-    private ModelUpload(string path, string version, VersionMetadata? metadata)
+    /// <summary>The largest reference data set a push may carry (64 MiB).</summary>
+    public const int ReferenceLimit = 64 << 20;
+
+    private ModelUpload(string path, string version, VersionMetadata? metadata, ReferenceUpload? reference)
     {
         Path = path;
         Version = version;
         Metadata = metadata;
+        Reference = reference;
     }
+
+    /// <summary>The optional reference data set (a CSV or Parquet sample of the training data).</summary>
+    public ReferenceUpload? Reference { get; }
 
     /// <summary>The upload file; the registry takes it over.</summary>
     public string Path { get; }
@@ -39,7 +47,7 @@ internal sealed class ModelUpload
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
-            feature.MaxRequestBodySize = limit + MetadataLimit + (64 << 10);
+            feature.MaxRequestBodySize = limit + MetadataLimit + ReferenceLimit + (64 << 10);
         }
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
@@ -57,6 +65,7 @@ internal sealed class ModelUpload
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 << 10 };
         string? path = null, version = null;
         VersionMetadata? metadata = null;
+        ReferenceUpload? reference = null;
         try
         {
             while (await NextSectionAsync(reader, cancellationToken) is { } section)
@@ -72,6 +81,10 @@ internal sealed class ModelUpload
                 else if (name == "metadata")
                 {
                     metadata = ParseMetadata(await ReadTextAsync(section.Body, cancellationToken));
+                }
+                else if (name == "reference" && reference is null)
+                {
+                    reference = new ReferenceUpload(HeaderUtilities.RemoveQuotes(disposition!.FileName).Value, await ReadBytesAsync(section.Body, ReferenceLimit, "reference", cancellationToken));
                 }
                 else
                 {
@@ -101,7 +114,25 @@ internal sealed class ModelUpload
             throw new BadRequestException("the form has no part named 'file' holding the ONNX bytes");
         }
 
-        return new ModelUpload(path, version, metadata);
+        return new ModelUpload(path, version, metadata, reference);
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(Stream body, int limit, string part, CancellationToken cancellationToken)
+    {
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (bytes.Length + read > limit)
+            {
+                throw new BadHttpRequestException($"'{part}' is larger than {limit} bytes: give a sample of the training data", StatusCodes.Status413PayloadTooLarge);
+            }
+
+            bytes.Write(buffer, 0, read);
+        }
+
+        return bytes.ToArray();
     }
 
     private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, CancellationToken cancellationToken)

@@ -45,7 +45,7 @@ internal static class ModelsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         models.MapPost("/{model}/versions", PushAsync)
-            .WithSummary("Push a version: multipart form with an ONNX 'file' and optional JSON 'metadata'. Idempotent.")
+            .WithSummary("Push a version: multipart form with an ONNX 'file', optional JSON 'metadata' and an optional 'reference' data set (CSV or Parquet) for drift. Idempotent.")
             .RequireRole(AccessRoles.Deployer)
             .DisableAntiforgery()
             .Accepts<IFormFile>("multipart/form-data")
@@ -101,7 +101,7 @@ internal static class ModelsApi
         }
 
         var upload = await ModelUpload.ReadAsync(context.Request, limit, artifacts, context.RequestAborted);
-        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, Actors.Of(context, actor), context.RequestAborted);
+        var result = await registry.PushUploadAsync(model, upload.Path, upload.Version, upload.Metadata, upload.Reference, Actors.Of(context, actor), context.RequestAborted);
         return result.Created
             ? TypedResults.Created($"/api/v1/models/{model}/versions/{result.Version.Version}", result)
             : TypedResults.Ok(result);
