@@ -3,14 +3,13 @@ using Fleet.Runtime.Drift;
 
 namespace Fleet.Runtime.Catalog;
 
-/// <summary>Reference profiles from the data sets versions were pushed with: the catalog says which, the artifact store holds them.</summary>
-internal sealed class CatalogReferenceProfiles(IModelCatalog catalog, IArtifactStore artifacts) : IReferenceProfiles
+/// <summary>Reference profiles from the data sets versions were pushed with: the version (read once) says which, the artifact store holds them.</summary>
+internal sealed class CatalogReferenceProfiles(VersionScores versions, IArtifactStore artifacts) : IReferenceProfiles
 {
     /// <inheritdoc />
     public async Task<ReferenceProfile?> FindAsync(string model, string version, int maxColumns, CancellationToken cancellationToken)
     {
-        var found = await catalog.FindVersionsAsync(model, version, 1, cancellationToken);
-        if (found is not [{ Reference: { } reference } info])
+        if (await versions.InfoAsync(model, version).WaitAsync(cancellationToken) is not { Reference: { } reference } info)
         {
             return null;
         }

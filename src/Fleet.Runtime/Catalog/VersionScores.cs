@@ -13,7 +13,7 @@ namespace Fleet.Runtime.Catalog;
 /// </summary>
 internal sealed class VersionScores(IModelCatalog catalog)
 {
-    private readonly ConcurrentDictionary<(string Model, string Version), VersionScore?> _known = new();
+    private readonly ConcurrentDictionary<(string Model, string Version), Task<VersionInfo?>> _known = new();
 
     /// <summary>The score of a pushed model; a 400 naming the problem when the metadata names an output that cannot be one.</summary>
     public static VersionScore? Resolve(byte[] onnx, ModelSignature signature, VersionMetadata? metadata)
@@ -40,14 +40,31 @@ internal sealed class VersionScores(IModelCatalog catalog)
     /// The recorded score of a version (null for versions pushed before Fleet recorded one: then the first numeric
     /// output). Versions are immutable, so the catalog is read once per version; after that the answer is synchronous.
     /// </summary>
-    public ValueTask<VersionScore?> OfAsync(string model, string version) =>
-        _known.TryGetValue((model, version), out var known) ? ValueTask.FromResult(known) : ReadAsync(model, version);
-
-    private async ValueTask<VersionScore?> ReadAsync(string model, string version)
+    public ValueTask<VersionScore?> OfAsync(string model, string version)
     {
-        var score = await catalog.FindVersionsAsync(model, version, 1) is [var info] ? info.Score : null;
-        return _known.GetOrAdd((model, version), score);
+        var info = InfoAsync(model, version);
+        return info.IsCompletedSuccessfully ? ValueTask.FromResult(info.Result?.Score) : ScoreAsync(info);
     }
+
+    /// <summary>
+    /// The version as pushed, or null when the catalog has none: read once per version and shared by the prediction path
+    /// and the drift monitor. Only what a push fixes is read off it (signature, score, reference), never the metadata.
+    /// </summary>
+    public Task<VersionInfo?> InfoAsync(string model, string version)
+    {
+        var read = _known.GetOrAdd((model, version), key => ReadAsync(key.Model, key.Version));
+        if (read.IsFaulted || read.IsCanceled)
+        {
+            _known.TryRemove(new KeyValuePair<(string, string), Task<VersionInfo?>>((model, version), read));
+        }
+
+        return read;
+    }
+
+    private static async ValueTask<VersionScore?> ScoreAsync(Task<VersionInfo?> info) => (await info)?.Score;
+
+    private async Task<VersionInfo?> ReadAsync(string model, string version) =>
+        await catalog.FindVersionsAsync(model, version, 1) is [var info] ? info : null;
 
     /// <summary>The outputs to compute for a caller asking for <paramref name="requested"/>: those plus the score, so a filter never blinds the gates.</summary>
     public static IReadOnlyList<string>? WithScore(IReadOnlyList<string>? requested, VersionScore? score) =>

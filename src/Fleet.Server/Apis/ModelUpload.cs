@@ -19,7 +19,7 @@ internal sealed class ModelUpload
 {
     private const int MetadataLimit = 1 << 20;
 
-    /// <summary>The largest reference data set a push may carry (64 MiB).</summary>
+    /// <summary>The largest reference data set a push may carry (64 MiB, and never more than the model limit).</summary>
     public const int ReferenceLimit = 64 << 20;
 
     private ModelUpload(string path, string version, VersionMetadata? metadata, ReferenceUpload? reference)
@@ -47,7 +47,8 @@ internal sealed class ModelUpload
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
-            feature.MaxRequestBodySize = limit + MetadataLimit + ReferenceLimit + (64 << 10);
+            // A reference data set may be as large as a model, and at most ReferenceLimit: the body stops not far past the limit.
+            feature.MaxRequestBodySize = limit + MetadataLimit + Math.Min(ReferenceLimit, limit) + (64 << 10);
         }
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
@@ -84,7 +85,8 @@ internal sealed class ModelUpload
                 }
                 else if (name == "reference" && reference is null)
                 {
-                    reference = new ReferenceUpload(HeaderUtilities.RemoveQuotes(disposition!.FileName).Value, await ReadBytesAsync(section.Body, ReferenceLimit, "reference", cancellationToken));
+                    reference = new ReferenceUpload(HeaderUtilities.RemoveQuotes(disposition!.FileName).Value,
+                        await ReadBytesAsync(section.Body, (int)Math.Min(ReferenceLimit, limit), "reference", cancellationToken));
                 }
                 else
                 {
