@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -9,7 +8,7 @@ using Fleet.Contracts.Management;
 namespace Fleet.Client;
 
 /// <summary>The .NET client of a Fleet server: predictions (OIP V2), pushes, deployments and status, over HTTP.</summary>
-public sealed class FleetClient : IDisposable
+public sealed partial class FleetClient : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -260,46 +259,6 @@ public sealed class FleetClient : IDisposable
     /// <summary>A slice's history after event <paramref name="after"/>, oldest first.</summary>
     public Task<SliceHistory> GetHistoryAsync(string model, string slice, long after = 0, int limit = 1000, CancellationToken cancellationToken = default) =>
         GetAsync<SliceHistory>($"api/v1/models/{Uri.EscapeDataString(model)}/slices/{Uri.EscapeDataString(slice)}/history?after={after}&limit={limit}", cancellationToken);
-
-    /// <summary>A model's input drift over the last <paramref name="hours"/>, for one slice or every slice pooled (null), on the version served most recently.</summary>
-    public Task<DriftStatus> GetDriftAsync(string model, string? slice = null, int hours = 1, CancellationToken cancellationToken = default) =>
-        GetAsync<DriftStatus>(
-            $"api/v1/models/{Uri.EscapeDataString(model)}/drift?hours={hours}{(slice is null ? "" : "&slice=" + Uri.EscapeDataString(slice))}", cancellationToken);
-
-    /// <summary>
-    /// Live quality of <paramref name="model"/> on the server, one slice or pooled, in the last <paramref name="hours"/>
-    /// hourly windows (default 24) or the last <paramref name="days"/> daily ones, against its version's baseline.
-    /// </summary>
-    public Task<QualityStatus> GetQualityAsync(string model, string? slice = null, int? hours = null, int? days = null, string? version = null, CancellationToken cancellationToken = default)
-    {
-        var query = new List<string>();
-        if (slice is not null)
-        {
-            query.Add("slice=" + Uri.EscapeDataString(slice));
-        }
-
-        if (version is not null)
-        {
-            query.Add("version=" + Uri.EscapeDataString(version));
-        }
-
-        if (hours is { } h)
-        {
-            query.Add(string.Create(CultureInfo.InvariantCulture, $"hours={h}"));
-        }
-
-        if (days is { } d)
-        {
-            query.Add(string.Create(CultureInfo.InvariantCulture, $"days={d}"));
-        }
-
-        var path = $"api/v1/models/{Uri.EscapeDataString(model)}/quality";
-        return GetAsync<QualityStatus>(query.Count == 0 ? path : path + "?" + string.Join('&', query), cancellationToken);
-    }
-
-    /// <summary>Backtests a candidate version of <paramref name="model"/> on the server's logged traffic with outcomes, beside the versions that served it.</summary>
-    public Task<BacktestResult> BacktestAsync(string model, BacktestRequest request, CancellationToken cancellationToken = default) =>
-        SendJsonAsync<BacktestResult>(HttpMethod.Post, $"api/v1/models/{Uri.EscapeDataString(model)}/backtests", request, cancellationToken);
 
     /// <summary>Creates an API key (admin role); the answer holds its text, which the server does not keep.</summary>
     public Task<CreatedApiKey> CreateKeyAsync(CreateApiKeyRequest request, CancellationToken cancellationToken = default) =>

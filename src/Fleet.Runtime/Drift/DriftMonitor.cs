@@ -30,7 +30,7 @@ public sealed partial class DriftMonitor : BackgroundService
     private readonly FleetMetrics _metrics;
     private readonly Channel<DriftSample> _queue;
     private readonly ConcurrentDictionary<(string Model, string Version), VersionDrift> _versions = new();
-    private readonly ConcurrentDictionary<(string Model, string Version, string? Slice), DriftEpisode> _alarms = new();
+    private readonly AlarmBook<DriftEpisode> _alarms = new();
     private readonly ConcurrentDictionary<(string Model, string Version), DriftReport> _pooled = new();
     private readonly IGrainFactory? _grains;
     private readonly IReferenceProfiles? _references;
@@ -92,9 +92,7 @@ public sealed partial class DriftMonitor : BackgroundService
 
     /// <summary>The open alarms of <paramref name="model"/> on this silo (every version's, pooled first, then by slice).</summary>
     public IReadOnlyList<DriftAlarmView> Alarms(string model) =>
-        [.. _alarms.Where(p => p.Key.Model == model)
-            .OrderBy(p => p.Key.Version, StringComparer.Ordinal).ThenBy(p => p.Key.Slice is not null).ThenBy(p => p.Key.Slice, StringComparer.Ordinal)
-            .Select(p => new DriftAlarmView(p.Key.Model, p.Key.Slice, p.Key.Version, p.Value))];
+        [.. _alarms.Of(model).Select(a => new DriftAlarmView(model, a.Slice, a.Version, a.Episode))];
 
     /// <summary>Profiles queued samples and looks for alarms until the silo stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -162,14 +160,12 @@ public sealed partial class DriftMonitor : BackgroundService
             var gone = now - state.LastSample > TimeSpan.FromHours(_options.WindowsKept);
             foreach (var slice in state.Slices.Prepend(null))
             {
-                var key = (model, version, slice);
-                var open = _alarms.GetValueOrDefault(key);
                 if (gone)
                 {
                     _pooled.TryRemove((model, version), out _);
-                    if (open is not null && _alarms.TryRemove(key, out _))
+                    if (_alarms.Close(model, version, slice) is { } closed)
                     {
-                        changes.Add(new DriftAlarmChange(model, version, slice, AlarmChange.Cleared, open, now, Served: false));
+                        changes.Add(new DriftAlarmChange(model, version, slice, AlarmChange.Cleared, closed, now, Served: false));
                     }
 
                     continue;
@@ -181,19 +177,14 @@ public sealed partial class DriftMonitor : BackgroundService
                     _pooled[(model, version)] = report;
                 }
 
-                var step = DriftEpisodes.Step(open, report, now, _options.ClearAfter);
-                if (step.Open is { } next)
+                var (change, episode) = _alarms.Step(model, version, slice, open =>
                 {
-                    _alarms[key] = next;
-                }
-                else
+                    var step = DriftEpisodes.Step(open, report, now, _options.ClearAfter);
+                    return (step.Open, step.Change, step.Closed);
+                });
+                if (change != AlarmChange.None)
                 {
-                    _alarms.TryRemove(key, out _);
-                }
-
-                if (step.Change != AlarmChange.None)
-                {
-                    changes.Add(new DriftAlarmChange(model, version, slice, step.Change, step.Open ?? step.Closed!, now, Served: true));
+                    changes.Add(new DriftAlarmChange(model, version, slice, change, episode!, now, Served: true));
                 }
             }
         }
@@ -213,28 +204,15 @@ public sealed partial class DriftMonitor : BackgroundService
             LogDriftCleared(_logger, change.Model, change.Slice ?? "(pooled)", message);
         }
 
-        if (_grains is null || change.Slice is null)
-        {
-            return; // the pooled alarm is the model's, not a slice's: it is served by the API and the gauges
-        }
-
         var type = change.Change == AlarmChange.Raised ? Contracts.Management.SliceEventTypes.DriftDetected : Contracts.Management.SliceEventTypes.DriftCleared;
-        try
-        {
-            await _grains.GetGrain<ISliceGrain>(new SliceId(change.Model, change.Slice).ToString())
-                .RecordAlarm(new SliceAlarm(type, change.At, message, change.Version));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogAlarmNotRecorded(_logger, change.Model, change.Slice, e.Message);
-        }
+        await SliceAlarms.RecordAsync(_grains, _logger, change.Model, change.Slice, new SliceAlarm(type, change.At, message, change.Version));
     }
 
     private IEnumerable<DriftGauge> Gauges()
     {
         foreach (var ((model, version), report) in _pooled)
         {
-            var alarms = _alarms.Keys.Count(k => k.Model == model && k.Version == version);
+            var alarms = _alarms.Count(model, version);
             yield return new DriftGauge(model, version, alarms, report.DriftedFeatures.Count(),
                 [.. report.Features.Where(f => f.Value is not null).Select(f => new KeyValuePair<string, double>(f.Feature, f.PopulationStability))]);
         }
@@ -248,9 +226,6 @@ public sealed partial class DriftMonitor : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The reference data set of model {Model} version {Version} could not be read; its reference is made from served rows: {Reason}")]
     private static partial void LogReferenceUnread(ILogger logger, string model, string version, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Drift alarm of model {Model} slice {Slice} not added to its history: {Reason}")]
-    private static partial void LogAlarmNotRecorded(ILogger logger, string model, string slice, string reason);
 
     /// <summary>Profiles one sample now (the background reader's step; tests call it to skip the queue).</summary>
     internal void Profile(DriftSample sample) =>

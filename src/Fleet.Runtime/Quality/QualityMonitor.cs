@@ -25,7 +25,7 @@ public sealed partial class QualityMonitor : BackgroundService
     private readonly QualityOptions _options;
     private readonly TimeProvider _clock;
     private readonly ConcurrentDictionary<(string Model, string Version), VersionQuality> _versions = new();
-    private readonly ConcurrentDictionary<(string Model, string Version, string? Slice), AlarmEpisode<MeasureDecay>> _alarms = new();
+    private readonly AlarmBook<AlarmEpisode<MeasureDecay>> _alarms = new();
     private readonly ConcurrentDictionary<(string Model, string Version), QualityReport> _pooled = new();
     private readonly IGrainFactory? _grains;
     private readonly ILogger _logger;
@@ -77,9 +77,7 @@ public sealed partial class QualityMonitor : BackgroundService
 
     /// <summary>The open alarms of <paramref name="model"/> on this silo (every version's, pooled first, then by slice).</summary>
     public IReadOnlyList<QualityAlarmView> Alarms(string model) =>
-        [.. _alarms.Where(p => p.Key.Model == model)
-            .OrderBy(p => p.Key.Version, StringComparer.Ordinal).ThenBy(p => p.Key.Slice is not null).ThenBy(p => p.Key.Slice, StringComparer.Ordinal)
-            .Select(p => new QualityAlarmView(p.Key.Model, p.Key.Slice, p.Key.Version, p.Value))];
+        [.. _alarms.Of(model).Select(a => new QualityAlarmView(model, a.Slice, a.Version, a.Episode))];
 
     /// <summary>Looks for alarms until the silo stops.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -115,14 +113,12 @@ public sealed partial class QualityMonitor : BackgroundService
             var gone = idle > TimeSpan.FromHours(_options.HoursKept);
             foreach (var slice in state.Slices.Prepend(null))
             {
-                var key = (model, version, slice);
-                var open = _alarms.GetValueOrDefault(key);
                 if (gone)
                 {
                     _pooled.TryRemove((model, version), out _);
-                    if (open is not null && _alarms.TryRemove(key, out _))
+                    if (_alarms.Close(model, version, slice) is { } closed)
                     {
-                        changes.Add(new QualityAlarmChange(model, version, slice, AlarmChange.Cleared, open, now, Outcomes: false));
+                        changes.Add(new QualityAlarmChange(model, version, slice, AlarmChange.Cleared, closed, now, Outcomes: false));
                     }
 
                     continue;
@@ -135,19 +131,14 @@ public sealed partial class QualityMonitor : BackgroundService
                 }
 
                 var findings = report is null || report.Measures.Count == 0 ? null : report.Degraded.ToList();
-                var step = AlarmEpisodes.Step(open, findings, m => m.Measure.WireName(), now, _options.ClearAfter);
-                if (step.Open is { } next)
+                var (change, episode) = _alarms.Step(model, version, slice, open =>
                 {
-                    _alarms[key] = next;
-                }
-                else
+                    var step = AlarmEpisodes.Step(open, findings, m => m.Measure.WireName(), now, _options.ClearAfter);
+                    return (step.Open, step.Change, step.Closed);
+                });
+                if (change != AlarmChange.None)
                 {
-                    _alarms.TryRemove(key, out _);
-                }
-
-                if (step.Change != AlarmChange.None)
-                {
-                    changes.Add(new QualityAlarmChange(model, version, slice, step.Change, step.Open ?? step.Closed!, now, Outcomes: true));
+                    changes.Add(new QualityAlarmChange(model, version, slice, change, episode!, now, Outcomes: true));
                 }
             }
 
@@ -172,28 +163,15 @@ public sealed partial class QualityMonitor : BackgroundService
             LogQualityRecovered(_logger, change.Model, change.Slice ?? "(pooled)", message);
         }
 
-        if (_grains is null || change.Slice is null)
-        {
-            return; // the pooled alarm is the model's, not a slice's: it is served by the API and the gauges
-        }
-
         var type = change.Change == AlarmChange.Raised ? SliceEventTypes.QualityDegraded : SliceEventTypes.QualityRecovered;
-        try
-        {
-            await _grains.GetGrain<ISliceGrain>(new SliceId(change.Model, change.Slice).ToString())
-                .RecordAlarm(new SliceAlarm(type, change.At, message, change.Version));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogAlarmNotRecorded(_logger, change.Model, change.Slice, e.Message);
-        }
+        await SliceAlarms.RecordAsync(_grains, _logger, change.Model, change.Slice, new SliceAlarm(type, change.At, message, change.Version));
     }
 
     private IEnumerable<QualityGauge> Gauges()
     {
         foreach (var ((model, version), report) in _pooled)
         {
-            var alarms = _alarms.Keys.Count(k => k.Model == model && k.Version == version);
+            var alarms = _alarms.Count(model, version);
             yield return new QualityGauge(model, version, alarms, [.. report.Measures.Select(m => new KeyValuePair<string, double>(m.Measure.WireName(), m.Value))]);
         }
     }
@@ -204,8 +182,6 @@ public sealed partial class QualityMonitor : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Quality recovered in model {Model} slice {Slice}: {Details}")]
     private static partial void LogQualityRecovered(ILogger logger, string model, string slice, string details);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Quality alarm of model {Model} slice {Slice} not added to its history: {Reason}")]
-    private static partial void LogAlarmNotRecorded(ILogger logger, string model, string slice, string reason);
 }
 
 /// <summary>What the monitor knows about one model's live quality.</summary>
