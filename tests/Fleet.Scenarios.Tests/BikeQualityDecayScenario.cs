@@ -132,7 +132,7 @@ public sealed class BikeQualityDecayScenario(BikeQualityDecayScenario.Server ser
         Assert.True(firstDegraded.At < new DateTimeOffset(2012, 1, 15, 0, 0, 0, TimeSpan.Zero), "not degraded by mid-January 2012, when the weekly MAE is twice the baseline's");
 
         // The alarm reached the slice's history with its numbers.
-        var history = await EventuallyAsync(() => server.Client.GetHistoryAsync(model, "city=dc"), h => h.Events.Any(e => e.Type == SliceEventTypes.QualityDegraded));
+        var history = await Eventually.ReadAsync(() => server.Client.GetHistoryAsync(model, "city=dc"), h => h.Events.Any(e => e.Type == SliceEventTypes.QualityDegraded));
         var degraded = history.Events.First(e => e.Type == SliceEventTypes.QualityDegraded);
         Assert.Equal(version, degraded.Version);
         Assert.Matches("(MAE|RMSE) [0-9.]+ vs [0-9.]+ at the start", degraded.Message);
@@ -151,21 +151,6 @@ public sealed class BikeQualityDecayScenario(BikeQualityDecayScenario.Server ser
         Assert.Equal(december.Average(e => Math.Abs(e.Error)), Assert.Single(backtest.Pooled.Served, m => m.Measure == "mae").Value, 3);
         Assert.True(backtest.Pooled.Difference.High < 0, backtest.Message);
         Assert.Equal([version], backtest.ServedVersions);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private static InferInput[] Inputs(BikeHour row) =>

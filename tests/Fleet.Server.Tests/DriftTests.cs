@@ -47,7 +47,7 @@ public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTe
             await server.Client.PredictAsync(model, store2 ? "store=2" : "store=1", [X(U() + (store2 ? 0.6f : 0), U(), U())]);
         }
 
-        var moved = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=2"), d => d.WindowRows == 200);
+        var moved = await Eventually.ReadAsync(() => server.Client.GetDriftAsync(model, "store=2"), d => d.WindowRows == 200);
         var still = await server.Client.GetDriftAsync(model, "store=1");
 
         Assert.Equal(version, moved.Version);
@@ -63,8 +63,8 @@ public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTe
 
         // The alarm: one event in store 2's history with the feature and its numbers, none in store 1's, and the open
         // alarm in the drift answer and the CLI.
-        var history = await EventuallyAsync(() => server.Client.GetHistoryAsync(model, "store=2"), h => h.Events.Any(e => e.Type == SliceEventTypes.DriftDetected));
-        var alarmed = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=2"), d => d.Alarms.Count > 0);
+        var history = await Eventually.ReadAsync(() => server.Client.GetHistoryAsync(model, "store=2"), h => h.Events.Any(e => e.Type == SliceEventTypes.DriftDetected));
+        var alarmed = await Eventually.ReadAsync(() => server.Client.GetDriftAsync(model, "store=2"), d => d.Alarms.Count > 0);
         var detected = Assert.Single(history.Events, e => e.Type == SliceEventTypes.DriftDetected);
         Assert.Equal(version, detected.Version);
         Assert.Contains("drift from the reference in 1 feature(s) since", detected.Message, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTe
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         }
 
-        var drift = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=1"), d => d.PendingRows == 30);
+        var drift = await Eventually.ReadAsync(() => server.Client.GetDriftAsync(model, "store=1"), d => d.PendingRows == 30);
 
         Assert.Equal(version, drift.Version);
         Assert.Equal(30, drift.PendingRows);
@@ -125,20 +125,5 @@ public sealed class DriftTests(DriftTests.Server server) : IClassFixture<DriftTe
         Assert.Equal(HttpStatusCode.BadRequest, hours.StatusCode);
         Assert.Contains("hours must be between 1 and 168", await hours.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, slice.StatusCode);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -71,9 +71,9 @@ public sealed class QualityTests(QualityTests.Server server) : IClassFixture<Qua
         await ServeAsync(60, store2Scale: 1);
         await ServeAsync(100, store2Scale: 5);
 
-        var store2 = await EventuallyAsync(() => server.Client.GetQualityAsync(model, "store=2"), q => q.Alarms.Count > 0);
+        var store2 = await Eventually.ReadAsync(() => server.Client.GetQualityAsync(model, "store=2"), q => q.Alarms.Count > 0);
         var store1 = await server.Client.GetQualityAsync(model, "store=1");
-        var history = await EventuallyAsync(() => server.Client.GetHistoryAsync(model, "store=2"), h => h.Events.Any(e => e.Type == SliceEventTypes.QualityDegraded));
+        var history = await Eventually.ReadAsync(() => server.Client.GetHistoryAsync(model, "store=2"), h => h.Events.Any(e => e.Type == SliceEventTypes.QualityDegraded));
 
         // The numbers: MAE of the slice's 160 outcomes exactly as the test computed them, the baseline from its first 60.
         Assert.Equal(version, store2.Version);
@@ -111,7 +111,7 @@ public sealed class QualityTests(QualityTests.Server server) : IClassFixture<Qua
 
         // The pooled view of every slice, the gauges, and the CLI.
         // The pooled alarm may open a look after the slice's (a look can run while the outcomes are still being joined).
-        var pooled = await EventuallyAsync(() => server.Client.GetQualityAsync(model), q => q.Alarms.Count == 2);
+        var pooled = await Eventually.ReadAsync(() => server.Client.GetQualityAsync(model), q => q.Alarms.Count == 2);
         Assert.Equal(320, pooled.Total!.Outcomes);
         var metrics = await server.Http.GetStringAsync("metrics");
         Assert.Matches($"fleet_quality_measure{{[^}}]*measure=\"mae\",model=\"{model}\",version=\"{version[..12]}\"}} 0\\.0", metrics);
@@ -160,19 +160,4 @@ public sealed class QualityTests(QualityTests.Server server) : IClassFixture<Qua
     }
 
     private static double Value(IReadOnlyList<QualityValue> measures, string name) => Assert.Single(measures, m => m.Measure == name).Value;
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-    }
 }

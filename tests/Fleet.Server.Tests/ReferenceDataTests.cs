@@ -48,7 +48,7 @@ public sealed class ReferenceDataTests(ReferenceDataTests.Server server) : IClas
             await server.Client.PredictAsync(model, "store=1", [X(U(3 * i) + 0.6f, U((3 * i) + 1), U((3 * i) + 2))]);
         }
 
-        var drift = await EventuallyAsync(() => server.Client.GetDriftAsync(model, "store=1"), d => d.WindowRows == 150);
+        var drift = await Eventually.ReadAsync(() => server.Client.GetDriftAsync(model, "store=1"), d => d.WindowRows == 150);
 
         var reference = pushed.Version.Reference!;
         Assert.Equal(("csv", 200), (reference.Format, reference.Rows));
@@ -110,20 +110,5 @@ public sealed class ReferenceDataTests(ReferenceDataTests.Server server) : IClas
 
         Assert.Equal(0, exit);
         Assert.Equal(40, (await server.Client.ListVersionsAsync(model)).Single().Reference!.Rows);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }
