@@ -98,7 +98,12 @@ public sealed class Backtester(PredictionLog log, ModelRegistry registry, Predic
 
         foreach (var group in chosen.GroupBy(c => versions[c.Index] ?? ""))
         {
-            var served = await registry.ResolveVersionAsync(run.Query.Model, group.Key, cancellationToken);
+            // The log writes a file per version every flush: a version is resolved once per backtest, not once per file.
+            if (!run.Versions.TryGetValue(group.Key, out var served))
+            {
+                run.Versions[group.Key] = served = await registry.ResolveVersionAsync(run.Query.Model, group.Key, cancellationToken);
+            }
+
             var servedInputs = InputsOf(served);
             var candidateInputs = InputsOf(run.Candidate);
             var (servedPlan, servedProblem) = ReplayInputs.Plan(servedInputs, logged, log.Options.MaxColumnsPerTensor);
@@ -144,6 +149,7 @@ public sealed class Backtester(PredictionLog log, ModelRegistry registry, Predic
     {
         try
         {
+            // A chunk may hold rows of several slices: an ONNX target reads only the model of the slice it is given.
             var answer = await targets.PredictAsync(RouteTarget.OnnxVersion(version), new SliceId(run.Query.Model, "default"),
                 new ParsedInferRequest(null, null, null, inputs, null), trackScore: true, cancellationToken);
             IReadOnlyList<double>? scores = answer.RowScores ?? (answer.Score is { } one ? [one] : null);
@@ -215,6 +221,8 @@ public sealed class Backtester(PredictionLog log, ModelRegistry registry, Predic
         public Dictionary<string, long> Skipped { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Served { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, VersionInfo> Versions { get; } = new(StringComparer.Ordinal);
 
         public long Logged { get; set; }
 

@@ -52,6 +52,12 @@ internal sealed class VersionScores(IModelCatalog catalog)
     /// </summary>
     public Task<VersionInfo?> InfoAsync(string model, string version)
     {
+        // The hit, on every tracked prediction, allocates nothing: the read is only made on a miss.
+        if (_known.TryGetValue((model, version), out var known) && known.IsCompletedSuccessfully)
+        {
+            return known;
+        }
+
         var read = _known.GetOrAdd((model, version), key => ReadAsync(key.Model, key.Version));
         if (read.IsFaulted || read.IsCanceled)
         {
