@@ -36,7 +36,7 @@ public static class ReferenceTable
         var free = new List<ReplayInput>();
         foreach (var input in inputs)
         {
-            var width = Width(input.Shape);
+            var width = ReplayInputs.Width(input.Shape);
             var text = input.Type == Datatype.Bytes;
             if (width is null)
             {
@@ -204,22 +204,6 @@ public static class ReferenceTable
         }
     }
 
-    private static long? Width(IReadOnlyList<long> shape)
-    {
-        long width = 1;
-        for (var d = 1; d < shape.Count; d++)
-        {
-            if (shape[d] < 0)
-            {
-                return null;
-            }
-
-            width *= shape[d];
-        }
-
-        return width;
-    }
-
     private static string Column(string input, int j) => string.Create(CultureInfo.InvariantCulture, $"{input}[{j}]");
 
     private static bool IsColumnOf(string column, string input) =>
@@ -228,7 +212,7 @@ public static class ReferenceTable
 
     // Columns of a wide input past the ones drift keeps are accepted and left out.
     private static bool IsBeyondKept(string column, IReadOnlyList<ReplayInput> inputs, int maxColumns) =>
-        inputs.Any(i => IsColumnOf(column, i.Name) && Width(i.Shape) is { } w && int.Parse(column.AsSpan(i.Name.Length + 1, column.Length - i.Name.Length - 2), CultureInfo.InvariantCulture) is var j && j >= maxColumns && j < w);
+        inputs.Any(i => IsColumnOf(column, i.Name) && ReplayInputs.Width(i.Shape) is { } w && int.Parse(column.AsSpan(i.Name.Length + 1, column.Length - i.Name.Length - 2), CultureInfo.InvariantCulture) is var j && j >= maxColumns && j < w);
 
     private static string Names(IEnumerable<string> names) => string.Join(", ", names.Select(n => $"'{n}'"));
 }

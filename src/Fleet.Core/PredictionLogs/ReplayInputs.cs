@@ -7,7 +7,12 @@ namespace Fleet.Core.PredictionLogs;
 /// <param name="Name">The input's name.</param>
 /// <param name="Type">Its datatype.</param>
 /// <param name="Shape">Its shape; the first dimension is the batch.</param>
-public sealed record ReplayInput(string Name, Datatype Type, IReadOnlyList<long> Shape);
+public sealed record ReplayInput(string Name, Datatype Type, IReadOnlyList<long> Shape)
+{
+    /// <summary>The input a signature names with the datatype <paramref name="dataType"/> (an OIP wire name; one Fleet does not know reads as BYTES, which no number fits).</summary>
+    public static ReplayInput Of(string name, string dataType, IReadOnlyList<long> shape) =>
+        new(name, Datatypes.TryParse(dataType, out var type) ? type : Datatype.Bytes, shape);
+}
 
 /// <summary>
 /// Logged rows back into request tensors, for a backtest or a replay: the columns <c>in.NAME</c> (or <c>in.NAME[j]</c>
@@ -90,8 +95,8 @@ public static class ReplayInputs
         return tensors;
     }
 
-    // Elements per row: the product of the dimensions after the batch, or null when one of them is free.
-    private static long? Width(IReadOnlyList<long> shape)
+    /// <summary>Elements per row of an input of <paramref name="shape"/>: the product of the dimensions after the batch, or null when one of them is free.</summary>
+    public static long? Width(IReadOnlyList<long> shape)
     {
         long width = 1;
         for (var d = 1; d < shape.Count; d++)

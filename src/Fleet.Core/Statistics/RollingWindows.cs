@@ -12,6 +12,13 @@ public interface IWindowSummary<T>
     void Merge(T other);
 }
 
+/// <summary>Where time windows start: aligned to their length since the epoch, in UTC.</summary>
+public static class TimeWindows
+{
+    /// <summary>The start of the window of <paramref name="length"/> that holds <paramref name="at"/>.</summary>
+    public static DateTimeOffset Start(DateTimeOffset at, TimeSpan length) => new(at.UtcTicks - (at.UtcTicks % length.Ticks), TimeSpan.Zero);
+}
+
 /// <summary>
 /// Fixed-length windows of a summary (<see cref="IWindowSummary{T}"/>: drift profiles, outcome tallies) on a clock
 /// (e.g. hours), the last <see cref="Kept"/> of them kept: recording costs one summary update, a window closes by
@@ -103,9 +110,5 @@ public sealed class RollingWindows<T>
         return merged;
     }
 
-    private DateTimeOffset Align(DateTimeOffset at)
-    {
-        var ticks = at.UtcTicks - (at.UtcTicks % Length.Ticks);
-        return new DateTimeOffset(ticks, TimeSpan.Zero);
-    }
+    private DateTimeOffset Align(DateTimeOffset at) => TimeWindows.Start(at, Length);
 }

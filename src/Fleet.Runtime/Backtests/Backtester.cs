@@ -205,7 +205,7 @@ public sealed class Backtester(PredictionLog log, ModelRegistry registry, Predic
     }
 
     private static List<ReplayInput> InputsOf(VersionInfo version) =>
-        [.. version.Signature.Inputs.Select(i => new ReplayInput(i.Name, Datatypes.TryParse(i.DataType, out var type) ? type : Datatype.Bytes, i.Shape))];
+        [.. version.Signature.Inputs.Select(i => ReplayInput.Of(i.Name, i.DataType, i.Shape))];
 
     /// <summary>One backtest's running state.</summary>
     private sealed class Run(BacktestQuery query, VersionInfo candidate, Dictionary<(string Id, int Row), (double Actual, bool Label)> outcomes)

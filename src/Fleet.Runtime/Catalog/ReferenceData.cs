@@ -33,7 +33,7 @@ public static class ReferenceData
         try
         {
             var (columns, rows) = FormatOf(bytes) == "parquet" ? await ReadParquetAsync(bytes, cancellationToken) : ReadCsv(bytes);
-            var inputs = signature.Inputs.Select(i => new ReplayInput(i.Name, Datatypes.TryParse(i.DataType, out var type) ? type : Datatype.Bytes, i.Shape)).ToList();
+            var inputs = signature.Inputs.Select(i => ReplayInput.Of(i.Name, i.DataType, i.Shape)).ToList();
             return (ReferenceTable.Profile(inputs, columns, rows, maxColumns), rows);
         }
         catch (ReferenceDataException e)

@@ -118,7 +118,7 @@ internal sealed class VersionDrift
 
             var windows = slice is null ? _pooled : _slices.GetValueOrDefault(slice);
             var to = now.AddHours(1);
-            var from = new DateTimeOffset(to.UtcTicks - (to.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(-hours);
+            var from = TimeWindows.Start(to, TimeSpan.FromHours(1)).AddHours(-hours);
             if (windows?.Span(from, to) is not { } span)
             {
                 return null;

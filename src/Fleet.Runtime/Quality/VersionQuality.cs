@@ -68,7 +68,7 @@ internal sealed class VersionQuality(string version, QualityOptions options)
                 return null;
             }
 
-            var to = Hour(now).AddHours(1);
+            var to = TimeWindows.Start(now, TimeSpan.FromHours(1)).AddHours(1);
             var from = to.AddHours(-hours);
             return series.Hours.Span(from, to) is { } window
                 ? new QualityJudgement(QualityJudge.Judge(window, series.Baseline, rule), from, window.Count)
@@ -106,8 +106,6 @@ internal sealed class VersionQuality(string version, QualityOptions options)
         copy.Merge(tally);
         return copy;
     }
-
-    private static DateTimeOffset Hour(DateTimeOffset at) => new(at.UtcTicks - (at.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero);
 
     /// <summary>One slice's (or the pooled) baseline and windows.</summary>
     private sealed class Series(QualityOptions options)

@@ -46,8 +46,7 @@ internal static class QualityApi
         }
 
         var daily = days is not null;
-        var now = clock.GetUtcNow();
-        var from = daily ? Align(now, TimeSpan.FromDays(1)).AddDays(1 - days!.Value) : Align(now, TimeSpan.FromHours(1)).AddHours(1 - (hours ?? 24));
+        var from = From(clock.GetUtcNow(), hours, days);
         var view = quality.Report(model, key, version, from, daily);
         var alarms = quality.Alarms(model).Where(a => key is null || a.Slice == key).Select(ToStatus).ToList();
         return TypedResults.Ok(ToStatus(view, daily, from, options.AlarmHours) with { Alarms = alarms });
@@ -90,5 +89,8 @@ internal static class QualityApi
             .Where(m => m.Estimate.Samples > 0)
             .Select(m => new QualityValue(m.Measure.WireName(), m.Estimate.Value, Math.Sqrt(m.Estimate.Variance), (long)m.Estimate.Samples))];
 
-    private static DateTimeOffset Align(DateTimeOffset at, TimeSpan length) => new(at.UtcTicks - (at.UtcTicks % length.Ticks), TimeSpan.Zero);
+    /// <summary>The start of the last <paramref name="days"/> daily windows up to <paramref name="now"/>, or else of the last <paramref name="hours"/> hourly ones (default 24).</summary>
+    internal static DateTimeOffset From(DateTimeOffset now, int? hours, int? days) => days is { } d
+        ? TimeWindows.Start(now, TimeSpan.FromDays(1)).AddDays(1 - d)
+        : TimeWindows.Start(now, TimeSpan.FromHours(1)).AddHours(1 - (hours ?? 24));
 }

@@ -104,7 +104,7 @@ internal static partial class DashboardApi
             var report = DriftApi.ToStatus(drift.Report(model, status.Slice, null, 24), 24)
                 with { Alarms = [.. drift.Alarms(model).Where(a => a.Slice == status.Slice).Select(DriftApi.ToStatus)] };
             var now = DateTimeOffset.UtcNow;
-            var from = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerHour), TimeSpan.Zero).AddHours(-23);
+            var from = QualityApi.From(now, hours: 24, days: null);
             var live = QualityApi.ToStatus(quality.Report(model, status.Slice, null, from, daily: false), daily: false, from, quality.Options.AlarmHours)
                 with { Alarms = [.. quality.Alarms(model).Where(a => a.Slice == status.Slice).Select(QualityApi.ToStatus)] };
             var looks = status.Rollout is { } rollout ? trails.Rollouts.Looks(rollout.Id) : [];
