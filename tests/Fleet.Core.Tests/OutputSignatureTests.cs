@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Fleet.Contracts.Management;
 using Fleet.Core.Deployments;
 using Fleet.Core.Signatures;
 
@@ -8,13 +7,13 @@ namespace Fleet.Core.Tests;
 /// <summary>The output half of the signature guard: what a caller reading a version's answers would notice.</summary>
 public class OutputSignatureTests
 {
-    private static readonly TensorSpec X = new("x", "FP32", [-1, 3]);
+    private static readonly TensorSignature X = new("x", "FP32", [-1, 3]);
 
-    private static ModelSignature Sig(params TensorSpec[] outputs) => new([X], outputs);
+    private static VersionSignature Sig(params TensorSignature[] outputs) => new([X], outputs);
 
-    private static TensorSpec Out(string name, string type = "FP32", params long[] shape) => new(name, type, shape.Length == 0 ? [-1, 1] : shape);
+    private static TensorSignature Out(string name, string type = "FP32", params long[] shape) => new(name, type, shape.Length == 0 ? [-1, 1] : shape);
 
-    private static TensorSpec Classes(TensorSpec spec, params object[] labels) =>
+    private static TensorSignature Classes(TensorSignature spec, params object[] labels) =>
         spec with { Parameters = new TensorParameters { Classes = labels.Select(l => JsonSerializer.SerializeToElement(l)).ToArray() } };
 
     [Fact]
@@ -52,8 +51,8 @@ public class OutputSignatureTests
     [Fact]
     public void The_whole_diff_lists_inputs_before_outputs()
     {
-        var current = new ModelSignature([X], [Out("p")]);
-        var candidate = new ModelSignature([new TensorSpec("x", "FP64", [-1, 3])], [Out("q")]);
+        var current = new VersionSignature([X], [Out("p")]);
+        var candidate = new VersionSignature([new TensorSignature("x", "FP64", [-1, 3])], [Out("q")]);
         Assert.Equal(
             ["input 'x' datatype FP32 -> FP64", "output 'p' is removed", "output 'q' is added (FP32 [-1,1])"],
             SignatureComparer.Diff(current, candidate));

@@ -1,4 +1,3 @@
-using Fleet.Contracts.Management;
 using Fleet.Core.Deployments;
 using Fleet.Core.Signatures;
 
@@ -6,9 +5,9 @@ namespace Fleet.Core.Tests;
 
 public class SignatureAndDeploymentTests
 {
-    private static ModelSignature Sig(params TensorSpec[] inputs) => new(inputs, [new TensorSpec("y", "FP32", [-1, 1])]);
+    private static VersionSignature Sig(params TensorSignature[] inputs) => new(inputs, [new TensorSignature("y", "FP32", [-1, 1])]);
 
-    private static TensorSpec In(string name, string type = "FP32", params long[] shape) => new(name, type, shape.Length == 0 ? [-1, 1] : shape);
+    private static TensorSignature In(string name, string type = "FP32", params long[] shape) => new(name, type, shape.Length == 0 ? [-1, 1] : shape);
 
     [Fact]
     public void Identical_inputs_have_no_difference() =>

@@ -1,3 +1,4 @@
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Hosting;
@@ -57,7 +58,7 @@ public sealed class ShortExpiryCluster : IAsyncLifetime
 /// <summary>Route subscriptions that expire unless renewed, on a real Orleans test cluster with short expiry.</summary>
 public sealed class RouteObserverTests(ShortExpiryCluster fixture) : IClassFixture<ShortExpiryCluster>
 {
-    private static readonly ModelSignature Signature = new([new TensorSpec("x", "FP32", [-1, 3])], [new TensorSpec("y", "FP32", [-1, 1])]);
+    private static readonly VersionSignature Signature = new([new TensorSignature("x", "FP32", [-1, 3])], [new TensorSignature("y", "FP32", [-1, 1])]);
     private readonly TestCluster _cluster = fixture.Cluster;
 
     private ISliceGrain Slice(string key) => _cluster.GrainFactory.GetGrain<ISliceGrain>(new SliceId("bike", key).ToString());

@@ -1,3 +1,4 @@
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Catalog;
@@ -17,8 +18,8 @@ public sealed class SliceGrainTests : IAsyncLifetime
     private readonly TempDirectory _data = new("fleet-cluster");
     private TestCluster _cluster = null!;
 
-    private static readonly ModelSignature SignatureA = new([new TensorSpec("x", "FP32", [-1, 3])], [new TensorSpec("y", "FP32", [-1, 1])]);
-    private static readonly ModelSignature SignatureB = new([new TensorSpec("x", "FP32", [-1, 4])], [new TensorSpec("y", "FP32", [-1, 1])]);
+    private static readonly VersionSignature SignatureA = new([new TensorSignature("x", "FP32", [-1, 3])], [new TensorSignature("y", "FP32", [-1, 1])]);
+    private static readonly VersionSignature SignatureB = new([new TensorSignature("x", "FP32", [-1, 4])], [new TensorSignature("y", "FP32", [-1, 1])]);
 
     public async Task InitializeAsync() => _cluster = await StartCluster();
 
@@ -56,7 +57,7 @@ public sealed class SliceGrainTests : IAsyncLifetime
 
     private ISliceGrain Slice(string key) => _cluster.GrainFactory.GetGrain<ISliceGrain>(new SliceId("bike", key).ToString());
 
-    private static DeployCommand Deploy(string version, ModelSignature signature, bool accept = false) =>
+    private static DeployCommand Deploy(string version, VersionSignature signature, bool accept = false) =>
         new(version, signature, accept, CheckOnly: false, "tests", "because");
 
     [Fact]

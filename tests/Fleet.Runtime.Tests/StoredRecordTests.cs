@@ -2,7 +2,9 @@ using System.Text.Json;
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
+using Fleet.Core.Signatures;
 using Fleet.Core.Vocabulary;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Slices;
 using Fleet.Runtime.Storage;
 using Fleet.TestSupport;
@@ -30,6 +32,37 @@ public sealed class StoredRecordTests : IDisposable
         Assert.Equal([(GateMetric.ErrorRate, DistanceMeasure.Ks), (GateMetric.OutputDistribution, DistanceMeasure.Psi)], rollout.Spec.Gates!.Select(g => (g.Metric, g.Distance)));
         Assert.Equal(40, record.RolloutEvidence!.Steps[0].Candidate.Requests);
         Assert.Equal(50, record.RolloutEvidence.Shadow.Requests);
+    }
+
+    [Fact]
+    public async Task A_stored_signature_reads_into_the_domain_record()
+    {
+        // Written by the code of schema 2, which stored the wire's ModelSignature.
+        var record = JsonSerializer.Deserialize<SliceRecord>(await DataFile("slice-record-v2.json"), StoredJson.Options)!;
+
+        var input = Assert.Single(record.StableSignature!.Inputs);
+        Assert.Equal(("double_input", "FP64"), (input.Name, input.DataType));
+        Assert.Equal([-1L, 10L], input.Shape);
+        Assert.Equal(("variable", "FP64"), (record.StableSignature.Outputs[0].Name, record.StableSignature.Outputs[0].DataType));
+    }
+
+    [Fact]
+    public void A_domain_signature_is_stored_in_the_form_the_wire_signature_was_stored_in()
+    {
+        // Schemas 1 to 3 stored the wire's ModelSignature with these options; the domain's signature must be stored the
+        // same, byte for byte, so old and new nodes read each other's records.
+        using var classes = JsonDocument.Parse("[0, \"yes\"]");
+        var wire = new ModelSignature(
+            [new TensorSpec("x", "FP32", [-1, 3])],
+            [new TensorSpec("label", "INT64", [-1]), new TensorSpec("probabilities", "FP32", [-1, 2]) { Parameters = new() { Classes = [.. classes.RootElement.EnumerateArray()] } }]);
+
+        var domain = wire.ToDomain();
+        var stored = JsonSerializer.Serialize(domain, StoredJson.Options);
+
+        Assert.Equal(JsonSerializer.Serialize(wire, StoredJson.Options), stored);
+        var back = JsonSerializer.Deserialize<VersionSignature>(stored, StoredJson.Options)!;
+        Assert.Equal(stored, JsonSerializer.Serialize(back, StoredJson.Options));
+        Assert.Equal(["0", "\"yes\""], back.Outputs[1].Parameters!.Classes!.Select(c => c.GetRawText()));
     }
 
     [Fact]

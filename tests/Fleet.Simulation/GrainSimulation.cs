@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
+using Fleet.Core.Signatures;
 using Fleet.Core.Rollouts;
 using Fleet.Core.Rollouts.Gates;
 using Fleet.Runtime.Hosting;
@@ -97,7 +98,7 @@ internal sealed record RestartProbe(double? StepBefore, long CandidateSamplesBef
 /// </summary>
 internal static class GrainSimulation
 {
-    private static readonly ModelSignature Signature = new([new TensorSpec("x", "FP32", [-1, 3])], [new TensorSpec("probability", "FP32", [-1, 1])]);
+    private static readonly VersionSignature Signature = new([new TensorSignature("x", "FP32", [-1, 3])], [new TensorSignature("probability", "FP32", [-1, 1])]);
 
     /// <summary>Runs <paramref name="plan"/> (scenario, rollouts) all at once on one cluster, in lockstep on the shared virtual clock.</summary>
     public static async Task<GrainRunResult> RunAsync(IReadOnlyList<(Scenario Scenario, int Runs)> plan, ulong seed, Action<string> log)

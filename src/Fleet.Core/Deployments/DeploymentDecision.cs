@@ -1,4 +1,3 @@
-using Fleet.Contracts.Management;
 using Fleet.Core.Signatures;
 
 namespace Fleet.Core.Deployments;
@@ -21,7 +20,7 @@ public sealed record DeploymentDecision(DeploymentVerdict Verdict, IReadOnlyList
 {
     /// <summary>Decides a direct deployment of <paramref name="candidate"/> to a slice that runs <paramref name="currentVersion"/>.</summary>
     public static DeploymentDecision Decide(
-        string? currentVersion, ModelSignature? currentSignature, string candidate, ModelSignature candidateSignature, bool acceptSignatureChange)
+        string? currentVersion, VersionSignature? currentSignature, string candidate, VersionSignature candidateSignature, bool acceptSignatureChange)
     {
         if (currentVersion == candidate)
         {

@@ -63,7 +63,7 @@ public sealed record EnsembleMember(
 /// <param name="MetaVersion">The meta-model's full version id (stacking only).</param>
 public sealed record EnsembleCombiner(CombinerKind Kind, string? MetaModel = null, string? MetaVersion = null);
 
-/// <summary>A validated ensemble definition, every default filled in: immutable, content-addressed by <see cref="EnsembleContent"/>.</summary>
+/// <summary>A validated ensemble definition, every default filled in: immutable, content-addressed (its version is the sha256 of its canonical stored form).</summary>
 /// <param name="Members">The members in order.</param>
 /// <param name="Combiner">How their values combine.</param>
 /// <param name="Quorum">How many members must answer.</param>

@@ -1,5 +1,3 @@
-using Fleet.Contracts.Inference;
-using Fleet.Contracts.Management;
 using Fleet.Core.Signatures;
 using Fleet.Core.Tensors;
 
@@ -8,7 +6,7 @@ namespace Fleet.Core.Ensembles;
 /// <summary>The result of validating a definition against what it names: its problems, or its signature.</summary>
 /// <param name="Problems">What is wrong, each naming the member and the problem; empty when valid.</param>
 /// <param name="Signature">The ensemble's input and output signature when valid.</param>
-public sealed record EnsembleValidation(IReadOnlyList<string> Problems, ModelSignature? Signature)
+public sealed record EnsembleValidation(IReadOnlyList<string> Problems, VersionSignature? Signature)
 {
     /// <summary>True when there is no problem.</summary>
     public bool IsValid => Problems.Count == 0;
@@ -32,7 +30,7 @@ public static class EnsembleValidator
             return new EnsembleValidation([cycle], null);
         }
 
-        var inputs = new Dictionary<string, (TensorSpec Spec, string Member)>(StringComparer.Ordinal);
+        var inputs = new Dictionary<string, (TensorSignature Spec, string Member)>(StringComparer.Ordinal);
         var labelTypes = new List<string>();
         foreach (var member in definition.Members)
         {
@@ -70,21 +68,21 @@ public static class EnsembleValidator
 
         return problems.Count > 0
             ? new EnsembleValidation(problems, null)
-            : new EnsembleValidation([], new ModelSignature([.. inputs.Values.Select(v => v.Spec)], [OutputOf(definition, labelTypes)]));
+            : new EnsembleValidation([], new VersionSignature([.. inputs.Values.Select(v => v.Spec)], [OutputOf(definition, labelTypes)]));
     }
 
     /// <summary>The signature of a stored ensemble (its members' inputs, its output), or null when a member is gone or the nesting does not end.</summary>
-    public static ModelSignature? SignatureOf(EnsembleDefinition definition, IEnsembleDirectory directory) =>
+    public static VersionSignature? SignatureOf(EnsembleDefinition definition, IEnsembleDirectory directory) =>
         SignatureOf(definition, directory, 1);
 
-    private static ModelSignature? SignatureOf(EnsembleDefinition definition, IEnsembleDirectory directory, int depth)
+    private static VersionSignature? SignatureOf(EnsembleDefinition definition, IEnsembleDirectory directory, int depth)
     {
         if (depth > EnsembleDefinition.MaxDepth)
         {
             return null;
         }
 
-        var inputs = new Dictionary<string, TensorSpec>(StringComparer.Ordinal);
+        var inputs = new Dictionary<string, TensorSignature>(StringComparer.Ordinal);
         var labelTypes = new List<string>();
         foreach (var member in definition.Members)
         {
@@ -107,19 +105,19 @@ public static class EnsembleValidator
             }
         }
 
-        return new ModelSignature([.. inputs.Values], [OutputOf(definition, labelTypes)]);
+        return new VersionSignature([.. inputs.Values], [OutputOf(definition, labelTypes)]);
     }
 
     // Numbers combine into FP32 [N, 1]; labels keep their type when every member votes with the same one.
-    private static TensorSpec OutputOf(EnsembleDefinition definition, List<string> labelTypes) =>
+    private static TensorSignature OutputOf(EnsembleDefinition definition, List<string> labelTypes) =>
         definition.Combiner.Kind == CombinerKind.MajorityVote
-            ? new TensorSpec(definition.OutputName, labelTypes.Distinct().Count() == 1 && labelTypes[0] != DataTypes.Bytes ? DataTypes.Int64 : DataTypes.Bytes, [-1])
-            : new TensorSpec(definition.OutputName, DataTypes.Fp32, [-1, 1]);
+            ? new TensorSignature(definition.OutputName, labelTypes.Distinct().Count() == 1 && labelTypes[0] != DatatypeNames.Bytes ? DatatypeNames.Int64 : DatatypeNames.Bytes, [-1])
+            : new TensorSignature(definition.OutputName, DatatypeNames.Fp32, [-1, 1]);
 
-    private static TensorSpec? OutputSpec(EnsembleMember member, ModelSignature signature) =>
+    private static TensorSignature? OutputSpec(EnsembleMember member, VersionSignature signature) =>
         member.Output.Name is null ? (signature.Outputs.Count > 0 ? signature.Outputs[0] : null) : signature.Outputs.FirstOrDefault(o => o.Name == member.Output.Name);
 
-    private static void CheckOutput(EnsembleMember member, string where, ModelSignature signature, CombinerKind combiner, List<string> problems, List<string> labelTypes)
+    private static void CheckOutput(EnsembleMember member, string where, VersionSignature signature, CombinerKind combiner, List<string> problems, List<string> labelTypes)
     {
         var output = OutputSpec(member, signature);
         if (output is null)
@@ -140,7 +138,7 @@ public static class EnsembleValidator
         if (combiner == CombinerKind.MajorityVote)
         {
             labelTypes.Add(output.DataType);
-            if (output.DataType is DataTypes.Fp32 or DataTypes.Fp64 or DataTypes.Fp16)
+            if (output.DataType is DatatypeNames.Fp32 or DatatypeNames.Fp64 or DatatypeNames.Fp16)
             {
                 problems.Add($"{where}: majority_vote counts labels, but output '{output.Name}' is {output.DataType}; name a label output (integers or strings)");
             }
@@ -166,7 +164,7 @@ public static class EnsembleValidator
         {
             problems.Add($"{where}: takes {meta.Inputs.Count} inputs; stacking feeds it one FP32 input [N, {count}] (one column per member)");
         }
-        else if (meta.Inputs[0] is var input && (input.DataType != DataTypes.Fp32 || input.Shape.Count != 2 || (input.Shape[1] >= 0 && input.Shape[1] != count)))
+        else if (meta.Inputs[0] is var input && (input.DataType != DatatypeNames.Fp32 || input.Shape.Count != 2 || (input.Shape[1] >= 0 && input.Shape[1] != count)))
         {
             problems.Add($"{where}: input '{input.Name}' is {input.DataType} {SignatureComparer.Format(input.Shape)}, but stacking feeds it FP32 [N, {count}] (one column per member)");
         }

@@ -1,4 +1,4 @@
-using Fleet.Contracts.Management;
+using Fleet.Core.Signatures;
 
 namespace Fleet.Core.Ensembles;
 
@@ -9,10 +9,10 @@ namespace Fleet.Core.Ensembles;
 public interface IEnsembleDirectory
 {
     /// <summary>The signature of the model's latest version, or null when there is no model of that name.</summary>
-    ModelSignature? Model(string model);
+    VersionSignature? Model(string model);
 
     /// <summary>The signature of one version of a model, or null when the model has no such version.</summary>
-    ModelSignature? Version(string model, string version);
+    VersionSignature? Version(string model, string version);
 
     /// <summary>The current definition of the ensemble of that name, or null when there is none.</summary>
     EnsembleDefinition? Ensemble(string name);

@@ -35,5 +35,6 @@ public static class ModelName
         return null;
     }
 
-    internal static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
+    /// <summary>The first 40 characters of a name given by a caller, for a message about it.</summary>
+    public static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "...";
 }

@@ -1,4 +1,4 @@
-using Fleet.Contracts.Inference;
+using Fleet.Core.Tensors;
 
 namespace Fleet.Core.Identity;
 
@@ -45,7 +45,7 @@ public readonly record struct SliceId(string Model, string Key)
     /// </summary>
     public static bool TryResolve(string addressedName, string? sliceParameter, out SliceId id, out string error)
     {
-        var at = addressedName.IndexOf(InferParameters.SliceSeparator, StringComparison.Ordinal);
+        var at = addressedName.IndexOf(InferParameterNames.SliceSeparator, StringComparison.Ordinal);
         string model = at < 0 ? addressedName : addressedName[..at];
         string? key = at < 0 ? null : addressedName[(at + 1)..];
         if (key is not null && sliceParameter is not null)

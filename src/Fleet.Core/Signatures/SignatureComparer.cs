@@ -1,4 +1,3 @@
-using Fleet.Contracts.Management;
 
 namespace Fleet.Core.Signatures;
 
@@ -9,7 +8,7 @@ namespace Fleet.Core.Signatures;
 public static class SignatureComparer
 {
     /// <summary>Every difference a caller of <paramref name="current"/> would notice in <paramref name="candidate"/>: inputs first, then outputs.</summary>
-    public static IReadOnlyList<string> Diff(ModelSignature current, ModelSignature candidate) =>
+    public static IReadOnlyList<string> Diff(VersionSignature current, VersionSignature candidate) =>
         [.. DiffInputs(current, candidate), .. DiffOutputs(current, candidate)];
 
     /// <summary>
@@ -17,7 +16,7 @@ public static class SignatureComparer
     /// (names, datatypes, shapes, class labels); empty when a caller reads the candidate's answers as before. Outputs
     /// that echo an input count like any other: a caller that asks for one by name breaks just the same.
     /// </summary>
-    public static IReadOnlyList<string> DiffOutputs(ModelSignature current, ModelSignature candidate)
+    public static IReadOnlyList<string> DiffOutputs(VersionSignature current, VersionSignature candidate)
     {
         var differences = new List<string>();
         var candidateByName = candidate.Outputs.ToDictionary(o => o.Name, StringComparer.Ordinal);
@@ -59,7 +58,7 @@ public static class SignatureComparer
     }
 
     /// <summary>Human-readable differences between the inputs of <paramref name="current"/> and <paramref name="candidate"/>; empty when callers need no change.</summary>
-    public static IReadOnlyList<string> DiffInputs(ModelSignature current, ModelSignature candidate)
+    public static IReadOnlyList<string> DiffInputs(VersionSignature current, VersionSignature candidate)
     {
         var differences = new List<string>();
         var candidateByName = candidate.Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using Fleet.Core.Vocabulary;
-using DataTypes = Fleet.Contracts.Inference.DataTypes;
 
 namespace Fleet.Core.Tensors;
 
@@ -71,19 +70,19 @@ public static class Datatypes
 {
     private static readonly DatatypeInfo[] Rows =
     [
-        new(Datatype.Bool, DataTypes.Bool, 9, typeof(bool), 1, Numeric: true),
-        new(Datatype.UInt8, DataTypes.UInt8, 2, typeof(byte), 1, Numeric: true),
-        new(Datatype.UInt16, DataTypes.UInt16, 4, typeof(ushort), 2, Numeric: true),
-        new(Datatype.UInt32, DataTypes.UInt32, 12, typeof(uint), 4, Numeric: true),
-        new(Datatype.UInt64, DataTypes.UInt64, 13, typeof(ulong), 8, Numeric: true),
-        new(Datatype.Int8, DataTypes.Int8, 3, typeof(sbyte), 1, Numeric: true),
-        new(Datatype.Int16, DataTypes.Int16, 5, typeof(short), 2, Numeric: true),
-        new(Datatype.Int32, DataTypes.Int32, 6, typeof(int), 4, Numeric: true),
-        new(Datatype.Int64, DataTypes.Int64, 7, typeof(long), 8, Numeric: true),
-        new(Datatype.Fp16, DataTypes.Fp16, 10, typeof(Half), 2, Numeric: true),
-        new(Datatype.Fp32, DataTypes.Fp32, 1, typeof(float), 4, Numeric: true),
-        new(Datatype.Fp64, DataTypes.Fp64, 11, typeof(double), 8, Numeric: true),
-        new(Datatype.Bytes, DataTypes.Bytes, 8, typeof(string), 0, Numeric: false),
+        new(Datatype.Bool, DatatypeNames.Bool, 9, typeof(bool), 1, Numeric: true),
+        new(Datatype.UInt8, DatatypeNames.UInt8, 2, typeof(byte), 1, Numeric: true),
+        new(Datatype.UInt16, DatatypeNames.UInt16, 4, typeof(ushort), 2, Numeric: true),
+        new(Datatype.UInt32, DatatypeNames.UInt32, 12, typeof(uint), 4, Numeric: true),
+        new(Datatype.UInt64, DatatypeNames.UInt64, 13, typeof(ulong), 8, Numeric: true),
+        new(Datatype.Int8, DatatypeNames.Int8, 3, typeof(sbyte), 1, Numeric: true),
+        new(Datatype.Int16, DatatypeNames.Int16, 5, typeof(short), 2, Numeric: true),
+        new(Datatype.Int32, DatatypeNames.Int32, 6, typeof(int), 4, Numeric: true),
+        new(Datatype.Int64, DatatypeNames.Int64, 7, typeof(long), 8, Numeric: true),
+        new(Datatype.Fp16, DatatypeNames.Fp16, 10, typeof(Half), 2, Numeric: true),
+        new(Datatype.Fp32, DatatypeNames.Fp32, 1, typeof(float), 4, Numeric: true),
+        new(Datatype.Fp64, DatatypeNames.Fp64, 11, typeof(double), 8, Numeric: true),
+        new(Datatype.Bytes, DatatypeNames.Bytes, 8, typeof(string), 0, Numeric: false),
     ];
 
     private static readonly FrozenDictionary<Datatype, DatatypeInfo> ByType = Rows.ToFrozenDictionary(r => r.Type);

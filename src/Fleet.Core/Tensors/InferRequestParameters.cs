@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Fleet.Contracts.Inference;
 
 namespace Fleet.Core.Tensors;
 
@@ -24,12 +23,12 @@ public static partial class InferRequestParser
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals(InferParameters.Slice))
+            if (reader.ValueTextEquals(InferParameterNames.Slice))
             {
                 reader.Read();
                 slice = ReadScalarAsString(ref reader, "parameters.slice", limits);
             }
-            else if (reader.ValueTextEquals(InferParameters.RoutingKey))
+            else if (reader.ValueTextEquals(InferParameterNames.RoutingKey))
             {
                 reader.Read();
                 routingKey = ReadScalarAsString(ref reader, "parameters.routing_key", limits);

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Fleet.Contracts.Inference;
 
 namespace Fleet.Core.Tensors;
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using Fleet.Contracts.Inference;
 
 namespace Fleet.Core.Tensors;
 
@@ -33,7 +32,7 @@ public static class InferResponseWriter
         }
 
         json.WriteStartObject("parameters"u8);
-        json.WriteString(InferParameters.Slice, slice);
+        json.WriteString(InferParameterNames.Slice, slice);
         foreach (var (key, value) in parameters ?? [])
         {
             json.WriteString(key, value);

@@ -15,7 +15,7 @@ internal sealed class CatalogReferenceProfiles(VersionScores versions, IArtifact
         }
 
         var bytes = await artifacts.ReadAsync(reference.Sha256, cancellationToken);
-        var (profile, rows) = await ReferenceData.ProfileAsync(bytes, info.Signature, maxColumns, cancellationToken);
+        var (profile, rows) = await ReferenceData.ProfileAsync(bytes, info.Signature.ToDomain(), maxColumns, cancellationToken);
         return new ReferenceProfile(profile, rows, info.PushedAt);
     }
 }

@@ -1,6 +1,7 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
+using Fleet.Core.Signatures;
 using Fleet.Runtime.Artifacts;
 using Fleet.Runtime.Onnx;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,7 @@ public sealed class ModelRegistry
             return new PushResult(existing[0], Created: false);
         }
 
-        ModelSignature signature;
+        VersionSignature signature;
         try
         {
             signature = ModelInspector.Inspect(onnx, _host);
@@ -54,7 +55,7 @@ public sealed class ModelRegistry
 
         var score = VersionScores.Resolve(onnx, signature, metadata);
         await _artifacts.PutAsync(version, onnx, cancellationToken);
-        var info = new VersionInfo(model, version, onnx.LongLength, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score);
+        var info = new VersionInfo(model, version, onnx.LongLength, signature.ToContract(), metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score);
         var (stored, created) = await _catalog.AddVersionAsync(info);
         return new PushResult(stored, created);
     }
@@ -79,7 +80,7 @@ public sealed class ModelRegistry
                 return new PushResult(existing[0], Created: false);
             }
 
-            ModelSignature signature;
+            VersionSignature signature;
             try
             {
                 signature = ModelInspector.InspectFile(uploadPath, _host);
@@ -103,7 +104,7 @@ public sealed class ModelRegistry
             // The score rule reads the graph; the upload is already bounded by the artifact size limit.
             var score = VersionScores.Resolve(await File.ReadAllBytesAsync(uploadPath, cancellationToken), signature, metadata);
             await _artifacts.CommitUploadAsync(version, uploadPath, cancellationToken);
-            var info = new VersionInfo(model, version, length, signature, metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score) { Reference = referenced };
+            var info = new VersionInfo(model, version, length, signature.ToContract(), metadata ?? new VersionMetadata(), _clock.GetUtcNow(), actor, score) { Reference = referenced };
             var (stored, created) = await _catalog.AddVersionAsync(info);
             return new PushResult(stored, created);
         }
@@ -138,7 +139,7 @@ public sealed class ModelRegistry
         }
 
         var replaced = metadata with { ScoreOutput = kept.ScoreOutput, ScoreClass = kept.ScoreClass };
-        var changed = Core.Catalog.VersionMetadataChanges.Between(kept, replaced);
+        var changed = VersionMetadataChanges.Between(kept, replaced);
         if (changed.Count == 0)
         {
             return current;

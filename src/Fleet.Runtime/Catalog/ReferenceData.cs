@@ -1,4 +1,5 @@
 using System.Text;
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Drift;
 using Fleet.Core.Errors;
@@ -26,7 +27,7 @@ public static class ReferenceData
     public static string FormatOf(ReadOnlySpan<byte> bytes) => bytes.StartsWith(ParquetMagic) ? "parquet" : "csv";
 
     /// <summary>The reference profile of a data set for a version of <paramref name="signature"/>; 400 naming what does not match.</summary>
-    public static async Task<(ProfileSet Profile, int Rows)> ProfileAsync(byte[] bytes, ModelSignature signature, int maxColumns, CancellationToken cancellationToken)
+    public static async Task<(ProfileSet Profile, int Rows)> ProfileAsync(byte[] bytes, VersionSignature signature, int maxColumns, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         ArgumentNullException.ThrowIfNull(signature);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Scoring;
@@ -16,7 +17,7 @@ internal sealed class VersionScores(IModelCatalog catalog)
     private readonly ConcurrentDictionary<(string Model, string Version), Task<VersionInfo?>> _known = new();
 
     /// <summary>The score of a pushed model; a 400 naming the problem when the metadata names an output that cannot be one.</summary>
-    public static VersionScore? Resolve(byte[] onnx, ModelSignature signature, VersionMetadata? metadata)
+    public static VersionScore? Resolve(byte[] onnx, VersionSignature signature, VersionMetadata? metadata)
     {
         var echoes = OnnxInputEchoes.Find(onnx);
         var outputs = signature.Outputs

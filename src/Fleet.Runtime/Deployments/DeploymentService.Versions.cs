@@ -2,6 +2,7 @@ using Fleet.Contracts.Management;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Rollouts;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Rollouts;
 using Fleet.Runtime.Slices;
 using Fleet.Runtime.Waves;
@@ -65,7 +66,7 @@ public sealed partial class DeploymentService
             ? command with
             {
                 Version = version.Version,
-                Signature = version.Signature,
+                Signature = version.Signature.ToDomain(),
                 // The wave's steps, as fitted to its traffic: every slice of a wave takes the same steps.
                 Rollout = WavePlans.Join(plan is null ? null : DeployForecast.WithQualityGate(RolloutPlans.ForCandidate(plan, version), labels) with { Steps = command.Rollout?.Steps ?? plan.Steps }, wave),
             }

@@ -58,7 +58,7 @@ public sealed partial class DeploymentService
         var versions = await _catalog.ListVersionsAsync(model, cancellationToken);
         var versionEvents = await _catalog.ListVersionEventsAsync(model, cancellationToken);
         var sliceEvents = await _slices.ReadModelHistoryAsync(model, limit + 1, cancellationToken);
-        return Core.Catalog.ModelTimeline.Merge(model, versions, versionEvents, sliceEvents, limit);
+        return ModelTimeline.Merge(model, versions, versionEvents, sliceEvents, limit);
     }
 
     /// <summary>A slice's history after event <paramref name="afterSeq"/>, oldest first; 404 for an unknown model or a slice with no history.</summary>
@@ -97,7 +97,7 @@ public sealed partial class DeploymentService
         var wave = WavePlans.WaveOf(spec, targets.Count);
         var fitted = WavePlans.Fit(spec, wave, targets.Select(key => _traffic.Recent(new SliceId(model, key))));
         spec = WavePlans.Join(fitted?.Spec ?? spec, wave);
-        var command = new DeployCommand(version.Version, version.Signature, request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
+        var command = new DeployCommand(version.Version, version.Signature.ToDomain(), request.AcceptSignatureChange, CheckOnly: true, actor, request.Reason, spec, request.Supersede);
 
         var commandOf = CommandsOf(command, plan, overrides, model, wave);
         var checks = await ForSlicesAsync(model, targets, (key, slice) => slice.Deploy(commandOf(key)), cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Ensembles;
 using Fleet.Runtime.Catalog;
@@ -15,8 +16,8 @@ internal sealed class EnsembleDirectory : IEnsembleDirectory
     // Enough for MaxDepth levels of a few members each; a definition reaching more is refused by depth anyway.
     private const int MaxEnsemblesRead = 256;
 
-    private readonly Dictionary<string, ModelSignature?> _models = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string, string), ModelSignature?> _versions = new();
+    private readonly Dictionary<string, VersionSignature?> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), VersionSignature?> _versions = new();
     private readonly Dictionary<string, EnsembleDefinition?> _ensembles = new(StringComparer.Ordinal);
 
     private EnsembleDirectory()
@@ -24,10 +25,10 @@ internal sealed class EnsembleDirectory : IEnsembleDirectory
     }
 
     /// <inheritdoc/>
-    public ModelSignature? Model(string model) => _models.GetValueOrDefault(model);
+    public VersionSignature? Model(string model) => _models.GetValueOrDefault(model);
 
     /// <inheritdoc/>
-    public ModelSignature? Version(string model, string version) => _versions.GetValueOrDefault((model, version));
+    public VersionSignature? Version(string model, string version) => _versions.GetValueOrDefault((model, version));
 
     /// <inheritdoc/>
     public EnsembleDefinition? Ensemble(string name) => _ensembles.GetValueOrDefault(name);
@@ -45,7 +46,7 @@ internal sealed class EnsembleDirectory : IEnsembleDirectory
                 && !directory._versions.ContainsKey((metaModel, metaVersion)))
             {
                 var found = await catalog.FindVersionsAsync(metaModel, metaVersion, 1, cancellationToken);
-                directory._versions[(metaModel, metaVersion)] = found is [var v] && v.Version == metaVersion ? v.Signature : null;
+                directory._versions[(metaModel, metaVersion)] = found is [var v] && v.Version == metaVersion ? v.Signature.ToDomain() : null;
             }
 
             foreach (var member in current.Members)
@@ -53,7 +54,7 @@ internal sealed class EnsembleDirectory : IEnsembleDirectory
                 if (member.Kind == MemberKind.Model && !directory._models.ContainsKey(member.Target))
                 {
                     var versions = await catalog.ListVersionsAsync(member.Target, cancellationToken);
-                    directory._models[member.Target] = versions.Count > 0 ? versions[^1].Signature : null;
+                    directory._models[member.Target] = versions.Count > 0 ? versions[^1].Signature.ToDomain() : null;
                 }
                 else if (member.Kind == MemberKind.Ensemble && !directory._ensembles.ContainsKey(member.Target) && directory._ensembles.Count < MaxEnsemblesRead)
                 {

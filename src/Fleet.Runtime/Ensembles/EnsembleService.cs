@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Ensembles;
 using Fleet.Core.Errors;
@@ -92,7 +93,7 @@ public sealed class EnsembleService : IEnsembleDefinitions
     }
 
     /// <summary>The ensemble's input and output signature, from its members' current signatures.</summary>
-    public async Task<ModelSignature> SignatureAsync(StoredEnsemble ensemble, CancellationToken cancellationToken = default)
+    public async Task<VersionSignature> SignatureAsync(StoredEnsemble ensemble, CancellationToken cancellationToken = default)
     {
         var directory = await EnsembleDirectory.ReadAsync(ensemble.Name, ensemble.Definition, _catalog, _store, cancellationToken);
         return EnsembleValidator.SignatureOf(ensemble.Definition, directory)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
@@ -59,7 +60,7 @@ internal sealed class LoadedModel : IDisposable
     public long ChargedBytes { get; }
 
     /// <summary>The model's signature.</summary>
-    public ModelSignature Signature { get; }
+    public VersionSignature Signature { get; }
 
     /// <summary>Inputs in session order.</summary>
     public IReadOnlyList<InputBinding> Inputs { get; }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Fleet.Contracts.Management;
+using Fleet.Core.Signatures;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Fleet.Runtime.Onnx;
@@ -49,7 +49,7 @@ public static class ModelInspector
     /// unsafe or ONNX Runtime cannot load it, and <see cref="ModelTooLargeException"/> when its session would take more
     /// than <see cref="ModelHostOptions.MaxModelBytes"/> of <paramref name="host"/> (the defaults when null).
     /// </summary>
-    public static ModelSignature Inspect(byte[] onnx, ModelHostOptions? host = null)
+    public static VersionSignature Inspect(byte[] onnx, ModelHostOptions? host = null)
     {
         if (onnx.Length == 0)
         {
@@ -62,7 +62,7 @@ public static class ModelInspector
     }
 
     /// <summary>As <see cref="Inspect(byte[], ModelHostOptions?)"/>, for a model in a file, without reading it into one buffer.</summary>
-    public static ModelSignature InspectFile(string path, ModelHostOptions? host = null)
+    public static VersionSignature InspectFile(string path, ModelHostOptions? host = null)
     {
         var length = new FileInfo(path).Length;
         if (length == 0)
@@ -87,7 +87,7 @@ public static class ModelInspector
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> NoClasses = new Dictionary<string, IReadOnlyList<JsonElement>>();
 
-    private static ModelSignature Load(
+    private static VersionSignature Load(
         Func<SessionOptions, (InferenceSession, long)> create, long fileBytes, ModelHostOptions host, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> classes)
     {
         // The serving options, so the session folds constants as it will when served, and a model that grows at
@@ -115,7 +115,7 @@ public static class ModelInspector
     }
 
     /// <summary>The signature of a loaded session, with the class labels of the outputs that were ZipMaps.</summary>
-    internal static ModelSignature SignatureOf(InferenceSession session, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> classes) => new(
+    internal static VersionSignature SignatureOf(InferenceSession session, IReadOnlyDictionary<string, IReadOnlyList<JsonElement>> classes) => new(
         session.InputNames.Select(n => SpecOf(n, session.InputMetadata[n])).ToArray(),
         session.OutputNames.Select(n => SpecOf(n, session.OutputMetadata[n]) is var spec && classes.TryGetValue(n, out var labels)
             ? spec with { Parameters = new TensorParameters { Classes = labels } }
@@ -155,14 +155,14 @@ public static class ModelInspector
         _ => $"of ONNX type {type}",
     };
 
-    private static TensorSpec SpecOf(string name, NodeMetadata metadata)
+    private static TensorSignature SpecOf(string name, NodeMetadata metadata)
     {
         if (!metadata.IsTensor)
         {
-            return new TensorSpec(name, metadata.OnnxValueType.ToString().ToUpperInvariant(), []);
+            return new TensorSignature(name, metadata.OnnxValueType.ToString().ToUpperInvariant(), []);
         }
 
         var dataType = OnnxTypes.ToDataType(metadata.ElementDataType) ?? metadata.ElementDataType.ToString().ToUpperInvariant();
-        return new TensorSpec(name, dataType, metadata.Dimensions.Select(d => (long)d).ToArray());
+        return new TensorSignature(name, dataType, metadata.Dimensions.Select(d => (long)d).ToArray());
     }
 }

@@ -1,3 +1,4 @@
+using Fleet.Core.Signatures;
 using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
 using Fleet.Runtime.Rollouts;
@@ -94,7 +95,7 @@ public sealed record SliceRoute(
 [GenerateSerializer, Immutable, Alias("fleet.deploy-command")]
 public sealed record DeployCommand(
     [property: Id(0)] string Version,
-    [property: Id(1)] ModelSignature Signature,
+    [property: Id(1)] VersionSignature Signature,
     [property: Id(2)] bool AcceptSignatureChange,
     [property: Id(3)] bool CheckOnly,
     [property: Id(4)] string Actor,

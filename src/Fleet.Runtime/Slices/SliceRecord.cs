@@ -1,5 +1,5 @@
-using Fleet.Contracts.Management;
 using Fleet.Core.Rollouts;
+using Fleet.Core.Signatures;
 using Fleet.Runtime.Rollouts;
 
 namespace Fleet.Runtime.Slices;
@@ -20,7 +20,7 @@ public sealed class SliceRecord
     public string? StableVersion { get; set; }
 
     /// <summary>The stable version's signature, to check the next deployment against.</summary>
-    public ModelSignature? StableSignature { get; set; }
+    public VersionSignature? StableSignature { get; set; }
 
     /// <summary>When the stable version became stable.</summary>
     public DateTimeOffset? DeployedAt { get; set; }
@@ -41,7 +41,7 @@ public sealed class SliceRecord
     public RolloutState? Rollout { get; set; }
 
     /// <summary>The rollout candidate's signature.</summary>
-    public ModelSignature? CandidateSignature { get; set; }
+    public VersionSignature? CandidateSignature { get; set; }
 
     /// <summary>Who started the rollout.</summary>
     public string? RolloutActor { get; set; }

@@ -17,7 +17,7 @@ public static class StoredJson
     /// <summary>The serializer options of every stored record.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General)
     {
-        Converters = { new WireNameEnumConverterFactory(), new JsonStringEnumConverter() },
+        Converters = { new WireNameEnumConverterFactory(), new JsonStringEnumConverter(), new StoredSignatureConverter() },
     };
 }
 

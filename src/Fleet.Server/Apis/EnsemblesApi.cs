@@ -4,6 +4,7 @@ using Fleet.Core.Ensembles;
 using Fleet.Core.Errors;
 using Fleet.Core.Identity;
 using Fleet.Core.Tensors;
+using Fleet.Runtime.Catalog;
 using Fleet.Runtime.Access;
 using Fleet.Runtime.Ensembles;
 using Fleet.Runtime.Telemetry;
@@ -161,7 +162,7 @@ internal static class EnsemblesApi
             return null;
         }
 
-        var signature = await service.SignatureAsync(stored, cancellationToken);
+        var signature = (await service.SignatureAsync(stored, cancellationToken)).ToContract();
         return new ModelMetadataResponse(name, [stored.Version], Platform, signature.Inputs, signature.Outputs);
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Fleet.Contracts.Management;
 
-namespace Fleet.Core.Catalog;
+namespace Fleet.Runtime.Catalog;
 
 /// <summary>Which fields of a version's metadata differ between two of its states, by their wire names.</summary>
 public static class VersionMetadataChanges

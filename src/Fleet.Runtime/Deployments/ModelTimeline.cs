@@ -1,6 +1,6 @@
 using Fleet.Contracts.Management;
 
-namespace Fleet.Core.Catalog;
+namespace Fleet.Runtime.Deployments;
 
 /// <summary>A model's history from its three sources: versions pushed, versions' own events, its slices' events.</summary>
 public static class ModelTimeline

@@ -1,7 +1,9 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Ensembles;
+using Fleet.Core.Signatures;
+using Fleet.Runtime.Ensembles;
 
-namespace Fleet.Core.Tests.Ensembles;
+namespace Fleet.Runtime.Tests.Ensembles;
 
 public sealed class EnsembleValidatorTests
 {
@@ -134,8 +136,8 @@ public sealed class EnsembleValidatorTests
     {
         var good = new string('1', 64);
         var bad = new string('2', 64);
-        _directory.Versions[("meta", good)] = new ModelSignature([new TensorSpec("z", "FP32", [-1, 2])], [new TensorSpec("out", "FP32", [-1, 1])]);
-        _directory.Versions[("meta", bad)] = new ModelSignature([new TensorSpec("z", "FP32", [-1, 3])], [new TensorSpec("out", "FP32", [-1, 1])]);
+        _directory.Versions[("meta", good)] = new VersionSignature([new TensorSignature("z", "FP32", [-1, 2])], [new TensorSignature("out", "FP32", [-1, 1])]);
+        _directory.Versions[("meta", bad)] = new VersionSignature([new TensorSignature("z", "FP32", [-1, 3])], [new TensorSignature("out", "FP32", [-1, 1])]);
         var stacking = MemoryDirectory.Over("a", "b") with { Combiner = "stacking", MetaModel = "meta" };
 
         Assert.True(Validate(stacking with { MetaVersion = good }).IsValid);

@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Fleet.Contracts.Management;
+using Fleet.Core.Ensembles;
 
-namespace Fleet.Core.Ensembles;
+namespace Fleet.Runtime.Ensembles;
 
 /// <summary>
 /// The content address of a definition: the sha256 of its canonical JSON (every default written out, fields in one

@@ -1,7 +1,8 @@
 using Fleet.Contracts.Management;
+using Fleet.Core.Ensembles;
 using Fleet.Core.Identity;
 
-namespace Fleet.Core.Ensembles;
+namespace Fleet.Runtime.Ensembles;
 
 /// <summary>
 /// Turns a definition as sent into an <see cref="EnsembleDefinition"/> with every default filled in, or the list of

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Fleet.Contracts.Management;
-using Fleet.Core.Catalog;
+using Fleet.Runtime.Catalog;
+using Fleet.Runtime.Deployments;
 
-namespace Fleet.Core.Tests.Catalog;
+namespace Fleet.Runtime.Tests.Deployments;
 
 public sealed class ModelTimelineTests
 {

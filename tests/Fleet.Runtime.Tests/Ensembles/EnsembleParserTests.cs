@@ -1,7 +1,9 @@
 using Fleet.Contracts.Management;
 using Fleet.Core.Ensembles;
+using Fleet.Core.Signatures;
+using Fleet.Runtime.Ensembles;
 
-namespace Fleet.Core.Tests.Ensembles;
+namespace Fleet.Runtime.Tests.Ensembles;
 
 public sealed class EnsembleParserTests
 {
