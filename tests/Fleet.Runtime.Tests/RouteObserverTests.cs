@@ -1,5 +1,4 @@
 using Fleet.Core.Signatures;
-using Fleet.Contracts.Management;
 using Fleet.Core.Identity;
 using Fleet.Runtime.Hosting;
 using Fleet.Runtime.Routing;

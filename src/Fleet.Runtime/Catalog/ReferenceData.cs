@@ -1,6 +1,5 @@
 using System.Text;
 using Fleet.Core.Signatures;
-using Fleet.Contracts.Management;
 using Fleet.Core.Drift;
 using Fleet.Core.Errors;
 using Fleet.Core.PredictionLogs;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Fleet.Core.Signatures;
-using Fleet.Contracts.Management;
 using Fleet.Core.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
